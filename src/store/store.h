@@ -120,7 +120,14 @@ typedef int (*store_user_cb)(void *arg, const struct store_user *user);
 typedef int (*store_mfa_device_cb)(void *arg, const struct store_mfa_device *dev,
     const struct store_user *user);
 
-/* One backend. Every function returns a STORE_* code unless noted. */
+/*
+ * One backend. Every function returns a STORE_* code unless noted. Creates
+ * return STORE_CONFLICT on a unique key. Gets and single-row updates or
+ * deletes return STORE_NOT_FOUND when no row matched. Deletes of many rows
+ * (session_delete_by_user, failure_clear, purge_expired) return STORE_OK even
+ * when nothing matched. A list callback must not call the same list function
+ * on the same handle.
+ */
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -136,6 +143,8 @@ struct store_ops {
 	int (*account_get_by_alias)(struct store *st, const char *alias, struct store_account *ret);
 	int (*account_get)(struct store *st, int64_t id, struct store_account *ret);
 	int (*account_count)(struct store *st, int64_t *ret_count);
+	/* Delete an account with its users and everything they own. */
+	int (*account_delete)(struct store *st, int64_t id);
 
 	int (*user_create)(struct store *st, struct store_user *user);
 	int (*user_get)(struct store *st, int64_t id, struct store_user *ret);
@@ -154,7 +163,11 @@ struct store_ops {
 
 	int (*mfa_device_create)(struct store *st, struct store_mfa_device *dev);
 	int (*mfa_device_get_by_user)(struct store *st, int64_t user_id, struct store_mfa_device *ret);
+	int (*mfa_device_get_by_serial)(struct store *st, const char *serial,
+	    struct store_mfa_device *ret);
+	/* Bind a pending device: STORE_NOT_FOUND when it is gone or already bound. */
 	int (*mfa_device_bind)(struct store *st, int64_t id, int64_t last_step, int64_t bound_at);
+	/* Accept step once: STORE_CONFLICT unless the device is bound and step > last_step. */
 	int (*mfa_device_use_step)(struct store *st, int64_t id, int64_t step);
 	int (*mfa_device_delete)(struct store *st, int64_t id);
 	int (*mfa_device_list)(struct store *st, int64_t account_id, const char *after_serial,
