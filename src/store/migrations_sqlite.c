@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* SQLite schema steps and the runner that applies them in order. */
+#include <stdio.h>
+
+#include "common/log.h"
+#include "store/store_sqlite.h"
+
+/*
+ * Version 1: one table per struct of store.h. Text limits are not CHECKed
+ * here because widening one would need a table rebuild. The backend instead
+ * rejects a stored value longer than its struct field when it reads it. Flags are
+ * CHECKed to 0 or 1 and hashes to their fixed length. AUTOINCREMENT keeps
+ * the ids of deleted accounts, users and devices from being given out again,
+ * so an id in a log or a stale request names one row only.
+ */
+static const char sq_schema_v1[] =
+    "CREATE TABLE accounts ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " alias TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (alias <> ''),"
+    " created INTEGER NOT NULL"
+    ") STRICT;"
+
+    /* NOCASE on the column makes lookups, the unique key and paging agree. */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL COLLATE NOCASE CHECK (name <> ''),"
+    " display_name TEXT NOT NULL,"
+    " is_owner INTEGER NOT NULL CHECK (is_owner IN (0, 1)),"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL,"
+    " UNIQUE (account_id, name)"
+    ") STRICT;"
+    "CREATE UNIQUE INDEX users_one_owner ON users (account_id) WHERE is_owner = 1;"
+
+    "CREATE TABLE login_profiles ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+    " password_hash TEXT NOT NULL CHECK (password_hash <> ''),"
+    " reset_required INTEGER NOT NULL CHECK (reset_required IN (0, 1)),"
+    " mfa_bind_required INTEGER NOT NULL CHECK (mfa_bind_required IN (0, 1)),"
+    " password_changed INTEGER NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL"
+    ") STRICT;"
+
+    /* user_id UNIQUE: a user has at most one device, pending or bound. */
+    "CREATE TABLE mfa_devices ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,"
+    " serial TEXT NOT NULL UNIQUE CHECK (serial <> ''),"
+    " secret_enc BLOB NOT NULL CHECK (length(secret_enc) > 0),"
+    " algorithm INTEGER NOT NULL CHECK (algorithm IN (0, 1, 2)),"
+    " digits INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),"
+    " period INTEGER NOT NULL CHECK (period > 0),"
+    " bound INTEGER NOT NULL CHECK (bound IN (0, 1)),"
+    " last_step INTEGER NOT NULL CHECK (last_step >= -1),"
+    " created INTEGER NOT NULL,"
+    " bound_at INTEGER NOT NULL,"
+    " CHECK ((bound = 0) = (bound_at = 0))"
+    ") STRICT;"
+
+    "CREATE TABLE sessions ("
+    " token_hash BLOB NOT NULL PRIMARY KEY CHECK (length(token_hash) = 32),"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " scope INTEGER NOT NULL CHECK (scope >= 0),"
+    " factors INTEGER NOT NULL CHECK (factors >= 0),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " mfa_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX sessions_user ON sessions (user_id);"
+    "CREATE INDEX sessions_expires ON sessions (expires);"
+
+    "CREATE TABLE challenges ("
+    " id_hash BLOB NOT NULL PRIMARY KEY CHECK (length(id_hash) = 32),"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " kind INTEGER NOT NULL CHECK (kind >= 0),"
+    " attempts INTEGER NOT NULL CHECK (attempts >= 0),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX challenges_user ON challenges (user_id);"
+    "CREATE INDEX challenges_expires ON challenges (expires);"
+
+    "CREATE TABLE logon_failures ("
+    " principal TEXT NOT NULL PRIMARY KEY CHECK (principal <> ''),"
+    " failures INTEGER NOT NULL CHECK (failures >= 0),"
+    " locked_until INTEGER NOT NULL,"
+    " last_failure INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;";
+
+/* Append new steps only; never edit a step that has shipped. */
+const struct store_sqlite_migration store_sqlite_migrations[] = {
+	{ 1, sq_schema_v1 },
+};
+
+const size_t store_sqlite_migration_count =
+    sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);
+
+int
+store_sqlite_schema_latest(void)
+{
+	return store_sqlite_migrations[store_sqlite_migration_count - 1].version;
+}
+
+static int
+sq_exec(sqlite3 *db, const char *sql, const char *op)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return STORE_OK;
+	log_error("event=db_error op=%s err=%s code=%d", op,
+	    log_quote(sqlite3_errmsg(db), quoted, sizeof(quoted)), sqlite3_extended_errcode(db));
+	return STORE_ERROR;
+}
+
+static int
+sq_user_version(sqlite3 *db, int *ret_version)
+{
+	char quoted[LOG_QUOTE_MAX];
+	sqlite3_stmt *stmt = NULL;
+	int r = STORE_ERROR;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW) {
+		log_error("event=db_error op=read_schema_version err=%s code=%d",
+		    log_quote(sqlite3_errmsg(db), quoted, sizeof(quoted)),
+		    sqlite3_extended_errcode(db));
+		goto out;
+	}
+	*ret_version = sqlite3_column_int(stmt, 0);
+	r = STORE_OK;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Apply one step. The version is read again inside the write lock because
+ * another process may have applied the step while this one waited.
+ */
+static int
+sq_apply(sqlite3 *db, const struct store_sqlite_migration *step)
+{
+	char bump[64];
+	int version;
+
+	if (sq_exec(db, "BEGIN IMMEDIATE", "migrate_begin") != STORE_OK)
+		return STORE_ERROR;
+	if (sq_user_version(db, &version) != STORE_OK)
+		goto fail;
+	if (version >= step->version)
+		return sq_exec(db, "COMMIT", "migrate_commit");
+	if (version != step->version - 1) {
+		log_error("event=db_error op=migrate err=\"schema version skips a step\" "
+		    "version=%d step=%d", version, step->version);
+		goto fail;
+	}
+
+	if (sq_exec(db, step->sql, "migrate") != STORE_OK)
+		goto fail;
+	/* PRAGMA takes no bound parameter; the version is our own integer. */
+	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", step->version);
+	if (sq_exec(db, bump, "migrate_version") != STORE_OK)
+		goto fail;
+	if (sq_exec(db, "COMMIT", "migrate_commit") != STORE_OK)
+		goto fail;
+	log_info("event=db_migrated version=%d", step->version);
+	return STORE_OK;
+fail:
+	/* A failed COMMIT may already have ended the transaction. */
+	if (!sqlite3_get_autocommit(db))
+		(void)sq_exec(db, "ROLLBACK", "migrate_rollback");
+	return STORE_ERROR;
+}
+
+int
+store_sqlite_migrate(sqlite3 *db, const struct store_sqlite_migration *steps, size_t count)
+{
+	int latest;
+	int version;
+
+	for (size_t i = 0; i < count; i++) {
+		if (steps[i].version != (int)i + 1) {
+			log_error("event=db_error op=migrate err=\"migration steps out of order\" "
+			    "index=%zu version=%d", i, steps[i].version);
+			return STORE_ERROR;
+		}
+	}
+	latest = (int)count;
+
+	if (sq_user_version(db, &version) != STORE_OK)
+		return STORE_ERROR;
+	if (version < 0) {
+		log_error("event=db_error op=migrate err=\"negative schema version\" version=%d",
+		    version);
+		return STORE_ERROR;
+	}
+	if (version > latest) {
+		log_error("event=db_schema_too_new version=%d latest=%d "
+		    "err=\"database was written by a newer mfad; run that version or restore a backup\"",
+		    version, latest);
+		return STORE_ERROR;
+	}
+
+	for (size_t i = (size_t)version; i < count; i++) {
+		if (sq_apply(db, &steps[i]) != STORE_OK)
+			return STORE_ERROR;
+	}
+	return STORE_OK;
+}
