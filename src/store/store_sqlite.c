@@ -1,0 +1,1527 @@
+/* SPDX-License-Identifier: MIT */
+/* SQLite backend of the store: one connection and its prepared statements per handle. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "store/store_sqlite.h"
+
+/* Column lists, in the order the sq_read_* functions expect. */
+#define SQ_ACCOUNT_COLS "id, alias, created"
+#define SQ_USER_COLS "id, account_id, name, display_name, is_owner, created, updated"
+#define SQ_USER_COLS_U \
+	"u.id, u.account_id, u.name, u.display_name, u.is_owner, u.created, u.updated"
+#define SQ_PROFILE_COLS \
+	"user_id, password_hash, reset_required, mfa_bind_required, password_changed, " \
+	"created, updated"
+#define SQ_DEVICE_COLS \
+	"id, user_id, serial, secret_enc, algorithm, digits, period, bound, last_step, " \
+	"created, bound_at"
+#define SQ_DEVICE_COLS_D \
+	"d.id, d.user_id, d.serial, d.secret_enc, d.algorithm, d.digits, d.period, d.bound, " \
+	"d.last_step, d.created, d.bound_at"
+#define SQ_DEVICE_NCOLS 11
+#define SQ_SESSION_COLS "token_hash, user_id, scope, factors, created, expires, last_seen, mfa_at"
+#define SQ_CHALLENGE_COLS "id_hash, user_id, kind, attempts, created, expires"
+#define SQ_FAILURE_COLS "principal, failures, locked_until, last_failure"
+
+/* Every statement of the backend, prepared once when the handle opens. */
+enum sq_stmt_id {
+	SQ_BEGIN,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_SAVEPOINT,
+	SQ_RELEASE,
+	SQ_ROLLBACK_TO,
+	SQ_USER_VERSION,
+	SQ_ACCOUNT_INSERT,
+	SQ_ACCOUNT_BY_ALIAS,
+	SQ_ACCOUNT_BY_ID,
+	SQ_ACCOUNT_COUNT,
+	SQ_ACCOUNT_DELETE,
+	SQ_USER_INSERT,
+	SQ_USER_BY_ID,
+	SQ_USER_BY_NAME,
+	SQ_USER_OWNER,
+	SQ_USER_LIST,
+	SQ_USER_UPDATE,
+	SQ_USER_DELETE,
+	SQ_PROFILE_GET,
+	SQ_PROFILE_INSERT,
+	SQ_PROFILE_UPDATE,
+	SQ_PROFILE_DELETE,
+	SQ_DEVICE_DELETE_PENDING,
+	SQ_DEVICE_INSERT,
+	SQ_DEVICE_BY_USER,
+	SQ_DEVICE_BY_SERIAL,
+	SQ_DEVICE_BIND,
+	SQ_DEVICE_USE_STEP,
+	SQ_DEVICE_DELETE,
+	SQ_DEVICE_LIST,
+	SQ_SESSION_INSERT,
+	SQ_SESSION_GET,
+	SQ_SESSION_TOUCH,
+	SQ_SESSION_DELETE,
+	SQ_SESSION_DELETE_BY_USER,
+	SQ_CHALLENGE_INSERT,
+	SQ_CHALLENGE_GET,
+	SQ_CHALLENGE_ADD_ATTEMPT,
+	SQ_CHALLENGE_DELETE,
+	SQ_FAILURE_GET,
+	SQ_FAILURE_PUT,
+	SQ_FAILURE_CLEAR,
+	SQ_PURGE_SESSIONS,
+	SQ_PURGE_CHALLENGES,
+	SQ_PURGE_FAILURES,
+	SQ_STMT_COUNT
+};
+
+static const char *const sq_sql[SQ_STMT_COUNT] = {
+	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	/* One savepoint name is enough because savepoint users never nest. */
+	[SQ_SAVEPOINT] = "SAVEPOINT sq_op",
+	[SQ_RELEASE] = "RELEASE sq_op",
+	[SQ_ROLLBACK_TO] = "ROLLBACK TO sq_op",
+	[SQ_USER_VERSION] = "PRAGMA user_version",
+
+	[SQ_ACCOUNT_INSERT] = "INSERT INTO accounts (alias, created) VALUES (?1, ?2)",
+	[SQ_ACCOUNT_BY_ALIAS] = "SELECT " SQ_ACCOUNT_COLS " FROM accounts WHERE alias = ?1",
+	[SQ_ACCOUNT_BY_ID] = "SELECT " SQ_ACCOUNT_COLS " FROM accounts WHERE id = ?1",
+	[SQ_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
+	[SQ_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE id = ?1",
+
+	[SQ_USER_INSERT] = "INSERT INTO users (account_id, name, display_name, is_owner, created, "
+	    "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_USER_BY_ID] = "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1",
+	[SQ_USER_BY_NAME] = "SELECT " SQ_USER_COLS " FROM users WHERE account_id = ?1 AND name = ?2",
+	[SQ_USER_OWNER] = "SELECT " SQ_USER_COLS " FROM users WHERE account_id = ?1 AND is_owner = 1",
+	[SQ_USER_LIST] = "SELECT " SQ_USER_COLS " FROM users"
+	    " WHERE account_id = ?1 AND is_owner = 0 AND name > ?2 ORDER BY name LIMIT ?3",
+	[SQ_USER_UPDATE] = "UPDATE users SET name = ?2, display_name = ?3, updated = ?4 WHERE id = ?1",
+	[SQ_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+
+	[SQ_PROFILE_GET] = "SELECT " SQ_PROFILE_COLS " FROM login_profiles WHERE user_id = ?1",
+	[SQ_PROFILE_INSERT] = "INSERT INTO login_profiles (" SQ_PROFILE_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SQ_PROFILE_UPDATE] = "UPDATE login_profiles SET password_hash = ?2, reset_required = ?3,"
+	    " mfa_bind_required = ?4, password_changed = ?5, updated = ?6 WHERE user_id = ?1",
+	[SQ_PROFILE_DELETE] = "DELETE FROM login_profiles WHERE user_id = ?1",
+
+	[SQ_DEVICE_DELETE_PENDING] = "DELETE FROM mfa_devices WHERE user_id = ?1 AND bound = 0",
+	[SQ_DEVICE_INSERT] = "INSERT INTO mfa_devices (user_id, serial, secret_enc, algorithm,"
+	    " digits, period, bound, last_step, created, bound_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[SQ_DEVICE_BY_USER] = "SELECT " SQ_DEVICE_COLS " FROM mfa_devices WHERE user_id = ?1",
+	[SQ_DEVICE_BY_SERIAL] = "SELECT " SQ_DEVICE_COLS " FROM mfa_devices WHERE serial = ?1",
+	[SQ_DEVICE_BIND] = "UPDATE mfa_devices SET bound = 1, last_step = ?2, bound_at = ?3"
+	    " WHERE id = ?1 AND bound = 0",
+	/* The whole replay check is this one statement, so it is atomic across handles. */
+	[SQ_DEVICE_USE_STEP] = "UPDATE mfa_devices SET last_step = ?2"
+	    " WHERE id = ?1 AND bound = 1 AND last_step < ?2",
+	[SQ_DEVICE_DELETE] = "DELETE FROM mfa_devices WHERE id = ?1",
+	[SQ_DEVICE_LIST] = "SELECT " SQ_DEVICE_COLS_D ", " SQ_USER_COLS_U
+	    " FROM mfa_devices AS d JOIN users AS u ON u.id = d.user_id"
+	    " WHERE u.account_id = ?1 AND d.serial > ?2 ORDER BY d.serial LIMIT ?3",
+
+	[SQ_SESSION_INSERT] = "INSERT INTO sessions (" SQ_SESSION_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[SQ_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE token_hash = ?1",
+	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[SQ_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[SQ_SESSION_DELETE_BY_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+
+	[SQ_CHALLENGE_INSERT] = "INSERT INTO challenges (" SQ_CHALLENGE_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_CHALLENGE_GET] = "SELECT " SQ_CHALLENGE_COLS " FROM challenges WHERE id_hash = ?1",
+	[SQ_CHALLENGE_ADD_ATTEMPT] = "UPDATE challenges SET attempts = attempts + 1"
+	    " WHERE id_hash = ?1 RETURNING attempts",
+	[SQ_CHALLENGE_DELETE] = "DELETE FROM challenges WHERE id_hash = ?1",
+
+	[SQ_FAILURE_GET] = "SELECT " SQ_FAILURE_COLS " FROM logon_failures WHERE principal = ?1",
+	[SQ_FAILURE_PUT] = "INSERT INTO logon_failures (" SQ_FAILURE_COLS ") VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (principal) DO UPDATE SET failures = excluded.failures,"
+	    " locked_until = excluded.locked_until, last_failure = excluded.last_failure",
+	[SQ_FAILURE_CLEAR] = "DELETE FROM logon_failures WHERE principal = ?1",
+
+	[SQ_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires <= ?1",
+	[SQ_PURGE_CHALLENGES] = "DELETE FROM challenges WHERE expires <= ?1",
+	/* 86400 seconds: a day. */
+	[SQ_PURGE_FAILURES] = "DELETE FROM logon_failures WHERE locked_until < ?1 - 86400"
+	    " AND last_failure < ?1 - 86400",
+};
+
+struct sq_store {
+	struct store base; /* first, so a struct store pointer converts to this one */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[SQ_STMT_COUNT];
+};
+
+static const struct store_ops sq_ops;
+
+static struct sq_store *
+sq_from(struct store *st)
+{
+	return (struct sq_store *)st;
+}
+
+/* Log the connection's last error for op and return STORE_ERROR. */
+static int
+sq_error(struct sq_store *s, const char *op)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	log_error("event=db_error op=%s err=%s code=%d", op,
+	    log_quote(sqlite3_errmsg(s->db), quoted, sizeof(quoted)),
+	    sqlite3_extended_errcode(s->db));
+	return STORE_ERROR;
+}
+
+/*
+ * Make a statement ready for its next use. Clearing the bindings also drops
+ * the SQLITE_STATIC pointers into the caller's memory.
+ */
+static void
+sq_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+/* Bind helpers: each does nothing once *rc contains an error, so callers check once. */
+
+static void
+sq_bind_i64(sqlite3_stmt *stmt, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(stmt, i, v);
+}
+
+/* Bind a fixed-size struct field, which must hold a NUL within its size. */
+static void
+sq_bind_field(sqlite3_stmt *stmt, int i, const char *field, size_t size, int *rc)
+{
+	const char *nul;
+
+	if (*rc != SQLITE_OK)
+		return;
+	nul = memchr(field, '\0', size);
+	if (nul == NULL) {
+		*rc = SQLITE_TOOBIG;
+		return;
+	}
+	*rc = sqlite3_bind_text(stmt, i, field, (int)(nul - field), SQLITE_STATIC);
+}
+
+#define SQ_BIND_FIELD(stmt, i, field, rc) sq_bind_field(stmt, i, field, sizeof(field), rc)
+
+/*
+ * Bind a caller's string. SQLITE_STATIC is safe because the statement runs
+ * and is cleared before the function returns. List functions pass
+ * SQLITE_TRANSIENT because their callbacks could change the string mid-query.
+ */
+static void
+sq_bind_str(sqlite3_stmt *stmt, int i, const char *str, sqlite3_destructor_type how, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_text(stmt, i, str != NULL ? str : "", -1, how);
+}
+
+static void
+sq_bind_hash(sqlite3_stmt *stmt, int i, const uint8_t hash[STORE_TOKEN_HASH_LEN], int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_blob(stmt, i, hash, STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
+}
+
+/* Log a failed bind for op, clear the statement and return STORE_ERROR. */
+static int
+sq_bind_error(sqlite3_stmt *stmt, int rc, const char *op)
+{
+	log_error("event=db_error op=%s err=\"binding a parameter failed: %s\" code=%d", op,
+	    sqlite3_errstr(rc), rc);
+	sq_done(stmt);
+	return STORE_ERROR;
+}
+
+static int
+sq_is_unique_violation(int rc)
+{
+	return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+/*
+ * Run a bound statement that returns no rows and clear it. Returns STORE_OK,
+ * STORE_CONFLICT on a unique key, or STORE_ERROR. *ret_changes (may be NULL)
+ * gets the number of rows changed.
+ */
+static int
+sq_exec(struct sq_store *s, sqlite3_stmt *stmt, const char *op, int *ret_changes)
+{
+	int r;
+
+	if (sqlite3_step(stmt) == SQLITE_DONE) {
+		r = STORE_OK;
+		if (ret_changes != NULL)
+			*ret_changes = sqlite3_changes(s->db);
+	} else if (sq_is_unique_violation(sqlite3_extended_errcode(s->db))) {
+		r = STORE_CONFLICT;
+	} else {
+		r = sq_error(s, op);
+	}
+	sq_done(stmt);
+	return r;
+}
+
+/* Run a bound single-row UPDATE or DELETE: STORE_NOT_FOUND when no row matched. */
+static int
+sq_exec_one(struct sq_store *s, sqlite3_stmt *stmt, const char *op)
+{
+	int changes = 0;
+	int r;
+
+	r = sq_exec(s, stmt, op, &changes);
+	if (r == STORE_OK && changes == 0)
+		r = STORE_NOT_FOUND;
+	return r;
+}
+
+/*
+ * Copy a text column into a fixed-size field. A value that does not fit is
+ * an error, never a silent cut.
+ */
+static int
+sq_column_field(sqlite3_stmt *stmt, int col, char *field, size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+	int len = sqlite3_column_bytes(stmt, col);
+
+	if (text == NULL) {
+		log_error("event=db_error op=read_column column=%s err=\"NULL text or out of memory\"",
+		    sqlite3_column_name(stmt, col));
+		return STORE_ERROR;
+	}
+	if (len < 0 || (size_t)len >= size) {
+		log_error("event=db_error op=read_column column=%s err=\"stored value longer than "
+		    "the field\" bytes=%d max=%zu", sqlite3_column_name(stmt, col), len, size - 1);
+		return STORE_ERROR;
+	}
+	memcpy(field, text, (size_t)len);
+	field[len] = '\0';
+	return STORE_OK;
+}
+
+#define SQ_COLUMN_FIELD(stmt, col, field) sq_column_field(stmt, col, field, sizeof(field))
+
+/* Copy a blob column of exactly len bytes. */
+static int
+sq_column_hash(sqlite3_stmt *stmt, int col, uint8_t hash[STORE_TOKEN_HASH_LEN])
+{
+	const void *blob = sqlite3_column_blob(stmt, col);
+
+	if (blob == NULL || sqlite3_column_bytes(stmt, col) != STORE_TOKEN_HASH_LEN) {
+		log_error("event=db_error op=read_column column=%s err=\"hash has the wrong length\"",
+		    sqlite3_column_name(stmt, col));
+		return STORE_ERROR;
+	}
+	memcpy(hash, blob, STORE_TOKEN_HASH_LEN);
+	return STORE_OK;
+}
+
+/*
+ * Row readers: fill *out from the columns starting at col. They zero it
+ * first so no byte after a string's NUL is left uninitialized.
+ */
+
+static int
+sq_read_account(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_account *a = out;
+
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(stmt, col);
+	a->created = sqlite3_column_int64(stmt, col + 2);
+	return SQ_COLUMN_FIELD(stmt, col + 1, a->alias);
+}
+
+static int
+sq_read_user(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_user *u = out;
+
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(stmt, col);
+	u->account_id = sqlite3_column_int64(stmt, col + 1);
+	u->is_owner = sqlite3_column_int(stmt, col + 4);
+	u->created = sqlite3_column_int64(stmt, col + 5);
+	u->updated = sqlite3_column_int64(stmt, col + 6);
+	if (SQ_COLUMN_FIELD(stmt, col + 2, u->name) != STORE_OK)
+		return STORE_ERROR;
+	return SQ_COLUMN_FIELD(stmt, col + 3, u->display_name);
+}
+
+static int
+sq_read_profile(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_login_profile *lp = out;
+
+	memset(lp, 0, sizeof(*lp));
+	lp->user_id = sqlite3_column_int64(stmt, col);
+	lp->reset_required = sqlite3_column_int(stmt, col + 2);
+	lp->mfa_bind_required = sqlite3_column_int(stmt, col + 3);
+	lp->password_changed = sqlite3_column_int64(stmt, col + 4);
+	lp->created = sqlite3_column_int64(stmt, col + 5);
+	lp->updated = sqlite3_column_int64(stmt, col + 6);
+	return SQ_COLUMN_FIELD(stmt, col + 1, lp->password_hash);
+}
+
+static int
+sq_read_device(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_mfa_device *d = out;
+	const void *secret = sqlite3_column_blob(stmt, col + 3);
+	int secret_len = sqlite3_column_bytes(stmt, col + 3);
+
+	memset(d, 0, sizeof(*d));
+	if (secret == NULL || secret_len <= 0 || secret_len > STORE_SECRET_ENC_MAX) {
+		log_error("event=db_error op=read_column column=secret_enc "
+		    "err=\"sealed secret is empty or longer than the field\" bytes=%d max=%d",
+		    secret_len, STORE_SECRET_ENC_MAX);
+		return STORE_ERROR;
+	}
+	memcpy(d->secret_enc, secret, (size_t)secret_len);
+	d->secret_enc_len = (size_t)secret_len;
+
+	d->id = sqlite3_column_int64(stmt, col);
+	d->user_id = sqlite3_column_int64(stmt, col + 1);
+	d->algorithm = sqlite3_column_int(stmt, col + 4);
+	d->digits = sqlite3_column_int(stmt, col + 5);
+	d->period = sqlite3_column_int(stmt, col + 6);
+	d->bound = sqlite3_column_int(stmt, col + 7);
+	d->last_step = sqlite3_column_int64(stmt, col + 8);
+	d->created = sqlite3_column_int64(stmt, col + 9);
+	d->bound_at = sqlite3_column_int64(stmt, col + 10);
+	return SQ_COLUMN_FIELD(stmt, col + 2, d->serial);
+}
+
+static int
+sq_read_session(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_session *ses = out;
+
+	memset(ses, 0, sizeof(*ses));
+	ses->user_id = sqlite3_column_int64(stmt, col + 1);
+	ses->scope = sqlite3_column_int(stmt, col + 2);
+	ses->factors = sqlite3_column_int(stmt, col + 3);
+	ses->created = sqlite3_column_int64(stmt, col + 4);
+	ses->expires = sqlite3_column_int64(stmt, col + 5);
+	ses->last_seen = sqlite3_column_int64(stmt, col + 6);
+	ses->mfa_at = sqlite3_column_int64(stmt, col + 7);
+	return sq_column_hash(stmt, col, ses->token_hash);
+}
+
+static int
+sq_read_challenge(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_challenge *c = out;
+
+	memset(c, 0, sizeof(*c));
+	c->user_id = sqlite3_column_int64(stmt, col + 1);
+	c->kind = sqlite3_column_int(stmt, col + 2);
+	c->attempts = sqlite3_column_int(stmt, col + 3);
+	c->created = sqlite3_column_int64(stmt, col + 4);
+	c->expires = sqlite3_column_int64(stmt, col + 5);
+	return sq_column_hash(stmt, col, c->id_hash);
+}
+
+static int
+sq_read_failure(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_failure *f = out;
+
+	memset(f, 0, sizeof(*f));
+	f->failures = sqlite3_column_int(stmt, col + 1);
+	f->locked_until = sqlite3_column_int64(stmt, col + 2);
+	f->last_failure = sqlite3_column_int64(stmt, col + 3);
+	return SQ_COLUMN_FIELD(stmt, col, f->principal);
+}
+
+typedef int (*sq_reader)(sqlite3_stmt *stmt, int col, void *out);
+
+/*
+ * Run a bound query for at most one row, read it into out with read and
+ * clear the statement. Returns STORE_OK, STORE_NOT_FOUND or STORE_ERROR.
+ * Callers pass a scratch struct because out may be partly written on error.
+ */
+static int
+sq_query_one(struct sq_store *s, sqlite3_stmt *stmt, const char *op, sq_reader read, void *out)
+{
+	int rc = sqlite3_step(stmt);
+	int r;
+
+	if (rc == SQLITE_ROW)
+		r = read(stmt, 0, out);
+	else if (rc == SQLITE_DONE)
+		r = STORE_NOT_FOUND;
+	else
+		r = sq_error(s, op);
+	sq_done(stmt);
+	return r;
+}
+
+/*
+ * Savepoints group the statements of one store call. They work both inside
+ * a transaction from begin() and alone, where they open and commit their own.
+ */
+static int
+sq_savepoint(struct sq_store *s)
+{
+	return sq_exec(s, s->stmt[SQ_SAVEPOINT], "savepoint", NULL);
+}
+
+/* Release the savepoint, first undoing its changes unless r is STORE_OK. */
+static int
+sq_savepoint_end(struct sq_store *s, int r)
+{
+	if (r != STORE_OK && sq_exec(s, s->stmt[SQ_ROLLBACK_TO], "rollback_to", NULL) != STORE_OK)
+		r = STORE_ERROR;
+	if (sq_exec(s, s->stmt[SQ_RELEASE], "release", NULL) != STORE_OK)
+		r = STORE_ERROR;
+	return r;
+}
+
+/* Transactions */
+
+static int
+sq_begin(struct store *st)
+{
+	struct sq_store *s = sq_from(st);
+
+	return sq_exec(s, s->stmt[SQ_BEGIN], "begin", NULL);
+}
+
+static int
+sq_commit(struct store *st)
+{
+	struct sq_store *s = sq_from(st);
+
+	return sq_exec(s, s->stmt[SQ_COMMIT], "commit", NULL);
+}
+
+/* Roll back, doing nothing when SQLite already ended the transaction after an error. */
+static int
+sq_rollback(struct store *st)
+{
+	struct sq_store *s = sq_from(st);
+
+	if (sqlite3_get_autocommit(s->db))
+		return STORE_OK;
+	return sq_exec(s, s->stmt[SQ_ROLLBACK], "rollback", NULL);
+}
+
+static int
+sq_schema_version(struct store *st, int *ret_version)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_USER_VERSION];
+	int r = STORE_ERROR;
+
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, "schema_version");
+		goto out;
+	}
+	*ret_version = sqlite3_column_int(stmt, 0);
+	r = STORE_OK;
+out:
+	sq_done(stmt);
+	return r;
+}
+
+/* Accounts */
+
+static int
+sq_account_create(struct store *st, struct store_account *acct)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	SQ_BIND_FIELD(stmt, 1, acct->alias, &rc);
+	sq_bind_i64(stmt, 2, acct->created, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_create");
+
+	r = sq_exec(s, stmt, "account_create", NULL);
+	if (r == STORE_OK)
+		acct->id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+static int
+sq_account_get_by_alias(struct store *st, const char *alias, struct store_account *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_BY_ALIAS];
+	struct store_account acct;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_str(stmt, 1, alias, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_get_by_alias");
+
+	r = sq_query_one(s, stmt, "account_get_by_alias", sq_read_account, &acct);
+	if (r == STORE_OK)
+		*ret = acct;
+	return r;
+}
+
+/* Run the statement id, which takes one integer key, for at most one row. */
+static int
+sq_get_by_id(struct sq_store *s, enum sq_stmt_id id, int64_t key, const char *op,
+    sq_reader read, void *out)
+{
+	sqlite3_stmt *stmt = s->stmt[id];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, key, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, op);
+	return sq_query_one(s, stmt, op, read, out);
+}
+
+/* Run the statement id, which takes one integer key, as a single-row change. */
+static int
+sq_change_by_id(struct sq_store *s, enum sq_stmt_id id, int64_t key, const char *op)
+{
+	sqlite3_stmt *stmt = s->stmt[id];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, key, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, op);
+	return sq_exec_one(s, stmt, op);
+}
+
+static int
+sq_account_get(struct store *st, int64_t id, struct store_account *ret)
+{
+	struct store_account acct;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_ACCOUNT_BY_ID, id, "account_get", sq_read_account, &acct);
+	if (r == STORE_OK)
+		*ret = acct;
+	return r;
+}
+
+static int
+sq_account_count(struct store *st, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_COUNT];
+	int r = STORE_ERROR;
+
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, "account_count");
+		goto out;
+	}
+	*ret_count = sqlite3_column_int64(stmt, 0);
+	r = STORE_OK;
+out:
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_account_delete(struct store *st, int64_t id)
+{
+	return sq_change_by_id(sq_from(st), SQ_ACCOUNT_DELETE, id, "account_delete");
+}
+
+/* Users */
+
+static int
+sq_user_create(struct store *st, struct store_user *user)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_USER_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user->account_id, &rc);
+	SQ_BIND_FIELD(stmt, 2, user->name, &rc);
+	SQ_BIND_FIELD(stmt, 3, user->display_name, &rc);
+	sq_bind_i64(stmt, 4, user->is_owner != 0, &rc);
+	sq_bind_i64(stmt, 5, user->created, &rc);
+	sq_bind_i64(stmt, 6, user->updated, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "user_create");
+
+	r = sq_exec(s, stmt, "user_create", NULL);
+	if (r == STORE_OK)
+		user->id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+static int
+sq_user_get(struct store *st, int64_t id, struct store_user *ret)
+{
+	struct store_user user;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_USER_BY_ID, id, "user_get", sq_read_user, &user);
+	if (r == STORE_OK)
+		*ret = user;
+	return r;
+}
+
+static int
+sq_user_get_by_name(struct store *st, int64_t account_id, const char *name, struct store_user *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_USER_BY_NAME];
+	struct store_user user;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, account_id, &rc);
+	sq_bind_str(stmt, 2, name, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "user_get_by_name");
+
+	r = sq_query_one(s, stmt, "user_get_by_name", sq_read_user, &user);
+	if (r == STORE_OK)
+		*ret = user;
+	return r;
+}
+
+static int
+sq_user_get_owner(struct store *st, int64_t account_id, struct store_user *ret)
+{
+	struct store_user user;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_USER_OWNER, account_id, "user_get_owner", sq_read_user,
+	    &user);
+	if (r == STORE_OK)
+		*ret = user;
+	return r;
+}
+
+/*
+ * Check a list call before its statement is bound: a positive limit, and no
+ * list of the same kind already running on this handle from a callback.
+ */
+static int
+sq_list_check(sqlite3_stmt *stmt, int limit, const char *op)
+{
+	if (limit <= 0) {
+		log_error("event=db_error op=%s err=\"list limit must be positive\" limit=%d", op,
+		    limit);
+		return STORE_ERROR;
+	}
+	if (sqlite3_stmt_busy(stmt)) {
+		log_error("event=db_error op=%s err=\"list called again from its own callback\"", op);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+static int
+sq_user_list(struct store *st, int64_t account_id, const char *after_name, int limit,
+    store_user_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_USER_LIST];
+	struct store_user user;
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	if (sq_list_check(stmt, limit, "user_list") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, account_id, &rc);
+	sq_bind_str(stmt, 2, after_name, SQLITE_TRANSIENT, &rc);
+	sq_bind_i64(stmt, 3, limit, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "user_list");
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_user(stmt, 0, &user);
+		if (r != STORE_OK || cb(arg, &user) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "user_list");
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_user_update(struct store *st, const struct store_user *user)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_USER_UPDATE];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, user->id, &rc);
+	SQ_BIND_FIELD(stmt, 2, user->name, &rc);
+	SQ_BIND_FIELD(stmt, 3, user->display_name, &rc);
+	sq_bind_i64(stmt, 4, user->updated, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "user_update");
+	return sq_exec_one(s, stmt, "user_update");
+}
+
+static int
+sq_user_delete(struct store *st, int64_t id)
+{
+	return sq_change_by_id(sq_from(st), SQ_USER_DELETE, id, "user_delete");
+}
+
+/* Login profiles */
+
+static int
+sq_login_profile_get(struct store *st, int64_t user_id, struct store_login_profile *ret)
+{
+	struct store_login_profile lp;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_PROFILE_GET, user_id, "login_profile_get",
+	    sq_read_profile, &lp);
+	if (r == STORE_OK)
+		*ret = lp;
+	return r;
+}
+
+/* Bind the columns that insert and update share, from ?2 on. */
+static void
+sq_bind_profile(sqlite3_stmt *stmt, const struct store_login_profile *lp, int *rc)
+{
+	sq_bind_i64(stmt, 1, lp->user_id, rc);
+	SQ_BIND_FIELD(stmt, 2, lp->password_hash, rc);
+	sq_bind_i64(stmt, 3, lp->reset_required != 0, rc);
+	sq_bind_i64(stmt, 4, lp->mfa_bind_required != 0, rc);
+	sq_bind_i64(stmt, 5, lp->password_changed, rc);
+}
+
+static int
+sq_login_profile_create(struct store *st, const struct store_login_profile *lp)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PROFILE_INSERT];
+	int rc = SQLITE_OK;
+
+	sq_bind_profile(stmt, lp, &rc);
+	sq_bind_i64(stmt, 6, lp->created, &rc);
+	sq_bind_i64(stmt, 7, lp->updated, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "login_profile_create");
+	return sq_exec(s, stmt, "login_profile_create", NULL);
+}
+
+static int
+sq_login_profile_update(struct store *st, const struct store_login_profile *lp)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PROFILE_UPDATE];
+	int rc = SQLITE_OK;
+
+	sq_bind_profile(stmt, lp, &rc);
+	sq_bind_i64(stmt, 6, lp->updated, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "login_profile_update");
+	return sq_exec_one(s, stmt, "login_profile_update");
+}
+
+static int
+sq_login_profile_delete(struct store *st, int64_t user_id)
+{
+	return sq_change_by_id(sq_from(st), SQ_PROFILE_DELETE, user_id, "login_profile_delete");
+}
+
+/* Virtual MFA devices */
+
+static int
+sq_device_insert(struct sq_store *s, const struct store_mfa_device *dev)
+{
+	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_INSERT];
+	int rc = SQLITE_OK;
+
+	if (dev->secret_enc_len == 0 || dev->secret_enc_len > STORE_SECRET_ENC_MAX)
+		return sq_bind_error(stmt, SQLITE_TOOBIG, "mfa_device_create");
+	sq_bind_i64(stmt, 1, dev->user_id, &rc);
+	SQ_BIND_FIELD(stmt, 2, dev->serial, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(stmt, 3, dev->secret_enc, (int)dev->secret_enc_len,
+		    SQLITE_STATIC);
+	sq_bind_i64(stmt, 4, dev->algorithm, &rc);
+	sq_bind_i64(stmt, 5, dev->digits, &rc);
+	sq_bind_i64(stmt, 6, dev->period, &rc);
+	sq_bind_i64(stmt, 7, dev->bound != 0, &rc);
+	sq_bind_i64(stmt, 8, dev->last_step, &rc);
+	sq_bind_i64(stmt, 9, dev->created, &rc);
+	sq_bind_i64(stmt, 10, dev->bound_at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "mfa_device_create");
+	return sq_exec(s, stmt, "mfa_device_create", NULL);
+}
+
+/*
+ * Replace the user's pending device, if any, with dev. The unique key on
+ * user_id turns an existing bound device into STORE_CONFLICT, and the
+ * savepoint then restores a pending device deleted on the way.
+ */
+static int
+sq_mfa_device_create(struct store *st, struct store_mfa_device *dev)
+{
+	struct sq_store *s = sq_from(st);
+	int64_t id = 0;
+	int r;
+
+	if (sq_savepoint(s) != STORE_OK)
+		return STORE_ERROR;
+
+	r = sq_change_by_id(s, SQ_DEVICE_DELETE_PENDING, dev->user_id, "mfa_device_create");
+	if (r == STORE_NOT_FOUND)
+		r = STORE_OK;
+	if (r == STORE_OK)
+		r = sq_device_insert(s, dev);
+	if (r == STORE_OK)
+		id = sqlite3_last_insert_rowid(s->db);
+
+	r = sq_savepoint_end(s, r);
+	if (r == STORE_OK)
+		dev->id = id;
+	return r;
+}
+
+static int
+sq_mfa_device_get_by_user(struct store *st, int64_t user_id, struct store_mfa_device *ret)
+{
+	struct store_mfa_device dev;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_DEVICE_BY_USER, user_id, "mfa_device_get_by_user",
+	    sq_read_device, &dev);
+	if (r == STORE_OK)
+		*ret = dev;
+	return r;
+}
+
+static int
+sq_mfa_device_get_by_serial(struct store *st, const char *serial, struct store_mfa_device *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_BY_SERIAL];
+	struct store_mfa_device dev;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_str(stmt, 1, serial, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "mfa_device_get_by_serial");
+
+	r = sq_query_one(s, stmt, "mfa_device_get_by_serial", sq_read_device, &dev);
+	if (r == STORE_OK)
+		*ret = dev;
+	return r;
+}
+
+/* Bind a pending device. STORE_NOT_FOUND when it is gone or already bound. */
+static int
+sq_mfa_device_bind(struct store *st, int64_t id, int64_t last_step, int64_t bound_at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_BIND];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, last_step, &rc);
+	sq_bind_i64(stmt, 3, bound_at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "mfa_device_bind");
+	return sq_exec_one(s, stmt, "mfa_device_bind");
+}
+
+/*
+ * Use TOTP step once. STORE_CONFLICT when the step is not newer than the
+ * last accepted one (a replay), or the device is pending or gone.
+ */
+static int
+sq_mfa_device_use_step(struct store *st, int64_t id, int64_t step)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_USE_STEP];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, step, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "mfa_device_use_step");
+	r = sq_exec_one(s, stmt, "mfa_device_use_step");
+	return r == STORE_NOT_FOUND ? STORE_CONFLICT : r;
+}
+
+static int
+sq_mfa_device_delete(struct store *st, int64_t id)
+{
+	return sq_change_by_id(sq_from(st), SQ_DEVICE_DELETE, id, "mfa_device_delete");
+}
+
+static int
+sq_mfa_device_list(struct store *st, int64_t account_id, const char *after_serial, int limit,
+    store_mfa_device_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_LIST];
+	struct store_mfa_device dev;
+	struct store_user user;
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	if (sq_list_check(stmt, limit, "mfa_device_list") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, account_id, &rc);
+	sq_bind_str(stmt, 2, after_serial, SQLITE_TRANSIENT, &rc);
+	sq_bind_i64(stmt, 3, limit, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "mfa_device_list");
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_device(stmt, 0, &dev);
+		if (r == STORE_OK)
+			r = sq_read_user(stmt, SQ_DEVICE_NCOLS, &user);
+		if (r != STORE_OK || cb(arg, &dev, &user) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "mfa_device_list");
+	sq_done(stmt);
+	return r;
+}
+
+/* Sessions */
+
+static int
+sq_session_create(struct store *st, const struct store_session *ses)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_INSERT];
+	int rc = SQLITE_OK;
+
+	sq_bind_hash(stmt, 1, ses->token_hash, &rc);
+	sq_bind_i64(stmt, 2, ses->user_id, &rc);
+	sq_bind_i64(stmt, 3, ses->scope, &rc);
+	sq_bind_i64(stmt, 4, ses->factors, &rc);
+	sq_bind_i64(stmt, 5, ses->created, &rc);
+	sq_bind_i64(stmt, 6, ses->expires, &rc);
+	sq_bind_i64(stmt, 7, ses->last_seen, &rc);
+	sq_bind_i64(stmt, 8, ses->mfa_at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "session_create");
+	return sq_exec(s, stmt, "session_create", NULL);
+}
+
+/* Run the statement id, which takes one hash key, for at most one row. */
+static int
+sq_get_by_hash(struct sq_store *s, enum sq_stmt_id id, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    const char *op, sq_reader read, void *out)
+{
+	sqlite3_stmt *stmt = s->stmt[id];
+	int rc = SQLITE_OK;
+
+	sq_bind_hash(stmt, 1, hash, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, op);
+	return sq_query_one(s, stmt, op, read, out);
+}
+
+/* Run the statement id, which takes one hash key, as a single-row change. */
+static int
+sq_change_by_hash(struct sq_store *s, enum sq_stmt_id id,
+    const uint8_t hash[STORE_TOKEN_HASH_LEN], const char *op)
+{
+	sqlite3_stmt *stmt = s->stmt[id];
+	int rc = SQLITE_OK;
+
+	sq_bind_hash(stmt, 1, hash, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, op);
+	return sq_exec_one(s, stmt, op);
+}
+
+static int
+sq_session_get(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    struct store_session *ret)
+{
+	struct store_session ses;
+	int r;
+
+	r = sq_get_by_hash(sq_from(st), SQ_SESSION_GET, hash, "session_get", sq_read_session, &ses);
+	if (r == STORE_OK)
+		*ret = ses;
+	return r;
+}
+
+static int
+sq_session_touch(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t last_seen)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_TOUCH];
+	int rc = SQLITE_OK;
+
+	sq_bind_hash(stmt, 1, hash, &rc);
+	sq_bind_i64(stmt, 2, last_seen, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "session_touch");
+	return sq_exec_one(s, stmt, "session_touch");
+}
+
+static int
+sq_session_delete(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN])
+{
+	return sq_change_by_hash(sq_from(st), SQ_SESSION_DELETE, hash, "session_delete");
+}
+
+static int
+sq_session_delete_by_user(struct store *st, int64_t user_id)
+{
+	int r;
+
+	r = sq_change_by_id(sq_from(st), SQ_SESSION_DELETE_BY_USER, user_id,
+	    "session_delete_by_user");
+	return r == STORE_NOT_FOUND ? STORE_OK : r;
+}
+
+/* Logon challenges */
+
+static int
+sq_challenge_create(struct store *st, const struct store_challenge *c)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_CHALLENGE_INSERT];
+	int rc = SQLITE_OK;
+
+	sq_bind_hash(stmt, 1, c->id_hash, &rc);
+	sq_bind_i64(stmt, 2, c->user_id, &rc);
+	sq_bind_i64(stmt, 3, c->kind, &rc);
+	sq_bind_i64(stmt, 4, c->attempts, &rc);
+	sq_bind_i64(stmt, 5, c->created, &rc);
+	sq_bind_i64(stmt, 6, c->expires, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "challenge_create");
+	return sq_exec(s, stmt, "challenge_create", NULL);
+}
+
+static int
+sq_challenge_get(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    struct store_challenge *ret)
+{
+	struct store_challenge c;
+	int r;
+
+	r = sq_get_by_hash(sq_from(st), SQ_CHALLENGE_GET, hash, "challenge_get", sq_read_challenge,
+	    &c);
+	if (r == STORE_OK)
+		*ret = c;
+	return r;
+}
+
+/* Count one more wrong code, atomically, and return the new count. */
+static int
+sq_challenge_add_attempt(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    int *ret_attempts)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_CHALLENGE_ADD_ATTEMPT];
+	int attempts = 0;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_hash(stmt, 1, hash, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "challenge_add_attempt");
+
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		attempts = sqlite3_column_int(stmt, 0);
+		/* Step to the end so the UPDATE ... RETURNING finishes before the reset. */
+		rc = sqlite3_step(stmt);
+		r = STORE_OK;
+	} else {
+		r = STORE_NOT_FOUND;
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_error(s, "challenge_add_attempt");
+	sq_done(stmt);
+	if (r == STORE_OK)
+		*ret_attempts = attempts;
+	return r;
+}
+
+/* Spend a challenge. STORE_NOT_FOUND when it is gone, as on a replay. */
+static int
+sq_challenge_delete(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN])
+{
+	return sq_change_by_hash(sq_from(st), SQ_CHALLENGE_DELETE, hash, "challenge_delete");
+}
+
+/* Logon failures */
+
+static int
+sq_failure_get(struct store *st, const char *principal, struct store_failure *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_FAILURE_GET];
+	struct store_failure f;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_str(stmt, 1, principal, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "failure_get");
+
+	r = sq_query_one(s, stmt, "failure_get", sq_read_failure, &f);
+	if (r == STORE_OK)
+		*ret = f;
+	return r;
+}
+
+static int
+sq_failure_put(struct store *st, const struct store_failure *f)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_FAILURE_PUT];
+	int rc = SQLITE_OK;
+
+	SQ_BIND_FIELD(stmt, 1, f->principal, &rc);
+	sq_bind_i64(stmt, 2, f->failures, &rc);
+	sq_bind_i64(stmt, 3, f->locked_until, &rc);
+	sq_bind_i64(stmt, 4, f->last_failure, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "failure_put");
+	return sq_exec(s, stmt, "failure_put", NULL);
+}
+
+static int
+sq_failure_clear(struct store *st, const char *principal)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_FAILURE_CLEAR];
+	int rc = SQLITE_OK;
+
+	sq_bind_str(stmt, 1, principal, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "failure_clear");
+	return sq_exec(s, stmt, "failure_clear", NULL);
+}
+
+/*
+ * Delete expired sessions and challenges, and failure rows whose lock ended
+ * and whose last failure are both more than a day before now. One savepoint
+ * makes it one commit.
+ */
+static int
+sq_purge_expired(struct store *st, int64_t now)
+{
+	static const enum sq_stmt_id purges[] = {
+		SQ_PURGE_SESSIONS, SQ_PURGE_CHALLENGES, SQ_PURGE_FAILURES,
+	};
+	struct sq_store *s = sq_from(st);
+	int r = STORE_OK;
+
+	if (sq_savepoint(s) != STORE_OK)
+		return STORE_ERROR;
+	for (size_t i = 0; i < sizeof(purges) / sizeof(purges[0]) && r == STORE_OK; i++) {
+		r = sq_change_by_id(s, purges[i], now, "purge_expired");
+		if (r == STORE_NOT_FOUND)
+			r = STORE_OK;
+	}
+	return sq_savepoint_end(s, r);
+}
+
+/* Opening and closing */
+
+static void
+sq_close(struct store *st)
+{
+	struct sq_store *s = sq_from(st);
+	char quoted[LOG_QUOTE_MAX];
+
+	for (size_t i = 0; i < SQ_STMT_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	/* Closing with a transaction open rolls it back. */
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		log_error("event=db_error op=close err=%s",
+		    log_quote(sqlite3_errmsg(s->db), quoted, sizeof(quoted)));
+	free(s);
+}
+
+/*
+ * Create the file with mode 0600 before SQLite opens it. SQLite gives the
+ * -wal and -shm files the mode of the database file. An existing file keeps
+ * its mode, with a warning when others may read it.
+ */
+static int
+sq_create_file(const char *path)
+{
+	char quoted[LOG_QUOTE_MAX];
+	struct stat sb;
+	int fd;
+	int r = STORE_ERROR;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("event=db_error op=open path=%s err=%s",
+		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
+		return STORE_ERROR;
+	}
+	if (fstat(fd, &sb) != 0) {
+		log_error("event=db_error op=stat path=%s err=%s",
+		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		log_error("event=db_error op=open path=%s err=\"not a regular file\"",
+		    log_quote(path, quoted, sizeof(quoted)));
+		goto out;
+	}
+	if ((sb.st_mode & 077) != 0)
+		log_warn("event=db_file_mode path=%s mode=%03o "
+		    "err=\"database is readable by other users; chmod 600 it\"",
+		    log_quote(path, quoted, sizeof(quoted)), (unsigned)(sb.st_mode & 0777));
+	r = STORE_OK;
+out:
+	close(fd);
+	return r;
+}
+
+/* Run a PRAGMA that sets a value, ignoring the row some of them return. */
+static int
+sq_pragma_set(struct sq_store *s, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+	int r = STORE_ERROR;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		r = sq_error(s, "pragma");
+		goto out;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		r = sq_error(s, "pragma");
+		goto out;
+	}
+	r = STORE_OK;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Run a PRAGMA that reads a value, and return it as text in buf. */
+static int
+sq_pragma_get(struct sq_store *s, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *text;
+	int r = STORE_ERROR;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, "pragma");
+		goto out;
+	}
+	text = sqlite3_column_text(stmt, 0);
+	snprintf(buf, size, "%s", text != NULL ? (const char *)text : "");
+	r = STORE_OK;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Set a pragma, then read it back with get and require expect, because
+ * SQLite ignores some settings silently: journal_mode stays "memory" for an
+ * in-memory database, and foreign_keys is a no-op in a build without them.
+ */
+static int
+sq_pragma_require(struct sq_store *s, const char *set, const char *get, const char *expect)
+{
+	char value[32];
+
+	if (sq_pragma_set(s, set) != STORE_OK)
+		return STORE_ERROR;
+	if (sq_pragma_get(s, get, value, sizeof(value)) != STORE_OK)
+		return STORE_ERROR;
+	if (strcasecmp(value, expect) != 0) {
+		log_error("event=db_error op=pragma pragma=\"%s\" expected=%s got=%s "
+		    "err=\"setting did not take effect\"", get, expect, value);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+static int
+sq_configure(struct sq_store *s, const struct store_options *opt)
+{
+	int busy_ms = STORE_SQLITE_BUSY_TIMEOUT_MS;
+	int full = 1;
+
+	if (opt != NULL) {
+		if (opt->busy_timeout_ms > 0)
+			busy_ms = opt->busy_timeout_ms;
+		full = opt->synchronous_full != 0;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (sqlite3_busy_timeout(s->db, busy_ms) != SQLITE_OK)
+		return sq_error(s, "busy_timeout");
+
+	if (sq_pragma_require(s, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1") != STORE_OK)
+		return STORE_ERROR;
+	if (sq_pragma_require(s, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal") !=
+	    STORE_OK)
+		return STORE_ERROR;
+	/* synchronous reads back as 2 for FULL and 1 for NORMAL. */
+	if (sq_pragma_require(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    "PRAGMA synchronous", full ? "2" : "1") != STORE_OK)
+		return STORE_ERROR;
+	if (!full)
+		log_warn("event=db_synchronous_normal "
+		    "err=\"commits since the last checkpoint can be lost on power loss or an OS crash\"");
+	return STORE_OK;
+}
+
+static int
+sq_prepare_all(struct sq_store *s)
+{
+	for (size_t i = 0; i < SQ_STMT_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+		    NULL) != SQLITE_OK) {
+			char quoted[LOG_QUOTE_MAX];
+
+			log_error("event=db_error op=prepare stmt=%zu err=%s code=%d", i,
+			    log_quote(sqlite3_errmsg(s->db), quoted, sizeof(quoted)),
+			    sqlite3_extended_errcode(s->db));
+			return STORE_ERROR;
+		}
+	}
+	return STORE_OK;
+}
+
+int
+store_sqlite_open(const char *path, const struct store_options *opt, struct store **ret)
+{
+	char quoted[LOG_QUOTE_MAX];
+	struct sq_store *s = NULL;
+	int r = STORE_ERROR;
+
+	if (sqlite3_libversion_number() < STORE_SQLITE_VERSION_MIN) {
+		log_error("event=db_error op=open err=\"SQLite %s is too old; 3.37.0 or newer is "
+		    "required\"", sqlite3_libversion());
+		goto out;
+	}
+	if (sq_create_file(path) != STORE_OK)
+		goto out;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		log_error("event=db_error op=open err=\"out of memory\"");
+		goto out;
+	}
+	s->base.ops = &sq_ops;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_error("event=db_error op=open path=%s err=%s",
+		    log_quote(path, quoted, sizeof(quoted)),
+		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out;
+	}
+	if (sq_configure(s, opt) != STORE_OK)
+		goto out;
+	if (store_sqlite_migrate(s->db, store_sqlite_migrations, store_sqlite_migration_count) !=
+	    STORE_OK)
+		goto out;
+	if (sq_prepare_all(s) != STORE_OK)
+		goto out;
+
+	*ret = &s->base;
+	s = NULL;
+	r = STORE_OK;
+out:
+	if (s != NULL)
+		sq_close(&s->base);
+	return r;
+}
+
+sqlite3 *
+store_sqlite_db(struct store *st)
+{
+	if (st == NULL || st->ops != &sq_ops)
+		return NULL;
+	return sq_from(st)->db;
+}
+
+static const struct store_ops sq_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.schema_version = sq_schema_version,
+
+	.account_create = sq_account_create,
+	.account_get_by_alias = sq_account_get_by_alias,
+	.account_get = sq_account_get,
+	.account_count = sq_account_count,
+	.account_delete = sq_account_delete,
+
+	.user_create = sq_user_create,
+	.user_get = sq_user_get,
+	.user_get_by_name = sq_user_get_by_name,
+	.user_get_owner = sq_user_get_owner,
+	.user_list = sq_user_list,
+	.user_update = sq_user_update,
+	.user_delete = sq_user_delete,
+
+	.login_profile_get = sq_login_profile_get,
+	.login_profile_create = sq_login_profile_create,
+	.login_profile_update = sq_login_profile_update,
+	.login_profile_delete = sq_login_profile_delete,
+
+	.mfa_device_create = sq_mfa_device_create,
+	.mfa_device_get_by_user = sq_mfa_device_get_by_user,
+	.mfa_device_get_by_serial = sq_mfa_device_get_by_serial,
+	.mfa_device_bind = sq_mfa_device_bind,
+	.mfa_device_use_step = sq_mfa_device_use_step,
+	.mfa_device_delete = sq_mfa_device_delete,
+	.mfa_device_list = sq_mfa_device_list,
+
+	.session_create = sq_session_create,
+	.session_get = sq_session_get,
+	.session_touch = sq_session_touch,
+	.session_delete = sq_session_delete,
+	.session_delete_by_user = sq_session_delete_by_user,
+
+	.challenge_create = sq_challenge_create,
+	.challenge_get = sq_challenge_get,
+	.challenge_add_attempt = sq_challenge_add_attempt,
+	.challenge_delete = sq_challenge_delete,
+
+	.failure_get = sq_failure_get,
+	.failure_put = sq_failure_put,
+	.failure_clear = sq_failure_clear,
+
+	.purge_expired = sq_purge_expired,
+};
