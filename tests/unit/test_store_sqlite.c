@@ -1,0 +1,1160 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the SQLite store backend against real database files. */
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/log.h"
+#include "store/store.h"
+#include "store/store_sqlite.h"
+
+#define T_NOW 1700000000 /* fixed Unix time for created and expiry fields */
+#define T_THREADS 8      /* handles racing for one TOTP step */
+#define T_ROUNDS 5       /* races per parallel test */
+
+struct t_db {
+	char path[PATH_MAX];
+	struct store *st;
+};
+
+static const char *
+t_tmpdir(void)
+{
+	const char *dir = getenv("MFA_TEST_TMPDIR");
+
+	return dir != NULL && dir[0] != '\0' ? dir : "/tmp";
+}
+
+static void
+t_unlink_db(const char *path)
+{
+	char side[PATH_MAX + 8];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+/* Give each test its own fresh file and an open handle on it. */
+static int
+t_setup(void **state)
+{
+	static unsigned counter;
+	struct t_db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return -1;
+	snprintf(db->path, sizeof(db->path), "%s/test_store_sqlite-%ld-%u.db", t_tmpdir(),
+	    (long)getpid(), counter++);
+	t_unlink_db(db->path);
+	if (store_open(db->path, NULL, &db->st) != STORE_OK) {
+		free(db);
+		return -1;
+	}
+	*state = db;
+	return 0;
+}
+
+static int
+t_teardown(void **state)
+{
+	struct t_db *db = *state;
+
+	store_close(&db->st);
+	t_unlink_db(db->path);
+	free(db);
+	return 0;
+}
+
+static int64_t
+t_account(struct store *st, const char *alias)
+{
+	struct store_account a = { .created = T_NOW };
+
+	snprintf(a.alias, sizeof(a.alias), "%s", alias);
+	assert_int_equal(st->ops->account_create(st, &a), STORE_OK);
+	assert_true(a.id > 0);
+	return a.id;
+}
+
+static int
+t_user_try(struct store *st, int64_t account_id, const char *name, int is_owner, int64_t *ret_id)
+{
+	struct store_user u = {
+		.account_id = account_id, .is_owner = is_owner, .created = T_NOW, .updated = T_NOW,
+	};
+	int r;
+
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	snprintf(u.display_name, sizeof(u.display_name), "Display %s", name);
+	r = st->ops->user_create(st, &u);
+	if (r == STORE_OK && ret_id != NULL)
+		*ret_id = u.id;
+	return r;
+}
+
+static int64_t
+t_user(struct store *st, int64_t account_id, const char *name, int is_owner)
+{
+	int64_t id = 0;
+
+	assert_int_equal(t_user_try(st, account_id, name, is_owner, &id), STORE_OK);
+	assert_true(id > 0);
+	return id;
+}
+
+static void
+t_device_init(struct store_mfa_device *d, int64_t user_id, const char *serial)
+{
+	memset(d, 0, sizeof(*d));
+	d->user_id = user_id;
+	snprintf(d->serial, sizeof(d->serial), "%s", serial);
+	for (size_t i = 0; i < 60; i++)
+		d->secret_enc[i] = (uint8_t)(i * 7 + 1);
+	d->secret_enc_len = 60;
+	d->algorithm = 1;
+	d->digits = 6;
+	d->period = 30;
+	d->last_step = -1;
+	d->created = T_NOW;
+}
+
+/* Create and bind a device whose last accepted step is last_step. */
+static int64_t
+t_bound_device(struct store *st, int64_t user_id, const char *serial, int64_t last_step)
+{
+	struct store_mfa_device d;
+
+	t_device_init(&d, user_id, serial);
+	assert_int_equal(st->ops->mfa_device_create(st, &d), STORE_OK);
+	assert_int_equal(st->ops->mfa_device_bind(st, d.id, last_step, T_NOW), STORE_OK);
+	return d.id;
+}
+
+static void
+t_hash(uint8_t hash[STORE_TOKEN_HASH_LEN], uint8_t seed)
+{
+	for (size_t i = 0; i < STORE_TOKEN_HASH_LEN; i++)
+		hash[i] = (uint8_t)(seed + i);
+}
+
+static void
+t_session_init(struct store_session *s, int64_t user_id, uint8_t seed, int64_t expires)
+{
+	memset(s, 0, sizeof(*s));
+	t_hash(s->token_hash, seed);
+	s->user_id = user_id;
+	s->scope = SESSION_SCOPE_FULL;
+	s->factors = FACTOR_PASSWORD | FACTOR_TOTP;
+	s->created = T_NOW;
+	s->expires = expires;
+	s->last_seen = T_NOW;
+	s->mfa_at = T_NOW;
+}
+
+static void
+t_challenge_init(struct store_challenge *c, int64_t user_id, uint8_t seed, int64_t expires)
+{
+	memset(c, 0, sizeof(*c));
+	t_hash(c->id_hash, seed);
+	c->user_id = user_id;
+	c->kind = CHALLENGE_MFA;
+	c->created = T_NOW;
+	c->expires = expires;
+}
+
+static void
+t_failure_init(struct store_failure *f, const char *principal, int failures,
+    int64_t locked_until, int64_t last_failure)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->principal, sizeof(f->principal), "%s", principal);
+	f->failures = failures;
+	f->locked_until = locked_until;
+	f->last_failure = last_failure;
+}
+
+/* Run one SQL query on the raw connection and return its integer result. */
+static int64_t
+t_sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static void
+t_sql_text(sqlite3 *db, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	snprintf(buf, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+}
+
+/* Open and settings */
+
+static void
+test_pragmas_default(void **state)
+{
+	struct t_db *db = *state;
+	sqlite3 *raw = store_sqlite_db(db->st);
+	char mode[16];
+
+	assert_non_null(raw);
+	t_sql_text(raw, "PRAGMA journal_mode", mode, sizeof(mode));
+	assert_string_equal(mode, "wal");
+	assert_int_equal(t_sql_int(raw, "PRAGMA synchronous"), 2);
+	assert_int_equal(t_sql_int(raw, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(t_sql_int(raw, "PRAGMA busy_timeout"), STORE_SQLITE_BUSY_TIMEOUT_MS);
+	assert_string_equal(db->st->ops->name, "sqlite");
+}
+
+static void
+test_pragmas_from_options(void **state)
+{
+	struct t_db *db = *state;
+	struct store_options opt = { .synchronous_full = 0, .busy_timeout_ms = 1234 };
+	struct store *st = NULL;
+	sqlite3 *raw;
+
+	assert_int_equal(store_open(db->path, &opt, &st), STORE_OK);
+	raw = store_sqlite_db(st);
+	assert_int_equal(t_sql_int(raw, "PRAGMA synchronous"), 1);
+	assert_int_equal(t_sql_int(raw, "PRAGMA busy_timeout"), 1234);
+	store_close(&st);
+	assert_null(st);
+
+	opt.synchronous_full = 1;
+	assert_int_equal(store_open(db->path, &opt, &st), STORE_OK);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "PRAGMA synchronous"), 2);
+	store_close(&st);
+}
+
+static void
+test_file_mode_0600(void **state)
+{
+	struct t_db *db = *state;
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+
+	/* A committed write makes sure the -wal file exists. */
+	t_account(db->st, "modes");
+	assert_int_equal(stat(db->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(wal, sizeof(wal), "%s-wal", db->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+static void
+test_open_url_forms(void **state)
+{
+	struct t_db *db = *state;
+	char url[PATH_MAX + 16];
+	struct store *st = NULL;
+
+	snprintf(url, sizeof(url), "sqlite:%s", db->path);
+	assert_int_equal(store_open(url, NULL, &st), STORE_OK);
+	store_close(&st);
+
+	assert_int_equal(store_open("postgres://user:secret@host/db", NULL, &st), STORE_ERROR);
+	assert_null(st);
+	assert_int_equal(store_open("sqlite:", NULL, &st), STORE_ERROR);
+	assert_int_equal(store_open("", NULL, &st), STORE_ERROR);
+	assert_int_equal(store_open("/nonexistent-dir/x/y.db", NULL, &st), STORE_ERROR);
+	assert_null(st);
+	store_close(&st);
+	store_close(NULL);
+}
+
+/* Migrations */
+
+static void
+test_migrate_fresh_and_reopen(void **state)
+{
+	struct t_db *db = *state;
+	struct store_account a;
+	int version = -1;
+
+	assert_true(store_schema_latest() >= 1);
+	assert_int_equal(db->st->ops->schema_version(db->st, &version), STORE_OK);
+	assert_int_equal(version, store_schema_latest());
+	t_account(db->st, "kept");
+	store_close(&db->st);
+
+	assert_int_equal(store_open(db->path, NULL, &db->st), STORE_OK);
+	assert_int_equal(db->st->ops->schema_version(db->st, &version), STORE_OK);
+	assert_int_equal(version, store_schema_latest());
+	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
+	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
+	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
+	    7);
+}
+
+static void
+test_migrate_newer_rejected(void **state)
+{
+	struct t_db *db = *state;
+	char sql[64];
+	struct store *st = NULL;
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", store_schema_latest() + 1);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(db->st), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_open(db->path, NULL, &st), STORE_ERROR);
+	assert_null(st);
+}
+
+/* A failing step leaves the version and schema of the step before it. */
+static void
+test_migrate_failed_step_rolls_back(void **state)
+{
+	static const struct store_sqlite_migration bad[] = {
+		{ 1, "CREATE TABLE a (x INTEGER)" },
+		{ 2, "CREATE TABLE b (x INTEGER); INSERT INTO no_such_table VALUES (1)" },
+	};
+	static const struct store_sqlite_migration good[] = {
+		{ 1, "CREATE TABLE a (x INTEGER)" },
+		{ 2, "CREATE TABLE b (x INTEGER)" },
+	};
+	static const struct store_sqlite_migration gap[] = {
+		{ 1, "CREATE TABLE a (x INTEGER)" },
+		{ 3, "CREATE TABLE c (x INTEGER)" },
+	};
+	struct t_db *db = *state;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+
+	snprintf(path, sizeof(path), "%s-raw", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+
+	assert_int_equal(store_sqlite_migrate(raw, bad, 2), STORE_ERROR);
+	assert_int_equal(t_sql_int(raw, "PRAGMA user_version"), 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM sqlite_schema WHERE name = 'a'"), 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM sqlite_schema WHERE name = 'b'"), 0);
+
+	assert_int_equal(store_sqlite_migrate(raw, good, 2), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "PRAGMA user_version"), 2);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM sqlite_schema WHERE name = 'b'"), 1);
+	assert_int_equal(store_sqlite_migrate(raw, good, 2), STORE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, gap, 2), STORE_ERROR);
+
+	sqlite3_close(raw);
+	t_unlink_db(path);
+}
+
+/* Accounts and users */
+
+static void
+test_account_alias_conflict(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_account a = { .created = T_NOW };
+	struct store_account got;
+	int64_t count = -1;
+	int64_t id;
+
+	id = t_account(st, "Acme");
+	snprintf(a.alias, sizeof(a.alias), "aCME");
+	assert_int_equal(st->ops->account_create(st, &a), STORE_CONFLICT);
+
+	assert_int_equal(st->ops->account_get_by_alias(st, "ACME", &got), STORE_OK);
+	assert_int_equal(got.id, id);
+	assert_string_equal(got.alias, "Acme");
+	assert_int_equal(got.created, T_NOW);
+	assert_int_equal(st->ops->account_get(st, id, &got), STORE_OK);
+	assert_string_equal(got.alias, "Acme");
+	assert_int_equal(st->ops->account_get_by_alias(st, "other", &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->account_get(st, id + 100, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->account_count(st, &count), STORE_OK);
+	assert_int_equal(count, 1);
+}
+
+static void
+test_user_name_conflict(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_user got;
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	int64_t alice = t_user(st, a1, "Alice", 0);
+
+	assert_int_equal(t_user_try(st, a1, "alice", 0, NULL), STORE_CONFLICT);
+	assert_int_equal(t_user_try(st, a1, "ALICE", 0, NULL), STORE_CONFLICT);
+	t_user(st, a2, "alice", 0);
+
+	assert_int_equal(st->ops->user_get_by_name(st, a1, "aLiCe", &got), STORE_OK);
+	assert_int_equal(got.id, alice);
+	assert_int_equal(got.account_id, a1);
+	assert_string_equal(got.name, "Alice");
+	assert_string_equal(got.display_name, "Display Alice");
+	assert_int_equal(got.is_owner, 0);
+	assert_int_equal(st->ops->user_get_by_name(st, a1, "bob", &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->user_get(st, alice + 100, &got), STORE_NOT_FOUND);
+}
+
+static void
+test_user_one_owner(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_user got;
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	int64_t owner;
+
+	assert_int_equal(st->ops->user_get_owner(st, a1, &got), STORE_NOT_FOUND);
+	owner = t_user(st, a1, "root", 1);
+	assert_int_equal(t_user_try(st, a1, "root2", 1, NULL), STORE_CONFLICT);
+	t_user(st, a2, "root", 1);
+	t_user(st, a1, "plain", 0);
+
+	assert_int_equal(st->ops->user_get_owner(st, a1, &got), STORE_OK);
+	assert_int_equal(got.id, owner);
+	assert_int_equal(got.is_owner, 1);
+}
+
+static void
+test_user_update(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_user u;
+	int64_t a1 = t_account(st, "one");
+	int64_t bob = t_user(st, a1, "bob", 0);
+
+	t_user(st, a1, "carol", 0);
+	assert_int_equal(st->ops->user_get(st, bob, &u), STORE_OK);
+
+	snprintf(u.name, sizeof(u.name), "CAROL");
+	assert_int_equal(st->ops->user_update(st, &u), STORE_CONFLICT);
+
+	snprintf(u.name, sizeof(u.name), "Robert");
+	snprintf(u.display_name, sizeof(u.display_name), "Robert B.");
+	u.updated = T_NOW + 5;
+	assert_int_equal(st->ops->user_update(st, &u), STORE_OK);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(st->ops->user_get(st, bob, &u), STORE_OK);
+	assert_string_equal(u.name, "Robert");
+	assert_string_equal(u.display_name, "Robert B.");
+	assert_int_equal(u.updated, T_NOW + 5);
+	assert_int_equal(u.created, T_NOW);
+
+	u.id = bob + 100;
+	assert_int_equal(st->ops->user_update(st, &u), STORE_NOT_FOUND);
+}
+
+/* A struct field without a NUL must be rejected, not read past. */
+static void
+test_user_unterminated_field(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_user u = { .account_id = t_account(st, "one"), .created = T_NOW };
+
+	memset(u.name, 'x', sizeof(u.name));
+	assert_int_equal(st->ops->user_create(st, &u), STORE_ERROR);
+}
+
+/* A stored value longer than its field is an error, never a cut. */
+static void
+test_overlong_value_rejected(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	char sql[256];
+	struct store_account got;
+
+	memset(&got, 0x5a, sizeof(got));
+	snprintf(sql, sizeof(sql), "INSERT INTO accounts (alias, created) VALUES ('%0*d', 1)",
+	    STORE_ALIAS_MAX + 1, 7);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(st->ops->account_get(st, 1, &got), STORE_ERROR);
+	/* The output stays untouched on failure. */
+	assert_int_equal(got.alias[0], 0x5a);
+}
+
+struct t_names {
+	char names[8][STORE_NAME_MAX + 1];
+	int count;
+	int stop_after; /* 0: never stop */
+};
+
+static int
+t_collect_user(void *arg, const struct store_user *user)
+{
+	struct t_names *n = arg;
+
+	snprintf(n->names[n->count], sizeof(n->names[0]), "%s", user->name);
+	n->count++;
+	return n->stop_after != 0 && n->count >= n->stop_after;
+}
+
+static void
+t_list_users(struct store *st, int64_t account_id, const char *after, int limit,
+    struct t_names *n)
+{
+	memset(n, 0, sizeof(*n));
+	assert_int_equal(st->ops->user_list(st, account_id, after, limit, t_collect_user, n),
+	    STORE_OK);
+}
+
+static void
+test_user_list_paging(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	struct t_names n;
+
+	t_user(st, a1, "Zed", 1);
+	t_user(st, a1, "carol", 0);
+	t_user(st, a1, "bob", 0);
+	t_user(st, a1, "eve", 0);
+	t_user(st, a1, "Dave", 0);
+	t_user(st, a1, "Alice", 0);
+	t_user(st, a2, "aaron", 0);
+
+	t_list_users(st, a1, NULL, 2, &n);
+	assert_int_equal(n.count, 2);
+	assert_string_equal(n.names[0], "Alice");
+	assert_string_equal(n.names[1], "bob");
+
+	t_list_users(st, a1, "bob", 2, &n);
+	assert_int_equal(n.count, 2);
+	assert_string_equal(n.names[0], "carol");
+	assert_string_equal(n.names[1], "Dave");
+
+	t_list_users(st, a1, "Dave", 2, &n);
+	assert_int_equal(n.count, 1);
+	assert_string_equal(n.names[0], "eve");
+
+	t_list_users(st, a1, "eve", 2, &n);
+	assert_int_equal(n.count, 0);
+
+	/* The owner is never listed, and "" starts from the beginning. */
+	t_list_users(st, a1, "", 100, &n);
+	assert_int_equal(n.count, 5);
+	assert_string_equal(n.names[4], "eve");
+
+	memset(&n, 0, sizeof(n));
+	n.stop_after = 1;
+	assert_int_equal(st->ops->user_list(st, a1, NULL, 100, t_collect_user, &n), STORE_OK);
+	assert_int_equal(n.count, 1);
+
+	assert_int_equal(st->ops->user_list(st, a1, NULL, 0, t_collect_user, &n), STORE_ERROR);
+}
+
+/* Cascades */
+
+static void
+test_user_delete_cascades(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t a1 = t_account(st, "one");
+	int64_t deleted = t_user(st, a1, "deleted", 0);
+	int64_t other = t_user(st, a1, "other", 0);
+	struct store_login_profile lp = {
+		.user_id = deleted, .password_hash = "$argon2id$v=19$stub", .created = T_NOW,
+	};
+	struct store_session ses;
+	struct store_challenge ch;
+	struct store_mfa_device dev;
+
+	assert_int_equal(st->ops->login_profile_create(st, &lp), STORE_OK);
+	t_bound_device(st, deleted, "arn:mfa/deleted", 10);
+	t_session_init(&ses, deleted, 1, T_NOW + 3600);
+	assert_int_equal(st->ops->session_create(st, &ses), STORE_OK);
+	t_session_init(&ses, deleted, 2, T_NOW + 3600);
+	assert_int_equal(st->ops->session_create(st, &ses), STORE_OK);
+	t_session_init(&ses, other, 3, T_NOW + 3600);
+	assert_int_equal(st->ops->session_create(st, &ses), STORE_OK);
+	t_challenge_init(&ch, deleted, 4, T_NOW + 300);
+	assert_int_equal(st->ops->challenge_create(st, &ch), STORE_OK);
+
+	assert_int_equal(st->ops->user_delete(st, deleted), STORE_OK);
+	assert_int_equal(st->ops->user_delete(st, deleted), STORE_NOT_FOUND);
+
+	assert_int_equal(st->ops->login_profile_get(st, deleted, &lp), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, deleted, &dev), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->challenge_get(st, ch.id_hash, &ch), STORE_NOT_FOUND);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM login_profiles"), 0);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM mfa_devices"), 0);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM challenges"), 0);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(st->ops->session_get(st, ses.token_hash, &ses), STORE_OK);
+}
+
+static void
+test_account_delete_cascades(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	int64_t u1 = t_user(st, a1, "u1", 1);
+	struct store_session ses;
+	int64_t count = 0;
+
+	t_user(st, a2, "u2", 1);
+	t_bound_device(st, u1, "arn:mfa/u1", 10);
+	t_session_init(&ses, u1, 1, T_NOW + 3600);
+	assert_int_equal(st->ops->session_create(st, &ses), STORE_OK);
+
+	assert_int_equal(st->ops->account_delete(st, a1), STORE_OK);
+	assert_int_equal(st->ops->account_delete(st, a1), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->account_count(st, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM mfa_devices"), 0);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM sessions"), 0);
+}
+
+/* Login profiles */
+
+static void
+test_login_profile_crud(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_login_profile lp = {
+		.user_id = u, .password_hash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA",
+		.reset_required = 1, .mfa_bind_required = 1, .password_changed = T_NOW,
+		.created = T_NOW, .updated = T_NOW,
+	};
+	struct store_login_profile got;
+
+	assert_int_equal(st->ops->login_profile_get(st, u, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->login_profile_create(st, &lp), STORE_OK);
+	assert_int_equal(st->ops->login_profile_create(st, &lp), STORE_CONFLICT);
+	assert_int_equal(st->ops->login_profile_get(st, u, &got), STORE_OK);
+	assert_memory_equal(&got, &lp, sizeof(got));
+
+	snprintf(lp.password_hash, sizeof(lp.password_hash), "$argon2id$v=19$new");
+	lp.reset_required = 0;
+	lp.mfa_bind_required = 0;
+	lp.password_changed = T_NOW + 10;
+	lp.updated = T_NOW + 10;
+	assert_int_equal(st->ops->login_profile_update(st, &lp), STORE_OK);
+	assert_int_equal(st->ops->login_profile_get(st, u, &got), STORE_OK);
+	assert_string_equal(got.password_hash, "$argon2id$v=19$new");
+	assert_int_equal(got.reset_required, 0);
+	assert_int_equal(got.mfa_bind_required, 0);
+	assert_int_equal(got.password_changed, T_NOW + 10);
+	assert_int_equal(got.updated, T_NOW + 10);
+	assert_int_equal(got.created, T_NOW);
+
+	assert_int_equal(st->ops->login_profile_delete(st, u), STORE_OK);
+	assert_int_equal(st->ops->login_profile_delete(st, u), STORE_NOT_FOUND);
+	lp.user_id = u + 100;
+	assert_int_equal(st->ops->login_profile_update(st, &lp), STORE_NOT_FOUND);
+}
+
+/* Virtual MFA devices */
+
+static void
+test_device_pending_replaced(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_mfa_device first;
+	struct store_mfa_device second;
+	struct store_mfa_device got;
+
+	t_device_init(&first, u, "arn:mfa/first");
+	assert_int_equal(st->ops->mfa_device_create(st, &first), STORE_OK);
+	t_device_init(&second, u, "arn:mfa/second");
+	second.secret_enc[0] = 0xee;
+	assert_int_equal(st->ops->mfa_device_create(st, &second), STORE_OK);
+	assert_int_not_equal(first.id, second.id);
+
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, u, &got), STORE_OK);
+	assert_int_equal(got.id, second.id);
+	assert_string_equal(got.serial, "arn:mfa/second");
+	assert_int_equal(got.secret_enc_len, second.secret_enc_len);
+	assert_memory_equal(got.secret_enc, second.secret_enc, second.secret_enc_len);
+	assert_int_equal(got.algorithm, 1);
+	assert_int_equal(got.digits, 6);
+	assert_int_equal(got.period, 30);
+	assert_int_equal(got.bound, 0);
+	assert_int_equal(got.last_step, -1);
+	assert_int_equal(got.bound_at, 0);
+	assert_int_equal(st->ops->mfa_device_get_by_serial(st, "arn:mfa/first", &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->mfa_device_bind(st, first.id, 5, T_NOW), STORE_NOT_FOUND);
+}
+
+static void
+test_device_bound_conflict(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	int64_t v = t_user(st, a1, "v", 0);
+	struct store_mfa_device dev;
+	struct store_mfa_device got;
+	int64_t id = t_bound_device(st, u, "arn:mfa/u", 100);
+
+	t_device_init(&dev, u, "arn:mfa/u2");
+	assert_int_equal(st->ops->mfa_device_create(st, &dev), STORE_CONFLICT);
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, u, &got), STORE_OK);
+	assert_int_equal(got.id, id);
+	assert_int_equal(got.bound, 1);
+	assert_int_equal(got.last_step, 100);
+	assert_int_equal(got.bound_at, T_NOW);
+
+	/* Serials are unique across users, and a failed create keeps v's pending device. */
+	t_device_init(&dev, v, "arn:mfa/v");
+	assert_int_equal(st->ops->mfa_device_create(st, &dev), STORE_OK);
+	t_device_init(&dev, v, "arn:mfa/u");
+	assert_int_equal(st->ops->mfa_device_create(st, &dev), STORE_CONFLICT);
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, v, &got), STORE_OK);
+	assert_string_equal(got.serial, "arn:mfa/v");
+
+	assert_int_equal(st->ops->mfa_device_bind(st, id, 200, T_NOW), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->mfa_device_get_by_serial(st, "arn:mfa/u", &got), STORE_OK);
+	assert_int_equal(got.last_step, 100);
+
+	assert_int_equal(st->ops->mfa_device_delete(st, id), STORE_OK);
+	assert_int_equal(st->ops->mfa_device_delete(st, id), STORE_NOT_FOUND);
+	t_device_init(&dev, u, "arn:mfa/u3");
+	assert_int_equal(st->ops->mfa_device_create(st, &dev), STORE_OK);
+}
+
+static void
+test_device_use_step(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	struct store_mfa_device pending;
+	struct store_mfa_device got;
+	int64_t id = t_bound_device(st, u, "arn:mfa/u", 100);
+
+	assert_int_equal(st->ops->mfa_device_use_step(st, id, 100), STORE_CONFLICT);
+	assert_int_equal(st->ops->mfa_device_use_step(st, id, 99), STORE_CONFLICT);
+	assert_int_equal(st->ops->mfa_device_use_step(st, id, 101), STORE_OK);
+	assert_int_equal(st->ops->mfa_device_use_step(st, id, 101), STORE_CONFLICT);
+	assert_int_equal(st->ops->mfa_device_use_step(st, id, 100), STORE_CONFLICT);
+	assert_int_equal(st->ops->mfa_device_use_step(st, id, 105), STORE_OK);
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, u, &got), STORE_OK);
+	assert_int_equal(got.last_step, 105);
+	assert_int_equal(st->ops->mfa_device_use_step(st, id + 100, 200), STORE_CONFLICT);
+
+	/* A pending device accepts no step. */
+	t_device_init(&pending, t_user(st, a1, "w", 0), "arn:mfa/w");
+	assert_int_equal(st->ops->mfa_device_create(st, &pending), STORE_OK);
+	assert_int_equal(st->ops->mfa_device_use_step(st, pending.id, 1), STORE_CONFLICT);
+}
+
+struct t_devices {
+	char serials[8][STORE_SERIAL_MAX + 1];
+	char users[8][STORE_NAME_MAX + 1];
+	int count;
+};
+
+static int
+t_collect_device(void *arg, const struct store_mfa_device *dev, const struct store_user *user)
+{
+	struct t_devices *d = arg;
+
+	snprintf(d->serials[d->count], sizeof(d->serials[0]), "%s", dev->serial);
+	snprintf(d->users[d->count], sizeof(d->users[0]), "%s", user->name);
+	d->count++;
+	return 0;
+}
+
+static void
+test_device_list_paging(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	struct store_mfa_device pending;
+	struct t_devices d;
+
+	t_bound_device(st, t_user(st, a1, "carl", 0), "arn:mfa/c", 1);
+	t_bound_device(st, t_user(st, a1, "anna", 0), "arn:mfa/a", 1);
+	t_device_init(&pending, t_user(st, a1, "bert", 0), "arn:mfa/b");
+	assert_int_equal(st->ops->mfa_device_create(st, &pending), STORE_OK);
+	t_bound_device(st, t_user(st, a2, "other", 0), "arn:mfa/a2", 1);
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(st->ops->mfa_device_list(st, a1, NULL, 2, t_collect_device, &d), STORE_OK);
+	assert_int_equal(d.count, 2);
+	assert_string_equal(d.serials[0], "arn:mfa/a");
+	assert_string_equal(d.users[0], "anna");
+	assert_string_equal(d.serials[1], "arn:mfa/b");
+	assert_string_equal(d.users[1], "bert");
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(st->ops->mfa_device_list(st, a1, "arn:mfa/b", 2, t_collect_device, &d),
+	    STORE_OK);
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.serials[0], "arn:mfa/c");
+	assert_string_equal(d.users[0], "carl");
+}
+
+/* Parallel use of one step: each thread has its own handle on the same file. */
+
+struct t_race {
+	const char *path;
+	int64_t device_id;
+	int64_t user_id;
+	int64_t step;
+	pthread_barrier_t *barrier;
+	int in_tx; /* 1: use the step and create a session in one store_tx */
+	uint8_t seed;
+	int result;
+};
+
+static int
+t_race_tx(struct store *st, void *arg)
+{
+	struct t_race *race = arg;
+	struct store_session ses;
+	int r;
+
+	r = st->ops->mfa_device_use_step(st, race->device_id, race->step);
+	if (r != STORE_OK)
+		return r;
+	t_session_init(&ses, race->user_id, race->seed, T_NOW + 3600);
+	return st->ops->session_create(st, &ses);
+}
+
+static void *
+t_race_thread(void *arg)
+{
+	struct t_race *race = arg;
+	struct store *st = NULL;
+
+	race->result = STORE_ERROR;
+	if (store_open(race->path, NULL, &st) != STORE_OK) {
+		pthread_barrier_wait(race->barrier);
+		return NULL;
+	}
+	pthread_barrier_wait(race->barrier);
+	if (race->in_tx)
+		race->result = store_tx(st, t_race_tx, race);
+	else
+		race->result = st->ops->mfa_device_use_step(st, race->device_id, race->step);
+	store_close(&st);
+	return NULL;
+}
+
+static void
+t_race_rounds(struct t_db *db, int in_tx)
+{
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "race"), "u", 0);
+	int64_t id = t_bound_device(st, u, "arn:mfa/race", 1000);
+	struct t_race races[T_THREADS];
+	pthread_t threads[T_THREADS];
+	pthread_barrier_t barrier;
+
+	for (int round = 0; round < T_ROUNDS; round++) {
+		int ok = 0;
+
+		assert_int_equal(pthread_barrier_init(&barrier, NULL, T_THREADS), 0);
+		for (int i = 0; i < T_THREADS; i++) {
+			races[i] = (struct t_race){
+				.path = db->path, .device_id = id, .user_id = u,
+				.step = 1001 + round, .barrier = &barrier, .in_tx = in_tx,
+				.seed = (uint8_t)(round * T_THREADS + i),
+			};
+			assert_int_equal(pthread_create(&threads[i], NULL, t_race_thread, &races[i]), 0);
+		}
+		for (int i = 0; i < T_THREADS; i++) {
+			assert_int_equal(pthread_join(threads[i], NULL), 0);
+			if (races[i].result == STORE_OK)
+				ok++;
+			else
+				assert_int_equal(races[i].result, STORE_CONFLICT);
+		}
+		pthread_barrier_destroy(&barrier);
+		assert_int_equal(ok, 1);
+	}
+	if (in_tx)
+		assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM sessions"),
+		    T_ROUNDS);
+}
+
+static void
+test_use_step_parallel(void **state)
+{
+	t_race_rounds(*state, 0);
+}
+
+static void
+test_use_step_parallel_in_tx(void **state)
+{
+	t_race_rounds(*state, 1);
+}
+
+/* Sessions, challenges, failures */
+
+static void
+test_session_crud(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	int64_t v = t_user(st, a1, "v", 0);
+	struct store_session s1;
+	struct store_session s2;
+	struct store_session s3;
+	struct store_session got;
+
+	t_session_init(&s1, u, 1, T_NOW + 3600);
+	s1.scope = SESSION_SCOPE_BIND_MFA;
+	s1.factors = FACTOR_PASSWORD;
+	s1.mfa_at = 0;
+	assert_int_equal(st->ops->session_create(st, &s1), STORE_OK);
+	assert_int_equal(st->ops->session_create(st, &s1), STORE_CONFLICT);
+	assert_int_equal(st->ops->session_get(st, s1.token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &s1, sizeof(got));
+
+	assert_int_equal(st->ops->session_touch(st, s1.token_hash, T_NOW + 60), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s1.token_hash, &got), STORE_OK);
+	assert_int_equal(got.last_seen, T_NOW + 60);
+
+	t_session_init(&s2, u, 2, T_NOW + 3600);
+	t_session_init(&s3, v, 3, T_NOW + 3600);
+	assert_int_equal(st->ops->session_create(st, &s2), STORE_OK);
+	assert_int_equal(st->ops->session_create(st, &s3), STORE_OK);
+
+	assert_int_equal(st->ops->session_delete(st, s1.token_hash), STORE_OK);
+	assert_int_equal(st->ops->session_delete(st, s1.token_hash), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s1.token_hash, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_touch(st, s1.token_hash, T_NOW), STORE_NOT_FOUND);
+
+	assert_int_equal(st->ops->session_delete_by_user(st, u), STORE_OK);
+	assert_int_equal(st->ops->session_delete_by_user(st, u), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s2.token_hash, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s3.token_hash, &got), STORE_OK);
+}
+
+static void
+test_challenge_attempts(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_challenge c;
+	struct store_challenge got;
+	int attempts = -1;
+
+	t_challenge_init(&c, u, 9, T_NOW + 300);
+	assert_int_equal(st->ops->challenge_create(st, &c), STORE_OK);
+	assert_int_equal(st->ops->challenge_create(st, &c), STORE_CONFLICT);
+	assert_int_equal(st->ops->challenge_get(st, c.id_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &c, sizeof(got));
+
+	assert_int_equal(st->ops->challenge_add_attempt(st, c.id_hash, &attempts), STORE_OK);
+	assert_int_equal(attempts, 1);
+	assert_int_equal(st->ops->challenge_add_attempt(st, c.id_hash, &attempts), STORE_OK);
+	assert_int_equal(attempts, 2);
+	assert_int_equal(st->ops->challenge_get(st, c.id_hash, &got), STORE_OK);
+	assert_int_equal(got.attempts, 2);
+
+	assert_int_equal(st->ops->challenge_delete(st, c.id_hash), STORE_OK);
+	assert_int_equal(st->ops->challenge_delete(st, c.id_hash), STORE_NOT_FOUND);
+	attempts = -1;
+	assert_int_equal(st->ops->challenge_add_attempt(st, c.id_hash, &attempts),
+	    STORE_NOT_FOUND);
+	assert_int_equal(attempts, -1);
+	assert_int_equal(st->ops->challenge_get(st, c.id_hash, &got), STORE_NOT_FOUND);
+}
+
+static void
+test_failure_upsert_clear(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_failure f;
+	struct store_failure got;
+
+	assert_int_equal(st->ops->failure_get(st, "bob@acme", &got), STORE_NOT_FOUND);
+	t_failure_init(&f, "bob@acme", 1, 0, T_NOW);
+	assert_int_equal(st->ops->failure_put(st, &f), STORE_OK);
+	assert_int_equal(st->ops->failure_get(st, "bob@acme", &got), STORE_OK);
+	assert_string_equal(got.principal, "bob@acme");
+	assert_int_equal(got.failures, 1);
+	assert_int_equal(got.locked_until, 0);
+	assert_int_equal(got.last_failure, T_NOW);
+
+	t_failure_init(&f, "bob@acme", 5, T_NOW + 900, T_NOW + 10);
+	assert_int_equal(st->ops->failure_put(st, &f), STORE_OK);
+	assert_int_equal(st->ops->failure_get(st, "bob@acme", &got), STORE_OK);
+	assert_int_equal(got.failures, 5);
+	assert_int_equal(got.locked_until, T_NOW + 900);
+	assert_int_equal(got.last_failure, T_NOW + 10);
+
+	assert_int_equal(st->ops->failure_clear(st, "bob@acme"), STORE_OK);
+	assert_int_equal(st->ops->failure_get(st, "bob@acme", &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->failure_clear(st, "bob@acme"), STORE_OK);
+}
+
+static void
+test_purge_expired(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	const int64_t now = T_NOW + 10 * 86400;
+	struct store_session s_old;
+	struct store_session s_edge;
+	struct store_session s_live;
+	struct store_challenge c_old;
+	struct store_challenge c_live;
+	struct store_failure f;
+	struct store_failure got;
+
+	t_session_init(&s_old, u, 1, now - 1);
+	t_session_init(&s_edge, u, 2, now);
+	t_session_init(&s_live, u, 3, now + 1);
+	assert_int_equal(st->ops->session_create(st, &s_old), STORE_OK);
+	assert_int_equal(st->ops->session_create(st, &s_edge), STORE_OK);
+	assert_int_equal(st->ops->session_create(st, &s_live), STORE_OK);
+	t_challenge_init(&c_old, u, 4, now);
+	t_challenge_init(&c_live, u, 5, now + 300);
+	assert_int_equal(st->ops->challenge_create(st, &c_old), STORE_OK);
+	assert_int_equal(st->ops->challenge_create(st, &c_live), STORE_OK);
+
+	t_failure_init(&f, "stale@one", 3, 0, now - 86400 - 1);
+	assert_int_equal(st->ops->failure_put(st, &f), STORE_OK);
+	t_failure_init(&f, "lock-ended@one", 9, now - 86400 - 1, now - 86400 - 100);
+	assert_int_equal(st->ops->failure_put(st, &f), STORE_OK);
+	t_failure_init(&f, "recent@one", 2, 0, now - 3600);
+	assert_int_equal(st->ops->failure_put(st, &f), STORE_OK);
+	t_failure_init(&f, "locked@one", 9, now - 3600, now - 2 * 86400);
+	assert_int_equal(st->ops->failure_put(st, &f), STORE_OK);
+
+	assert_int_equal(st->ops->purge_expired(st, now), STORE_OK);
+
+	assert_int_equal(st->ops->session_get(st, s_old.token_hash, &s_old), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s_edge.token_hash, &s_edge), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s_live.token_hash, &s_live), STORE_OK);
+	assert_int_equal(st->ops->challenge_get(st, c_old.id_hash, &c_old), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->challenge_get(st, c_live.id_hash, &c_live), STORE_OK);
+	assert_int_equal(st->ops->failure_get(st, "stale@one", &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->failure_get(st, "lock-ended@one", &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->failure_get(st, "recent@one", &got), STORE_OK);
+	assert_int_equal(st->ops->failure_get(st, "locked@one", &got), STORE_OK);
+
+	/* A purge with nothing to delete still succeeds. */
+	assert_int_equal(st->ops->purge_expired(st, now), STORE_OK);
+}
+
+/* Transactions */
+
+static int
+t_tx_create_then(struct store *st, void *arg)
+{
+	const int *result = arg;
+
+	t_account(st, "in-tx");
+	return *result;
+}
+
+static void
+test_tx_commit_and_rollback(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_account a;
+	int result = STORE_CONFLICT;
+
+	assert_int_equal(store_tx(st, t_tx_create_then, &result), STORE_CONFLICT);
+	assert_int_equal(st->ops->account_get_by_alias(st, "in-tx", &a), STORE_NOT_FOUND);
+
+	result = STORE_OK;
+	assert_int_equal(store_tx(st, t_tx_create_then, &result), STORE_OK);
+	assert_int_equal(st->ops->account_get_by_alias(st, "in-tx", &a), STORE_OK);
+
+	/* A failed statement inside a transaction leaves the rest of it intact. */
+	assert_int_equal(store_begin(st), STORE_OK);
+	t_account(st, "second");
+	assert_int_equal(t_user_try(st, a.id, "x", 0, NULL), STORE_OK);
+	assert_int_equal(t_user_try(st, a.id, "X", 0, NULL), STORE_CONFLICT);
+	assert_int_equal(store_commit(st), STORE_OK);
+	assert_int_equal(st->ops->account_get_by_alias(st, "second", &a), STORE_OK);
+
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(store_begin(st), STORE_ERROR);
+	assert_int_equal(store_rollback(st), STORE_OK);
+	assert_int_equal(store_rollback(st), STORE_OK);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_pragmas_default),
+		T(test_pragmas_from_options),
+		T(test_file_mode_0600),
+		T(test_open_url_forms),
+		T(test_migrate_fresh_and_reopen),
+		T(test_migrate_newer_rejected),
+		T(test_migrate_failed_step_rolls_back),
+		T(test_account_alias_conflict),
+		T(test_user_name_conflict),
+		T(test_user_one_owner),
+		T(test_user_update),
+		T(test_user_unterminated_field),
+		T(test_overlong_value_rejected),
+		T(test_user_list_paging),
+		T(test_user_delete_cascades),
+		T(test_account_delete_cascades),
+		T(test_login_profile_crud),
+		T(test_device_pending_replaced),
+		T(test_device_bound_conflict),
+		T(test_device_use_step),
+		T(test_device_list_paging),
+		T(test_use_step_parallel),
+		T(test_use_step_parallel_in_tx),
+		T(test_session_crud),
+		T(test_challenge_attempts),
+		T(test_failure_upsert_clear),
+		T(test_purge_expired),
+		T(test_tx_commit_and_rollback),
+	};
+
+	/* Expected errors of the tests above go to stderr; nothing parses them. */
+	log_init(NULL, LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
