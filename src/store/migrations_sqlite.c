@@ -24,7 +24,7 @@ static const char sq_schema_v1[] =
     "CREATE TABLE users ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
-    " name TEXT NOT NULL COLLATE NOCASE CHECK (name <> ''),"
+    " name TEXT NOT NULL COLLATE NOCASE CHECK (name <> '' OR is_owner = 1),"
     " display_name TEXT NOT NULL,"
     " is_owner INTEGER NOT NULL CHECK (is_owner IN (0, 1)),"
     " created INTEGER NOT NULL,"

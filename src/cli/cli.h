@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared parts of mfactl's commands. */
+#ifndef MFACTL_CLI_H
+#define MFACTL_CLI_H
+
+#include "server/app.h"
+#include "server/config.h"
+
+/* Exit codes. */
+enum {
+	CLI_OK = 0,
+	CLI_FAILED = 1, /* the operation failed */
+	CLI_USAGE = 2,  /* the command line is wrong */
+};
+
+/* Global options, parsed before the command. */
+struct cli {
+	struct mfad_config cfg;
+	int have_app;
+	struct app app;
+};
+
+/* Open the database and keys of cli->cfg. Returns 0, or -1 after printing why. */
+int cli_open_app(struct cli *cli);
+
+/* "mfactl totp ...": code and uri. */
+int cmd_totp(int argc, char **argv);
+
+/* Admin commands: init, user, password, mfa. */
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_password(struct cli *cli, int argc, char **argv);
+int cmd_mfa(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Account set-up. */
+#include "server/account.h"
+
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/principal.h"
+
+struct account_init_tx {
+	struct store_account acct;
+	struct store_user owner;
+	struct store_login_profile lp;
+};
+
+static int
+account_init_fn(struct store *st, void *arg)
+{
+	struct account_init_tx *tx = arg;
+	int r;
+
+	r = st->ops->account_create(st, &tx->acct);
+	if (r != STORE_OK)
+		return r;
+	tx->owner.account_id = tx->acct.id;
+	r = st->ops->user_create(st, &tx->owner);
+	if (r != STORE_OK)
+		return r == STORE_CONFLICT ? STORE_ERROR : r;
+	tx->lp.user_id = tx->owner.id;
+	return st->ops->login_profile_create(st, &tx->lp);
+}
+
+int
+account_init(struct app *app, const char *alias, const char *password, size_t len,
+    struct store_account *ret, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct account_init_tx tx;
+	int64_t now = clock_now();
+	char quoted[LOG_QUOTE_MAX];
+	int r;
+
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (!alias_valid(alias))
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The alias must have 3 to 63 of a-z, 0-9 and '-', not starting or ending "
+		    "with '-'.");
+	r = password_check_new(password, len, st);
+	if (r != SRV_OK)
+		return r;
+
+	memset(&tx, 0, sizeof(tx));
+	memcpy(tx.acct.alias, alias, strlen(alias) + 1);
+	tx.acct.created = now;
+	tx.owner.is_owner = 1;
+	memcpy(tx.owner.display_name, alias, strlen(alias) + 1);
+	tx.owner.created = tx.owner.updated = now;
+	tx.lp.created = tx.lp.updated = tx.lp.password_changed = now;
+	r = pwhash_hash(app->pw, password, len, tx.lp.password_hash);
+	if (r != SRV_OK)
+		return r;
+
+	r = store_tx(db, account_init_fn, &tx);
+	if (r == STORE_CONFLICT)
+		return SRV_ERR_ACCOUNT_EXISTS;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	log_info("event=account_created account=%s", log_quote(alias, quoted, sizeof(quoted)));
+	if (ret != NULL)
+		*ret = tx.acct;
+	return SRV_OK;
+}
+
+int
+account_find(struct app *app, const char *alias, struct store_account *ret, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	int r;
+
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	r = db->ops->account_get_by_alias(db, alias, ret);
+	if (r == STORE_NOT_FOUND)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "No account has this alias.");
+	return r == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Accounts and their owners. */
+#ifndef MFAD_ACCOUNT_H
+#define MFAD_ACCOUNT_H
+
+#include <stddef.h>
+
+#include "server/app.h"
+#include "server/errors.h"
+
+/*
+ * Create an account with alias and its owner, whose password is password
+ * (len bytes), in one transaction. Returns SRV_OK, SRV_ERR_INVALID_PARAMETER,
+ * SRV_ERR_ACCOUNT_EXISTS, SRV_ERR_BUSY or SRV_ERR_INTERNAL.
+ */
+int account_init(struct app *app, const char *alias, const char *password, size_t len,
+    struct store_account *ret, struct srv_status *st);
+
+/* Find the account of alias. Returns SRV_OK, SRV_ERR_INVALID_PARAMETER or SRV_ERR_INTERNAL. */
+int account_find(struct app *app, const char *alias, struct store_account *ret,
+    struct srv_status *st);
+
+#endif

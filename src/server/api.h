@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON API: routes "/api/v1/<Action>" to thin handlers over the flows,
+ * checks the session and what its user may do. Knows nothing of HTTP
+ * servers, so tests and other front ends can call it directly.
+ */
+#ifndef MFAD_API_H
+#define MFAD_API_H
+
+#include <stddef.h>
+
+#include "server/app.h"
+
+#define API_PREFIX "/api/v1/"
+#define API_COOKIE_NAME "mfad_session"
+#define API_SET_COOKIE_MAX 256
+
+/* What the API wants sent back. */
+struct api_response {
+	int status;                  /* HTTP status */
+	char *body;                  /* malloc'd JSON; may hold a token: wipe when freeing */
+	char set_cookie[API_SET_COOKIE_MAX]; /* a Set-Cookie value, or empty */
+	int retry_after;             /* seconds, 0 for no Retry-After header */
+	const char *action;          /* the action's name for the log, or NULL */
+	long long user_id;           /* the session's user for the log, 0 for none */
+};
+
+/* One request, as the HTTP layer hands it over. */
+struct api_request {
+	const char *method;
+	const char *path;
+	const char *body;
+	size_t body_len;
+	int body_is_json;            /* Content-Type is application/json */
+	int too_large;               /* the body was over the limit and dropped */
+	const char *token;           /* from the cookie or a bearer header, or NULL */
+	const char *src;             /* client address, for the log */
+};
+
+/* Handle req and fill resp. Always produces a response. */
+void api_handle(struct app *app, const struct api_request *req, struct api_response *resp);
+
+/* Wipe and free resp->body. */
+void api_response_clear(struct api_response *resp);
+
+#endif

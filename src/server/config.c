@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* Settings from defaults, an INI file (inih) and flags. */
+#include "server/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+
+void
+config_defaults(struct mfad_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->listen_addr, sizeof(cfg->listen_addr), "127.0.0.1");
+	cfg->listen_port = 8080;
+	cfg->threads = 8;
+	cfg->max_body = 64 * 1024;
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "mfad-data");
+	cfg->synchronous_full = 1;
+	snprintf(cfg->issuer, sizeof(cfg->issuer), "mfad");
+	cfg->session_ttl = 6 * 3600;
+	cfg->session_idle = 3600;
+	cfg->challenge_ttl = 300;
+	cfg->pending_device_ttl = 900;
+	cfg->totp_window = 1;
+	cfg->mfa_max_attempts = 5;
+	cfg->lockout_threshold = 5;
+	cfg->lockout_base_delay = 30;
+	cfg->lockout_max_delay = 3600;
+	cfg->hash_concurrency = 2;
+	cfg->hash_wait_ms = 10000;
+	cfg->log_level = LOG_LEVEL_INFO;
+}
+
+static int
+parse_int(const char *value, long long min, long long max, long long *ret)
+{
+	char *end = NULL;
+	long long v;
+
+	errno = 0;
+	v = strtoll(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+static int
+set_string(char *dst, size_t size, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n >= size)
+		return -1;
+	memcpy(dst, value, n + 1);
+	return 0;
+}
+
+/* Split "ADDR:PORT", "[V6]:PORT" or "ADDR" (keeping the port). */
+static int
+set_listen(struct mfad_config *cfg, const char *value)
+{
+	char addr[sizeof(cfg->listen_addr)];
+	const char *port = NULL;
+	long long p;
+	size_t n;
+
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+		if (close == NULL)
+			return -1;
+		n = (size_t)(close - value - 1);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return -1;
+		value++;
+	} else {
+		const char *colon = strrchr(value, ':');
+		if (colon != NULL && strchr(value, ':') != colon)
+			return -1; /* an IPv6 literal needs brackets */
+		n = colon != NULL ? (size_t)(colon - value) : strlen(value);
+		if (colon != NULL)
+			port = colon + 1;
+	}
+	if (n == 0 || n >= sizeof(addr))
+		return -1;
+	memcpy(addr, value, n);
+	addr[n] = '\0';
+	if (port != NULL) {
+		if (parse_int(port, 0, 65535, &p) != 0)
+			return -1;
+		cfg->listen_port = (unsigned)p;
+	}
+	memcpy(cfg->listen_addr, addr, n + 1);
+	return 0;
+}
+
+struct int_key {
+	const char *section;
+	const char *key;
+	size_t offset;
+	int is_unsigned; /* 1: unsigned field, 0: int64_t field */
+	long long min;
+	long long max;
+};
+
+#define CFG_OFF(f) offsetof(struct mfad_config, f)
+
+static const struct int_key int_keys[] = {
+	{ "server", "threads", CFG_OFF(threads), 1, 1, 256 },
+	{ "security", "session_ttl", CFG_OFF(session_ttl), 0, 60, 7 * 24 * 3600 },
+	{ "security", "session_idle", CFG_OFF(session_idle), 0, 60, 7 * 24 * 3600 },
+	{ "security", "challenge_ttl", CFG_OFF(challenge_ttl), 0, 30, 3600 },
+	{ "security", "pending_device_ttl", CFG_OFF(pending_device_ttl), 0, 60, 24 * 3600 },
+	{ "security", "totp_window", CFG_OFF(totp_window), 1, 0, 10 },
+	{ "security", "mfa_max_attempts", CFG_OFF(mfa_max_attempts), 1, 1, 100 },
+	{ "security", "lockout_threshold", CFG_OFF(lockout_threshold), 1, 1, 100 },
+	{ "security", "lockout_base_delay", CFG_OFF(lockout_base_delay), 0, 1, 86400 },
+	{ "security", "lockout_max_delay", CFG_OFF(lockout_max_delay), 0, 1, 7 * 86400 },
+	{ "security", "hash_concurrency", CFG_OFF(hash_concurrency), 1, 1, 64 },
+	{ "security", "hash_wait_ms", CFG_OFF(hash_wait_ms), 0, 0, 600000 },
+};
+
+static int
+set_int_key(struct mfad_config *cfg, const struct int_key *k, const char *value)
+{
+	long long v;
+
+	if (parse_int(value, k->min, k->max, &v) != 0)
+		return -1;
+	if (k->is_unsigned)
+		*(unsigned *)(void *)((char *)cfg + k->offset) = (unsigned)v;
+	else
+		*(int64_t *)(void *)((char *)cfg + k->offset) = (int64_t)v;
+	return 0;
+}
+
+static int
+set_other_key(struct mfad_config *cfg, const char *section, const char *key, const char *value)
+{
+	long long v;
+	enum log_level level;
+
+	if (strcmp(section, "server") == 0 && strcmp(key, "listen") == 0)
+		return set_listen(cfg, value);
+	if (strcmp(section, "server") == 0 && strcmp(key, "max_body") == 0) {
+		if (parse_int(value, 1024, 16 * 1024 * 1024, &v) != 0)
+			return -1;
+		cfg->max_body = (size_t)v;
+		return 0;
+	}
+	if (strcmp(section, "storage") == 0 && strcmp(key, "data_dir") == 0)
+		return set_string(cfg->data_dir, sizeof(cfg->data_dir), value);
+	if (strcmp(section, "storage") == 0 && strcmp(key, "database") == 0)
+		return set_string(cfg->database, sizeof(cfg->database), value);
+	if (strcmp(section, "storage") == 0 && strcmp(key, "synchronous") == 0) {
+		if (strcasecmp(value, "full") == 0)
+			cfg->synchronous_full = 1;
+		else if (strcasecmp(value, "normal") == 0)
+			cfg->synchronous_full = 0;
+		else
+			return -1;
+		return 0;
+	}
+	if (strcmp(section, "security") == 0 && strcmp(key, "key_file") == 0)
+		return set_string(cfg->key_file, sizeof(cfg->key_file), value);
+	if (strcmp(section, "security") == 0 && strcmp(key, "issuer") == 0)
+		return value[0] == '\0' ? -1 : set_string(cfg->issuer, sizeof(cfg->issuer), value);
+	if (strcmp(section, "log") == 0 && strcmp(key, "level") == 0) {
+		if (log_level_parse(value, &level) != 0)
+			return -1;
+		cfg->log_level = (int)level;
+		return 0;
+	}
+	return 1; /* unknown key */
+}
+
+int
+config_set(struct mfad_config *cfg, const char *section, const char *key, const char *value,
+    char *err, size_t err_size)
+{
+	int r;
+
+	for (size_t i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
+		if (strcmp(int_keys[i].section, section) != 0 || strcmp(int_keys[i].key, key) != 0)
+			continue;
+		if (set_int_key(cfg, &int_keys[i], value) == 0)
+			return 0;
+		snprintf(err, err_size, "invalid value for %s.%s: expected an integer from %lld to %lld",
+		    section, key, int_keys[i].min, int_keys[i].max);
+		return -1;
+	}
+
+	r = set_other_key(cfg, section, key, value);
+	if (r == 0)
+		return 0;
+	if (r > 0)
+		snprintf(err, err_size, "unknown setting %s.%s", section, key);
+	else
+		snprintf(err, err_size, "invalid value for %s.%s", section, key);
+	return -1;
+}
+
+struct ini_state {
+	struct mfad_config *cfg;
+	char *err;
+	size_t err_size;
+	int failed;
+};
+
+static int
+config_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_state *s = user;
+
+	if (s->failed)
+		return 0;
+	if (config_set(s->cfg, section, name, value, s->err, s->err_size) != 0) {
+		s->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int
+config_load_file(struct mfad_config *cfg, const char *path, char *err, size_t err_size)
+{
+	struct ini_state s = { cfg, err, err_size, 0 };
+	char detail[256];
+	int line;
+
+	err[0] = '\0';
+	line = ini_parse(path, config_ini_line, &s);
+	if (line == 0)
+		return 0;
+	if (line == -1) {
+		snprintf(err, err_size, "cannot open config file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(detail, sizeof(detail), "%s", err[0] != '\0' ? err : "syntax error");
+	snprintf(err, err_size, "%s line %d: %s", path, line, detail);
+	return -1;
+}
+
+static int
+join_path(char *dst, size_t size, const char *dir, const char *file)
+{
+	int n = snprintf(dst, size, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+config_finish(struct mfad_config *cfg, char *err, size_t err_size)
+{
+	if (cfg->database[0] == '\0' &&
+	    join_path(cfg->database, sizeof(cfg->database), cfg->data_dir, "mfad.db") != 0) {
+		snprintf(err, err_size, "storage.data_dir is too long");
+		return -1;
+	}
+	if (cfg->key_file[0] == '\0' &&
+	    join_path(cfg->key_file, sizeof(cfg->key_file), cfg->data_dir, "master.key") != 0) {
+		snprintf(err, err_size, "storage.data_dir is too long");
+		return -1;
+	}
+	if (cfg->lockout_max_delay < cfg->lockout_base_delay) {
+		snprintf(err, err_size,
+		    "security.lockout_max_delay is shorter than security.lockout_base_delay");
+		return -1;
+	}
+	if (cfg->session_idle > cfg->session_ttl) {
+		snprintf(err, err_size, "security.session_idle is longer than security.session_ttl");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* Password and second-factor logon steps. */
+#include "server/logon.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <mfa/common.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/lockout.h"
+#include "server/principal.h"
+#include "server/vmfa.h"
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sleep until a failed password step has taken at least the time of a hash
+ * and a half, so a locked or malformed principal, which skips the hash,
+ * answers no faster than a wrong password.
+ */
+static void
+logon_pad(const struct app *app, int64_t start_ms)
+{
+	int64_t floor_ms = pwhash_typical_ms(app->pw) * 3 / 2 + 20;
+	int64_t left = start_ms + floor_ms - monotonic_ms();
+	struct timespec ts;
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = (time_t)(left / 1000);
+	ts.tv_nsec = (long)(left % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The scope a user has earned once every factor due is proven. */
+static int
+logon_next_scope(const struct store_login_profile *lp, int device_bound)
+{
+	if (lp->mfa_bind_required && !device_bound)
+		return SESSION_SCOPE_BIND_MFA;
+	if (lp->reset_required)
+		return SESSION_SCOPE_CHANGE_PASSWORD;
+	return SESSION_SCOPE_FULL;
+}
+
+static int
+logon_status_of_scope(int scope)
+{
+	switch (scope) {
+	case SESSION_SCOPE_BIND_MFA:
+		return LOGON_BIND_REQUIRED;
+	case SESSION_SCOPE_CHANGE_PASSWORD:
+		return LOGON_RESET_REQUIRED;
+	default:
+		return LOGON_OK;
+	}
+}
+
+struct logon_user {
+	char key[STORE_PRINCIPAL_MAX + 1];
+	struct store_account acct;
+	struct store_user user;
+	struct store_login_profile lp;
+	struct store_mfa_device dev;
+	int has_user;   /* account, user and login profile found */
+	int dev_bound;
+};
+
+/* Load what the password step needs; a miss leaves has_user 0. */
+static int
+logon_load(struct store *db, const char *principal, struct logon_user *lu)
+{
+	char name[STORE_NAME_MAX + 1];
+	char alias[STORE_ALIAS_MAX + 1];
+	int r;
+
+	if (principal_parse(principal, name, alias) != 0)
+		return STORE_OK;
+	r = db->ops->account_get_by_alias(db, alias, &lu->acct);
+	if (r == STORE_OK)
+		r = name[0] == '\0' ? db->ops->user_get_owner(db, lu->acct.id, &lu->user) :
+		    db->ops->user_get_by_name(db, lu->acct.id, name, &lu->user);
+	if (r == STORE_OK)
+		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
+	if (r == STORE_NOT_FOUND)
+		return STORE_OK;
+	if (r != STORE_OK)
+		return STORE_ERROR;
+	lu->has_user = 1;
+
+	r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
+	if (r == STORE_ERROR)
+		return STORE_ERROR;
+	lu->dev_bound = r == STORE_OK && lu->dev.bound;
+	return STORE_OK;
+}
+
+struct password_ok_tx {
+	const struct app *app;
+	struct logon_user *lu;
+	struct logon_result *res;
+	int64_t now;
+};
+
+static int
+logon_password_ok_fn(struct store *db, void *arg)
+{
+	struct password_ok_tx *tx = arg;
+	struct store_challenge c;
+	struct store_session s;
+	int scope;
+
+	if (tx->lu->dev_bound) {
+		memset(&c, 0, sizeof(c));
+		if (token_generate(tx->res->token) != 0 || token_hash(tx->res->token, c.id_hash) != 0)
+			return STORE_ERROR;
+		c.user_id = tx->lu->user.id;
+		c.kind = CHALLENGE_MFA;
+		c.created = tx->now;
+		c.expires = tx->now + tx->app->cfg.challenge_ttl;
+		tx->res->status = LOGON_MFA_REQUIRED;
+		tx->res->expires = c.expires;
+		return db->ops->challenge_create(db, &c);
+	}
+
+	scope = logon_next_scope(&tx->lu->lp, 0);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD, tx->now, 0,
+	    tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	return lockout_clear(db, tx->lu->key);
+}
+
+static int
+logon_fail_password(struct app *app, struct store *db, const struct logon_user *lu,
+    const char *reason, int count, const char *src, int64_t start)
+{
+	char quoted[LOG_QUOTE_MAX];
+	int64_t locked = 0;
+
+	if (count) {
+		if (store_begin(db) != STORE_OK ||
+		    lockout_record_failure(app, db, lu->key, clock_now(), &locked) != STORE_OK ||
+		    store_commit(db) != STORE_OK) {
+			(void)store_rollback(db);
+			return SRV_ERR_INTERNAL;
+		}
+	}
+	log_info("event=logon_failure step=password principal=%s src=%s reason=%s locked_s=%lld",
+	    lu->key[0] != '\0' ? log_quote(lu->key, quoted, sizeof(quoted)) : "invalid", src, reason,
+	    (long long)locked);
+	logon_pad(app, start);
+	return SRV_ERR_INVALID_CREDENTIALS;
+}
+
+int
+logon_password(struct app *app, const char *principal, const char *password, size_t len,
+    const char *src, struct logon_result *res, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	int64_t start = monotonic_ms();
+	struct password_ok_tx tx;
+	struct logon_user lu;
+	char quoted[LOG_QUOTE_MAX];
+	char name[STORE_NAME_MAX + 1];
+	char alias[STORE_ALIAS_MAX + 1];
+	int64_t locked;
+	int r;
+
+	(void)st;
+	memset(&lu, 0, sizeof(lu));
+	memset(res, 0, sizeof(*res));
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+
+	/* A malformed principal could be a password typed in the wrong field: never log it. */
+	if (principal_parse(principal, name, alias) != 0) {
+		(void)pwhash_verify(app->pw, NULL, password, len);
+		return logon_fail_password(app, db, &lu, "malformed_principal", 0, src, start);
+	}
+	principal_key(principal, lu.key);
+
+	if (lockout_remaining(db, lu.key, clock_now(), &locked) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (locked > 0)
+		return logon_fail_password(app, db, &lu, "locked", 0, src, start);
+
+	if (logon_load(db, principal, &lu) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = pwhash_verify(app->pw, lu.has_user ? lu.lp.password_hash : NULL, password, len);
+	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+	if (r == SRV_ERR_BUSY)
+		return r;
+	if (r != SRV_OK)
+		return logon_fail_password(app, db, &lu, lu.has_user ? "wrong_password" : "unknown_user",
+		    1, src, start);
+
+	tx = (struct password_ok_tx){ app, &lu, res, clock_now() };
+	if (store_tx(db, logon_password_ok_fn, &tx) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	res->user = lu.user;
+	log_info("event=%s user_id=%lld principal=%s src=%s",
+	    res->status == LOGON_MFA_REQUIRED ? "logon_password_ok" : "logon_success",
+	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
+	return SRV_OK;
+}
+
+struct mfa_ok_tx {
+	const struct app *app;
+	const uint8_t *challenge_hash;
+	struct logon_user *lu;
+	struct logon_result *res;
+	uint64_t step;
+	int64_t now;
+	int replay;       /* set when the step was already used */
+	int spent;        /* set when the challenge was used meanwhile */
+};
+
+static int
+logon_mfa_ok_fn(struct store *db, void *arg)
+{
+	struct mfa_ok_tx *tx = arg;
+	struct store_session s;
+	int scope;
+	int r;
+
+	/* Spend the challenge and the time step in the transaction that makes the session. */
+	r = db->ops->challenge_delete(db, tx->challenge_hash);
+	if (r == STORE_NOT_FOUND)
+		tx->spent = 1;
+	if (r != STORE_OK)
+		return r;
+	r = db->ops->mfa_device_use_step(db, tx->lu->dev.id, (int64_t)tx->step);
+	if (r == STORE_CONFLICT)
+		tx->replay = 1;
+	if (r != STORE_OK)
+		return r;
+
+	scope = logon_next_scope(&tx->lu->lp, 1);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_TOTP,
+	    tx->now, tx->now, tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	return lockout_clear(db, tx->lu->key);
+}
+
+/* Load the challenge's user, account, profile and bound device. */
+static int
+logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct logon_user *lu,
+    struct store_challenge *c)
+{
+	int r;
+
+	r = db->ops->challenge_get(db, hash, c);
+	if (r == STORE_OK && (c->expires <= now || c->kind != CHALLENGE_MFA))
+		r = STORE_NOT_FOUND;
+	if (r == STORE_OK)
+		r = db->ops->user_get(db, c->user_id, &lu->user);
+	if (r == STORE_OK)
+		r = db->ops->account_get(db, lu->user.account_id, &lu->acct);
+	if (r == STORE_OK)
+		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
+	if (r == STORE_OK)
+		r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
+	if (r == STORE_OK && !lu->dev.bound)
+		r = STORE_NOT_FOUND;
+	if (r != STORE_OK)
+		return r;
+	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
+	principal_format(&lu->user, &lu->acct, lu->key, sizeof(lu->key));
+	principal_key(lu->key, lu->key);
+	return STORE_OK;
+}
+
+/* Count a wrong or replayed code against the challenge and the principal. */
+static int
+logon_fail_code(struct app *app, struct store *db, const uint8_t *hash, const struct logon_user *lu,
+    const char *reason, const char *src, struct srv_status *st)
+{
+	char quoted[LOG_QUOTE_MAX];
+	int64_t locked = 0;
+	int attempts = 0;
+	int left;
+	int r;
+
+	if (store_begin(db) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = db->ops->challenge_add_attempt(db, hash, &attempts);
+	if (r == STORE_OK && attempts >= (int)app->cfg.mfa_max_attempts)
+		r = db->ops->challenge_delete(db, hash);
+	if ((r != STORE_OK && r != STORE_NOT_FOUND) ||
+	    lockout_record_failure(app, db, lu->key, clock_now(), &locked) != STORE_OK ||
+	    store_commit(db) != STORE_OK) {
+		(void)store_rollback(db);
+		return SRV_ERR_INTERNAL;
+	}
+	log_info("event=logon_failure step=mfa method=totp user_id=%lld principal=%s src=%s "
+	    "reason=%s attempts=%d locked_s=%lld", (long long)lu->user.id,
+	    log_quote(lu->key, quoted, sizeof(quoted)), src, reason, attempts, (long long)locked);
+
+	left = (int)app->cfg.mfa_max_attempts - attempts;
+	if (r == STORE_NOT_FOUND || left <= 0)
+		return srv_fail(st, SRV_ERR_INVALID_CHALLENGE,
+		    "Too many wrong codes for this logon: log on again.");
+	if (strcmp(reason, "replay") == 0)
+		return srv_fail(st, SRV_ERR_MFA_CODE_REUSED,
+		    "This code was already used: wait for the next code (%d tries left).", left);
+	return srv_fail(st, SRV_ERR_INVALID_MFA_CODE, "The code is incorrect: %d tries left.", left);
+}
+
+int
+logon_mfa(struct app *app, const char *challenge, const char *method, const char *code,
+    const char *src, struct logon_result *res, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	struct store_challenge c;
+	struct mfa_ok_tx tx;
+	struct logon_user lu;
+	char quoted[LOG_QUOTE_MAX];
+	int64_t now = clock_now();
+	int64_t locked;
+	uint64_t step = 0;
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	memset(res, 0, sizeof(*res));
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (strcmp(method, "totp") != 0)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "Method must be \"totp\".");
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, now, &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+
+	if (lockout_remaining(db, lu.key, now, &locked) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (locked > 0) {
+		st->retry_after = (int)locked;
+		return srv_fail(st, SRV_ERR_LOCKED,
+		    "Too many failed attempts: logon is locked for %lld seconds.", (long long)locked);
+	}
+
+	r = vmfa_check(app, &lu.dev, code, now, &step);
+	if (r == SRV_ERR_INVALID_MFA_CODE)
+		return logon_fail_code(app, db, hash, &lu, "wrong_code", src, st);
+	if (r != SRV_OK)
+		return r;
+	/* Cheap early test; the conditional update in the transaction is the real guard. */
+	if ((int64_t)step <= lu.dev.last_step)
+		goto replay;
+
+	tx = (struct mfa_ok_tx){ app, hash, &lu, res, step, now, 0, 0 };
+	r = store_tx(db, logon_mfa_ok_fn, &tx);
+	if (tx.spent)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (tx.replay)
+		goto replay;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	res->user = lu.user;
+	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=password,totp",
+	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
+	return SRV_OK;
+
+replay:
+	log_warn("event=totp_replay user_id=%lld principal=%s src=%s", (long long)lu.user.id,
+	    log_quote(lu.key, quoted, sizeof(quoted)), src);
+	return logon_fail_code(app, db, hash, &lu, "replay", src, st);
+}
+
+struct new_session_tx {
+	const struct app *app;
+	const struct store_session *old;
+	int64_t user_id;
+	int scope;
+	int factors;
+	int64_t mfa_at;
+	int64_t now;
+	const struct store_login_profile *lp; /* NULL: keep the stored profile */
+	struct logon_result *res;
+};
+
+/* End every session of the user and start one; for password changes and binding. */
+static int
+logon_new_session_fn(struct store *db, void *arg)
+{
+	struct new_session_tx *tx = arg;
+	struct store_session s;
+	int r;
+
+	if (tx->lp != NULL && (r = db->ops->login_profile_update(db, tx->lp)) != STORE_OK)
+		return r;
+	if (tx->lp != NULL)
+		r = db->ops->session_delete_by_user(db, tx->user_id);
+	else
+		r = db->ops->session_delete(db, tx->old->token_hash);
+	if (r == STORE_ERROR)
+		return r;
+	if (session_create(tx->app, db, tx->user_id, tx->scope, tx->factors, tx->now, tx->mfa_at,
+	    tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(tx->scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = tx->scope;
+	tx->res->factors = tx->factors;
+	return STORE_OK;
+}
+
+int
+logon_change_password(struct app *app, const struct store_session *session,
+    const struct store_user *user, const char *old_pw, size_t old_len, const char *new_pw,
+    size_t new_len, const char *src, struct logon_result *res, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct store_login_profile lp;
+	struct store_mfa_device dev;
+	struct store_account acct;
+	struct logon_user lu;
+	struct new_session_tx tx;
+	int64_t start = monotonic_ms();
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	memset(res, 0, sizeof(*res));
+	if (db == NULL || db->ops->login_profile_get(db, user->id, &lp) != STORE_OK ||
+	    db->ops->account_get(db, user->account_id, &acct) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	principal_format(user, &acct, lu.key, sizeof(lu.key));
+	principal_key(lu.key, lu.key);
+
+	r = password_check_new(new_pw, new_len, st);
+	if (r != SRV_OK)
+		goto out;
+	r = pwhash_verify(app->pw, lp.password_hash, old_pw, old_len);
+	if (r == SRV_ERR_INVALID_CREDENTIALS) {
+		(void)logon_fail_password(app, db, &lu, "wrong_old_password", 1, src, start);
+		r = srv_fail(st, SRV_ERR_INVALID_CREDENTIALS, "OldPassword is incorrect.");
+		goto out;
+	}
+	if (r != SRV_OK)
+		goto out;
+	r = pwhash_hash(app->pw, new_pw, new_len, lp.password_hash);
+	if (r != SRV_OK)
+		goto out;
+	lp.reset_required = 0;
+	lp.password_changed = lp.updated = clock_now();
+
+	r = db->ops->mfa_device_get_by_user(db, user->id, &dev);
+	if (r == STORE_ERROR) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
+	tx = (struct new_session_tx){ app, session, user->id,
+		logon_next_scope(&lp, r == STORE_OK && dev.bound), session->factors, session->mfa_at,
+		clock_now(), &lp, res };
+	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
+	if (r == SRV_OK) {
+		res->user = *user;
+		log_info("event=password_changed user_id=%lld src=%s", (long long)user->id, src);
+	}
+out:
+	mfa_memzero(&lp, sizeof(lp));
+	return r;
+}
+
+int
+logon_after_bind(struct app *app, const struct store_session *session,
+    const struct store_user *user, struct logon_result *res)
+{
+	struct store *db = app_store(app);
+	struct store_login_profile lp;
+	struct new_session_tx tx;
+	int64_t now = clock_now();
+
+	memset(res, 0, sizeof(*res));
+	if (db == NULL || db->ops->login_profile_get(db, user->id, &lp) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
+	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
+		session->factors | FACTOR_TOTP, now, now, NULL, res };
+	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	res->user = *user;
+	return SRV_OK;
+}

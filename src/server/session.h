@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Session tokens and logon challenge ids: 256 random bits sent as 43
+ * base64url characters, stored only as their SHA-256.
+ */
+#ifndef MFAD_SESSION_H
+#define MFAD_SESSION_H
+
+#include <stdint.h>
+
+#include "server/app.h"
+#include "server/errors.h"
+
+#define TOKEN_BYTES 32
+#define TOKEN_TEXT_LEN 43 /* base64url of 32 bytes, no padding */
+#define TOKEN_TEXT_SIZE (TOKEN_TEXT_LEN + 1)
+
+/* Minimum seconds between two writes of a session's last_seen time. */
+#define SESSION_TOUCH_INTERVAL 60
+
+/* Fill text with a new random token. Returns 0 or -1. */
+int token_generate(char text[TOKEN_TEXT_SIZE]);
+
+/*
+ * SHA-256 of a token's text. Returns 0, or -1 when text is not 43 base64url
+ * characters (so junk never reaches the database).
+ */
+int token_hash(const char *text, uint8_t hash[STORE_TOKEN_HASH_LEN]);
+
+/*
+ * Create a session for user_id with scope and the factors proven at now
+ * (mfa_at: when a second factor was proven, 0 if none). Writes the token to
+ * text and the row to *ret when not NULL. Call inside a transaction.
+ * Returns SRV_OK or SRV_ERR_INTERNAL.
+ */
+int session_create(const struct app *app, struct store *st, int64_t user_id, int scope,
+    int factors, int64_t now, int64_t mfa_at, char text[TOKEN_TEXT_SIZE],
+    struct store_session *ret);
+
+/*
+ * Find the live session of token at now: not past its absolute expiry nor
+ * idle longer than session_idle. Refreshes last_seen at most once per
+ * SESSION_TOUCH_INTERVAL. Returns SRV_OK, SRV_ERR_NOT_AUTHENTICATED or
+ * SRV_ERR_INTERNAL.
+ */
+int session_lookup(const struct app *app, struct store *st, const char *token, int64_t now,
+    struct store_session *ret);
+
+/* Delete the session of token. Returns SRV_OK or SRV_ERR_INTERNAL. */
+int session_end(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
+
+/* "full", "bind-mfa" or "change-password". */
+const char *session_scope_name(int scope);
+
+#endif

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* User and login profile administration. */
+#include "server/users.h"
+
+#include <string.h>
+
+#include <mfa/common.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/principal.h"
+
+static int
+users_bad_name(struct srv_status *st, const char *field)
+{
+	return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+	    "%s must have 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'.", field);
+}
+
+int
+users_create(struct app *app, int64_t account_id, const char *name, const char *display_name,
+    struct store_user *ret, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct store_user u;
+	int r;
+
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (!user_name_valid(name))
+		return users_bad_name(st, "UserName");
+	if (display_name == NULL || display_name[0] == '\0')
+		display_name = name;
+	if (!display_name_valid(display_name))
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "DisplayName must have 1 to 128 characters and no control character.");
+
+	memset(&u, 0, sizeof(u));
+	u.account_id = account_id;
+	memcpy(u.name, name, strlen(name) + 1);
+	memcpy(u.display_name, display_name, strlen(display_name) + 1);
+	u.created = u.updated = clock_now();
+	r = db->ops->user_create(db, &u);
+	if (r == STORE_CONFLICT)
+		return SRV_ERR_USER_EXISTS;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (ret != NULL)
+		*ret = u;
+	return SRV_OK;
+}
+
+int
+users_get(struct app *app, int64_t account_id, const char *name, struct store_user *ret,
+    struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	int r;
+
+	(void)st;
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (!user_name_valid(name))
+		return SRV_ERR_USER_NOT_FOUND;
+	r = db->ops->user_get_by_name(db, account_id, name, ret);
+	if (r == STORE_NOT_FOUND || (r == STORE_OK && ret->is_owner))
+		return SRV_ERR_USER_NOT_FOUND;
+	return r == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
+}
+
+struct list_state {
+	store_user_cb cb;
+	void *arg;
+	int left;      /* rows still to pass on */
+	int truncated; /* a row past the page was seen */
+};
+
+static int
+users_list_row(void *arg, const struct store_user *user)
+{
+	struct list_state *ls = arg;
+
+	if (ls->left == 0) {
+		ls->truncated = 1;
+		return 1;
+	}
+	ls->left--;
+	return ls->cb(ls->arg, user);
+}
+
+int
+users_list(struct app *app, int64_t account_id, const char *marker, int max_items,
+    store_user_cb cb, void *arg, int *ret_truncated, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct list_state ls = { cb, arg, max_items, 0 };
+	int r;
+
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (max_items < 1 || max_items > USERS_LIST_MAX)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "MaxItems must be from 1 to %d.",
+		    USERS_LIST_MAX);
+	/* One row more than the page tells whether another page follows. */
+	r = db->ops->user_list(db, account_id, marker, max_items + 1, users_list_row, &ls);
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	*ret_truncated = ls.truncated;
+	return SRV_OK;
+}
+
+int
+users_update(struct app *app, int64_t account_id, const char *name, const char *new_name,
+    const char *new_display_name, struct store_user *ret, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct store_user u;
+	int r;
+
+	r = users_get(app, account_id, name, &u, st);
+	if (r != SRV_OK)
+		return r;
+	if (new_name != NULL) {
+		if (!user_name_valid(new_name))
+			return users_bad_name(st, "NewUserName");
+		memcpy(u.name, new_name, strlen(new_name) + 1);
+	}
+	if (new_display_name != NULL) {
+		if (!display_name_valid(new_display_name))
+			return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+			    "NewDisplayName must have 1 to 128 characters and no control character.");
+		memcpy(u.display_name, new_display_name, strlen(new_display_name) + 1);
+	}
+	u.updated = clock_now();
+	r = db->ops->user_update(db, &u);
+	if (r == STORE_CONFLICT)
+		return SRV_ERR_USER_EXISTS;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (ret != NULL)
+		*ret = u;
+	return SRV_OK;
+}
+
+int
+users_delete(struct app *app, int64_t account_id, const char *name, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct store_user u;
+	char quoted[LOG_QUOTE_MAX];
+	int r;
+
+	r = users_get(app, account_id, name, &u, st);
+	if (r != SRV_OK)
+		return r;
+	/* The schema's cascades remove the profile, device, sessions and challenges. */
+	r = db->ops->user_delete(db, u.id);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_USER_NOT_FOUND;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	log_info("event=user_deleted user_id=%lld user=%s", (long long)u.id,
+	    log_quote(u.name, quoted, sizeof(quoted)));
+	return SRV_OK;
+}
+
+static int
+profile_apply(struct app *app, const struct profile_change *change,
+    struct store_login_profile *lp, int64_t now, struct srv_status *st)
+{
+	int r;
+
+	if (change->password != NULL) {
+		r = password_check_new(change->password, change->password_len, st);
+		if (r != SRV_OK)
+			return r;
+		r = pwhash_hash(app->pw, change->password, change->password_len,
+		    lp->password_hash);
+		if (r != SRV_OK)
+			return r;
+		lp->password_changed = now;
+	}
+	if (change->reset_required >= 0)
+		lp->reset_required = change->reset_required != 0;
+	if (change->mfa_bind_required >= 0)
+		lp->mfa_bind_required = change->mfa_bind_required != 0;
+	lp->updated = now;
+	return SRV_OK;
+}
+
+int
+profile_create(struct app *app, const struct store_user *user, const struct profile_change *change,
+    struct store_login_profile *ret, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct store_login_profile lp;
+	int64_t now = clock_now();
+	int r;
+
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (change->password == NULL)
+		return srv_fail(st, SRV_ERR_MISSING_PARAMETER, "Password is required.");
+	memset(&lp, 0, sizeof(lp));
+	lp.user_id = user->id;
+	lp.created = now;
+	r = profile_apply(app, change, &lp, now, st);
+	if (r != SRV_OK)
+		goto out;
+	r = db->ops->login_profile_create(db, &lp);
+	if (r == STORE_CONFLICT) {
+		r = SRV_ERR_PROFILE_EXISTS;
+		goto out;
+	}
+	if (r != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
+	if (ret != NULL)
+		*ret = lp;
+	r = SRV_OK;
+out:
+	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
+	return r;
+}
+
+int
+profile_update(struct app *app, const struct store_user *user, const struct profile_change *change,
+    struct store_login_profile *ret, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct store_login_profile lp;
+	int r;
+
+	r = profile_get(app, user, &lp, st);
+	if (r != SRV_OK)
+		return r;
+	r = profile_apply(app, change, &lp, clock_now(), st);
+	if (r != SRV_OK)
+		return r;
+	r = db->ops->login_profile_update(db, &lp);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_PROFILE_NOT_FOUND;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (change->password != NULL) {
+		/* A new password set by the owner ends the user's sessions. */
+		if (db->ops->session_delete_by_user(db, user->id) == STORE_ERROR)
+			return SRV_ERR_INTERNAL;
+	}
+	if (ret != NULL)
+		*ret = lp;
+	return SRV_OK;
+}
+
+int
+profile_get(struct app *app, const struct store_user *user, struct store_login_profile *ret,
+    struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	int r;
+
+	(void)st;
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	r = db->ops->login_profile_get(db, user->id, ret);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_PROFILE_NOT_FOUND;
+	return r == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
+}
+
+int
+profile_delete(struct app *app, const struct store_user *user, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	int r;
+
+	(void)st;
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (user->is_owner)
+		return srv_fail(st, SRV_ERR_FORBIDDEN, "The account owner's login profile cannot be deleted.");
+	r = db->ops->login_profile_delete(db, user->id);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_PROFILE_NOT_FOUND;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	return db->ops->session_delete_by_user(db, user->id) == STORE_ERROR ? SRV_ERR_INTERNAL :
+	    SRV_OK;
+}
