@@ -1,0 +1,35 @@
+# Fuzz harnesses for libmfa's parsers, included from fuzz/CMakeLists.txt.
+#
+# replay_<name> links the harness with a plain main() (replay.c) and is
+# always built, with any compiler; CTest runs it over corpus/<name>/ so that
+# every saved input, crashers included, is replayed in the sanitizer build.
+# With MFA_FUZZ=ON and clang, fuzz_<name> is a libFuzzer binary that
+# compiles the libmfa sources itself, so that they carry coverage
+# instrumentation. Run it as: fuzz/fuzz_<name> -max_total_time=120 NEW_DIR CORPUS_DIR
+
+option(MFA_FUZZ "Build libFuzzer binaries fuzz_<name> (needs clang)" OFF)
+
+set(MFA_FUZZ_HARNESSES base32 otpauth)
+
+if(MFA_FUZZ AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+	message(WARNING "MFA_FUZZ needs clang (libFuzzer); building only the replay programs")
+endif()
+
+get_target_property(MFA_FUZZ_LIB_SOURCES mfa SOURCES)
+list(TRANSFORM MFA_FUZZ_LIB_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
+
+foreach(name IN LISTS MFA_FUZZ_HARNESSES)
+	add_executable(replay_${name} replay.c fuzz_${name}.c)
+	target_link_libraries(replay_${name} PRIVATE mfa)
+	add_test(NAME replay_${name}
+		COMMAND replay_${name} ${CMAKE_CURRENT_SOURCE_DIR}/corpus/${name})
+
+	if(MFA_FUZZ AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
+		add_executable(fuzz_${name} fuzz_${name}.c ${MFA_FUZZ_LIB_SOURCES})
+		target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+		target_compile_options(fuzz_${name} PRIVATE
+			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
+		target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+		target_link_libraries(fuzz_${name} PRIVATE PkgConfig::OPENSSL)
+	endif()
+endforeach()
