@@ -32,8 +32,8 @@ mfa_base32_encoded_len(size_t n)
 MFA_API int
 mfa_base32_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
 {
-	uint32_t acc = 0; /* bits not yet written, at most 12 */
-	unsigned bits = 0;
+	uint32_t pending = 0; /* bits not yet written, at most 12 */
+	unsigned pending_bits = 0;
 	size_t j = 0;
 
 	if (out == NULL || (in == NULL && n > 0))
@@ -42,16 +42,16 @@ mfa_base32_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
 		return MFA_ERR_BUFFER_TOO_SMALL;
 
 	for (size_t i = 0; i < n; i++) {
-		acc = acc << 8 | in[i];
-		bits += 8;
-		while (bits >= 5) {
-			bits -= 5;
-			out[j++] = base32_alphabet[(acc >> bits) & 0x1fu];
+		pending = pending << 8 | in[i];
+		pending_bits += 8;
+		while (pending_bits >= 5) {
+			pending_bits -= 5;
+			out[j++] = base32_alphabet[(pending >> pending_bits) & 0x1fu];
 		}
-		acc &= (1u << bits) - 1;
+		pending &= (1u << pending_bits) - 1;
 	}
-	if (bits > 0)
-		out[j++] = base32_alphabet[(acc << (5 - bits)) & 0x1fu];
+	if (pending_bits > 0)
+		out[j++] = base32_alphabet[(pending << (5 - pending_bits)) & 0x1fu];
 	out[j] = '\0';
 
 	return MFA_OK;
@@ -78,9 +78,9 @@ base32_value(char c)
 static bool
 base32_len_is_possible(size_t data)
 {
-	size_t rem = data % BASE32_GROUP;
+	size_t tail = data % BASE32_GROUP;
 
-	return rem != 1 && rem != 3 && rem != 6;
+	return tail != 1 && tail != 3 && tail != 6;
 }
 
 /*
@@ -144,8 +144,8 @@ mfa_base32_decode(const char *in, size_t in_len, uint8_t *out, size_t out_size,
     size_t *ret_len, size_t *ret_bad_pos)
 {
 	struct base32_scan scan = { 0, 0 };
-	uint32_t acc = 0; /* bits not yet stored, at most 12 */
-	unsigned bits = 0;
+	uint32_t pending = 0; /* bits not yet stored, at most 12 */
+	unsigned pending_bits = 0;
 	size_t len, j = 0;
 	int r;
 
@@ -167,16 +167,16 @@ mfa_base32_decode(const char *in, size_t in_len, uint8_t *out, size_t out_size,
 
 	/* Bits left over after the last byte are dropped, as most decoders do. */
 	for (size_t i = 0; i < in_len && j < len; i++) {
-		int v = base32_value(in[i]);
+		int value = base32_value(in[i]);
 
-		if (v < 0)
+		if (value < 0)
 			continue;
-		acc = acc << 5 | (uint32_t)v;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			out[j++] = (uint8_t)(acc >> bits);
-			acc &= (1u << bits) - 1;
+		pending = pending << 5 | (uint32_t)value;
+		pending_bits += 5;
+		if (pending_bits >= 8) {
+			pending_bits -= 8;
+			out[j++] = (uint8_t)(pending >> pending_bits);
+			pending &= (1u << pending_bits) - 1;
 		}
 	}
 

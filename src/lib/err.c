@@ -38,15 +38,15 @@ err_lookup(int code)
 MFA_API const char *
 mfa_strerror(int code)
 {
-	const struct err_entry *e = err_lookup(code);
+	const struct err_entry *entry = err_lookup(code);
 
-	return e != NULL ? e->text : "unknown error";
+	return entry != NULL ? entry->text : "unknown error";
 }
 
 MFA_API const char *
 mfa_strerror_name(int code)
 {
-	const struct err_entry *e = err_lookup(code);
+	const struct err_entry *entry = err_lookup(code);
 
-	return e != NULL ? e->name : "MFA_ERR_UNKNOWN";
+	return entry != NULL ? entry->name : "MFA_ERR_UNKNOWN";
 }

@@ -111,12 +111,12 @@ out:
 static uint32_t
 otp_modulus(unsigned digits)
 {
-	uint32_t m = 1;
+	uint32_t modulus = 1;
 
 	for (unsigned i = 0; i < digits; i++)
-		m *= 10;
+		modulus *= 10;
 
-	return m;
+	return modulus;
 }
 
 MFA_API int
@@ -277,7 +277,7 @@ out:
 	return r;
 }
 
-/* Tell whether code is exactly digits ASCII digits; reads no byte past the first non-digit. */
+/* Tell whether code is exactly digits ASCII digits. No byte past the first non-digit is read. */
 static bool
 otp_code_is_wellformed(const char *code, unsigned digits)
 {

@@ -280,8 +280,8 @@ otpauth_check_chars(const char *s, size_t n, bool query)
 
 /*
  * Percent-decode n bytes of src into dst, which has room for n + 1 bytes, and
- * NUL-terminate. Escapes were checked by otpauth_check_chars(); %00 is
- * rejected because a C string cannot carry it.
+ * NUL-terminate. otpauth_check_chars() has checked the escapes already.
+ * %00 is rejected because a C string cannot carry it.
  */
 static int
 otpauth_pct_decode(const char *src, size_t n, char *dst, size_t *ret_len)
@@ -373,7 +373,12 @@ otpauth_parse_prefix(const char *uri, const char **ret_label)
 	return MFA_OK;
 }
 
-/* Parse "ISSUER:ACCOUNT" or "ACCOUNT"; only a literal ':' separates, so "%3A" stays in a name. */
+/*
+ * Parse "ISSUER:ACCOUNT" or "ACCOUNT". Only a literal ':' separates, so "%3A"
+ * stays in a name and mfa_otpauth_format() output round-trips.
+ * NOTE: Google Authenticator's Key Uri Format page also allows "%3A" and
+ * leading "%20"s as the separator; such a label parses as one account name.
+ */
 static int
 otpauth_parse_label(mfa_otpauth_parsed_t *p, const char *label, size_t n)
 {
@@ -435,7 +440,7 @@ out:
 	return r;
 }
 
-/* Decode a short value such as "SHA256" or "30"; longer ones are unsupported. */
+/* Decode a short value such as "SHA256" or "30". Longer values are unsupported. */
 static int
 otpauth_decode_short(const char *value, size_t n, char out[OTPAUTH_SHORT_VALUE_MAX + 1])
 {
@@ -456,12 +461,12 @@ otpauth_decode_short(const char *value, size_t n, char out[OTPAUTH_SHORT_VALUE_M
 	return MFA_OK;
 }
 
-/* Parse a decimal number without sign; values over UINT32_MAX are unsupported. */
+/* Parse a decimal number without sign. Values over UINT32_MAX are unsupported. */
 static int
 otpauth_parse_uint(const char *value, size_t n, unsigned *ret)
 {
 	char text[OTPAUTH_SHORT_VALUE_MAX + 1];
-	uint64_t v = 0;
+	uint64_t number = 0;
 	int r;
 
 	r = otpauth_decode_short(value, n, text);
@@ -473,12 +478,12 @@ otpauth_parse_uint(const char *value, size_t n, unsigned *ret)
 	for (const char *c = text; *c != '\0'; c++) {
 		if (*c < '0' || *c > '9')
 			return MFA_ERR_BAD_URI;
-		v = v * 10 + (uint64_t)(*c - '0');
-		if (v > UINT32_MAX)
+		number = number * 10 + (uint64_t)(*c - '0');
+		if (number > UINT32_MAX)
 			return MFA_ERR_UNSUPPORTED;
 	}
 
-	*ret = (unsigned)v;
+	*ret = (unsigned)number;
 	return MFA_OK;
 }
 

@@ -102,7 +102,7 @@ base32_decode_spaces(void **state)
 	assert_decodes_to(" ", "");
 }
 
-/* JBSWY3DPEHPK3PXP, the key in Google Authenticator's documentation, is "Hello!" DE AD BE EF. */
+/* JBSWY3DPEHPK3PXP is "Hello!" DE AD BE EF, per Google Authenticator's Key Uri Format wiki page. */
 static void
 base32_decode_authenticator_key(void **state)
 {
@@ -152,7 +152,7 @@ base32_decode_data_after_padding(void **state)
 	assert_bad_at("MZ=XW6", 3);
 }
 
-/* A last group of 1, 3 or 6 characters encodes no byte string; the last one is reported. */
+/* A last group of 1, 3 or 6 characters encodes no byte string. Its last character is reported. */
 static void
 base32_decode_impossible_length(void **state)
 {

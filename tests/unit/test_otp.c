@@ -224,7 +224,7 @@ totp_verify_returns_latest_step(void **state)
 	mfa_otp_t *otp = otp_new(state, MFA_OTP_SHA1, COLLISION_KEY, 6);
 	uint64_t step = 0;
 
-	/* Both colliding steps are in the window; the later one is returned. */
+	/* Both colliding steps are in the window, and the later one is returned. */
 	assert_int_equal(mfa_totp_verify(otp, COLLISION_CODE, COLLISION_STEP_FIRST * 30, 30, 1,
 	    &step), MFA_OK);
 	assert_int_equal(step, COLLISION_STEP_SECOND);

@@ -16,7 +16,7 @@
 #define SEED "12345678901234567890"
 #define SEED_B32 "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
-/* "Hello!" DE AD BE EF, the key in Google Authenticator's key URI documentation. */
+/* "Hello!" DE AD BE EF, the key of the examples on Google Authenticator's Key Uri Format wiki page. */
 #define HELLO_B32 "JBSWY3DPEHPK3PXP"
 #define HELLO_KEY "Hello!\xde\xad\xbe\xef"
 
@@ -332,7 +332,7 @@ otpauth_parse_lenient_parts(void **state)
 	assert_int_equal(key.period, 60);
 	mfa_otpauth_parsed_free(&p);
 
-	/* Padded secret; "foo" in base32. */
+	/* A padded secret: "foo" in base32. */
 	p = parse_ok("otpauth://totp/a?secret=MZXW6===&algorithm=SHA-256", &key);
 	assert_int_equal(key.secret_len, 3);
 	assert_memory_equal(key.secret, "foo", 3);
