@@ -369,7 +369,7 @@ cmd_mfa(struct cli *cli, int argc, char **argv)
 	if (cli_find_user(cli, argv[2], &acct, &user) != 0)
 		return CLI_FAILED;
 	if (strcmp(argv[1], "unbind") == 0) {
-		r = vmfa_unbind(&cli->app, &user, serial, &st);
+		r = vmfa_unbind(&cli->app, &user, serial, "cli", &st);
 		if (r == SRV_OK)
 			printf("virtual MFA device %s removed from %s\n", serial, argv[2]);
 		return cli_report(r, &st);

@@ -477,7 +477,7 @@ api_bind_mfa(struct api_ctx *c)
 	    (r = jreq_string(c->body, "AuthenticationCode1", 1, &code1, NULL, &c->st)) != SRV_OK ||
 	    (r = jreq_string(c->body, "AuthenticationCode2", 1, &code2, NULL, &c->st)) != SRV_OK)
 		return r;
-	r = vmfa_bind(c->app, &u, serial, code1, code2, &c->st);
+	r = vmfa_bind(c->app, &u, serial, code1, code2, c->req->src, &c->st);
 	if (r != SRV_OK)
 		return r;
 	if (c->session.scope != SESSION_SCOPE_BIND_MFA) {
@@ -499,7 +499,7 @@ api_unbind_mfa(struct api_ctx *c)
 	struct store_user u;
 	int r;
 
-	if ((r = api_target_user(c, 0, &u)) != SRV_OK || (r = vmfa_unbind(c->app, &u, serial, &c->st)) != SRV_OK)
+	if ((r = api_target_user(c, 0, &u)) != SRV_OK || (r = vmfa_unbind(c->app, &u, serial, c->req->src, &c->st)) != SRV_OK)
 		return r;
 	c->out = json_pack("{s:{s:s}}", "MFADevice", "SerialNumber", serial);
 	return SRV_OK;

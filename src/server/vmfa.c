@@ -202,7 +202,7 @@ out:
 
 int
 vmfa_bind(struct app *app, const struct store_user *user, const char *serial, const char *code1,
-    const char *code2, struct srv_status *st)
+    const char *code2, const char *src, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	struct store_mfa_device dev;
@@ -236,14 +236,14 @@ vmfa_bind(struct app *app, const struct store_user *user, const char *serial, co
 		    "The virtual MFA device was bound or replaced meanwhile.");
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	log_info("event=mfa_bound user_id=%lld user=%s serial=%s", (long long)user->id,
-	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial);
+	log_info("event=mfa_bound user_id=%lld user=%s serial=%s src=%s", (long long)user->id,
+	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial, src);
 	return SRV_OK;
 }
 
 int
 vmfa_unbind(struct app *app, const struct store_user *user, char serial_out[STORE_SERIAL_MAX + 1],
-    struct srv_status *st)
+    const char *src, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	struct store_mfa_device dev;
@@ -260,8 +260,8 @@ vmfa_unbind(struct app *app, const struct store_user *user, char serial_out[STOR
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	memcpy(serial_out, dev.serial, sizeof(dev.serial));
-	log_info("event=mfa_unbound user_id=%lld user=%s serial=%s", (long long)user->id,
-	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial);
+	log_info("event=mfa_unbound user_id=%lld user=%s serial=%s src=%s", (long long)user->id,
+	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial, src);
 	return SRV_OK;
 }
 

@@ -38,11 +38,14 @@ int vmfa_create(struct app *app, const struct store_account *acct, const struct 
  * step is stored so neither code works again.
  */
 int vmfa_bind(struct app *app, const struct store_user *user, const char *serial,
-    const char *code1, const char *code2, struct srv_status *st);
+    const char *code1, const char *code2, const char *src, struct srv_status *st);
 
-/* Remove user's device, bound or pending, and copy its serial to serial_out. */
+/*
+ * Remove user's device, bound or pending, and copy its serial to
+ * serial_out. src names the client for the log ("cli" for mfactl).
+ */
 int vmfa_unbind(struct app *app, const struct store_user *user,
-    char serial_out[STORE_SERIAL_MAX + 1], struct srv_status *st);
+    char serial_out[STORE_SERIAL_MAX + 1], const char *src, struct srv_status *st);
 
 /* user's device. Returns SRV_OK, SRV_ERR_DEVICE_NOT_FOUND or SRV_ERR_INTERNAL. */
 int vmfa_get(struct app *app, const struct store_user *user, struct store_mfa_device *ret);
