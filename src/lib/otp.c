@@ -376,7 +376,7 @@ mfa_otp_alg_parse(const char *name, mfa_otp_alg_t *ret_alg)
 
 	/* Compare what follows "SHA" in both names: "1", "256" or "512". */
 	for (size_t i = 0; i < sizeof(otp_algs) / sizeof(otp_algs[0]); i++) {
-		if (strcmp(bits, otp_algs[i].name + 3) == 0) {
+		if (strcmp(bits, otp_algs[i].name + 3) == 0) { /* not secret */
 			*ret_alg = (mfa_otp_alg_t)i;
 			return MFA_OK;
 		}

@@ -311,7 +311,10 @@ otpauth_pct_decode(const char *src, size_t n, char *dst, size_t *ret_len)
 	return MFA_OK;
 }
 
-/* Decode an issuer or account name into a new string: not empty, UTF-8, at most MFA_OTPAUTH_LABEL_MAX bytes. */
+/*
+ * Decode an issuer or account name into a new string: not empty, UTF-8,
+ * at most MFA_OTPAUTH_LABEL_MAX bytes.
+ */
 static int
 otpauth_decode_name(const char *src, size_t n, char **ret_name)
 {

@@ -499,7 +499,8 @@ api_unbind_mfa(struct api_ctx *c)
 	struct store_user u;
 	int r;
 
-	if ((r = api_target_user(c, 0, &u)) != SRV_OK || (r = vmfa_unbind(c->app, &u, serial, c->req->src, &c->st)) != SRV_OK)
+	if ((r = api_target_user(c, 0, &u)) != SRV_OK ||
+	    (r = vmfa_unbind(c->app, &u, serial, c->req->src, &c->st)) != SRV_OK)
 		return r;
 	c->out = json_pack("{s:{s:s}}", "MFADevice", "SerialNumber", serial);
 	return SRV_OK;

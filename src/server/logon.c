@@ -318,7 +318,7 @@ logon_fail_code(struct app *app, struct store *db, const uint8_t *hash, const st
 	if (r == STORE_NOT_FOUND || left <= 0)
 		return srv_fail(st, SRV_ERR_INVALID_CHALLENGE,
 		    "Too many wrong codes for this logon: log on again.");
-	if (strcmp(reason, "replay") == 0)
+	if (strcmp(reason, "replay") == 0) /* not secret */
 		return srv_fail(st, SRV_ERR_MFA_CODE_REUSED,
 		    "This code was already used: wait for the next code (%d tries left).", left);
 	return srv_fail(st, SRV_ERR_INVALID_MFA_CODE, "The code is incorrect: %d tries left.", left);
@@ -343,7 +343,7 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	memset(res, 0, sizeof(*res));
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
-	if (strcmp(method, "totp") != 0)
+	if (strcmp(method, "totp") != 0) /* not secret */
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "Method must be \"totp\".");
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;

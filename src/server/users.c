@@ -279,7 +279,8 @@ profile_delete(struct app *app, const struct store_user *user, struct srv_status
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
 	if (user->is_owner)
-		return srv_fail(st, SRV_ERR_FORBIDDEN, "The account owner's login profile cannot be deleted.");
+		return srv_fail(st, SRV_ERR_FORBIDDEN,
+		    "The account owner's login profile cannot be deleted.");
 	r = db->ops->login_profile_delete(db, user->id);
 	if (r == STORE_NOT_FOUND)
 		return SRV_ERR_PROFILE_NOT_FOUND;

@@ -220,7 +220,7 @@ vmfa_bind(struct app *app, const struct store_user *user, const char *serial, co
 	r = vmfa_get(app, user, &dev);
 	if (r != SRV_OK)
 		return r;
-	if (strcmp(dev.serial, serial) != 0 || dev.bound)
+	if (strcmp(dev.serial, serial) != 0 || dev.bound) /* not secret */
 		return srv_fail(st, SRV_ERR_DEVICE_NOT_FOUND,
 		    "The user has no pending virtual MFA device with this serial number.");
 	if (now - dev.created > app->cfg.pending_device_ttl)

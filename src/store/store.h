@@ -21,7 +21,8 @@ enum {
 #define STORE_ALIAS_MAX 63          /* bytes of an account alias */
 #define STORE_NAME_MAX 64           /* bytes of a user logon name */
 #define STORE_DISPLAY_NAME_MAX 512  /* bytes: 128 characters of up to 4 UTF-8 bytes */
-#define STORE_PW_HASH_MAX 127       /* bytes of an encoded Argon2id hash (libsodium's crypto_pwhash_STRBYTES - 1) */
+/* Bytes of an encoded Argon2id hash: libsodium's crypto_pwhash_STRBYTES - 1. */
+#define STORE_PW_HASH_MAX 127
 #define STORE_SERIAL_MAX 160        /* bytes of a virtual MFA device serial number */
 #define STORE_SECRET_ENC_MAX 192    /* bytes of an encrypted TOTP secret */
 #define STORE_TOKEN_HASH_LEN 32     /* bytes: SHA-256 of a session token or challenge id */
