@@ -1,0 +1,27 @@
+# HTTP tests: Python (Debian's /usr/bin/python3, standard library only) against a real mfad
+# started by each test on 127.0.0.1. Expected TOTP codes come from oathtool, and the database
+# checks read the file with the sqlite3 shell.
+
+find_program(MFA_HTTP_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+find_program(MFA_OATHTOOL oathtool)
+find_program(MFA_SQLITE3 sqlite3)
+if(NOT MFA_HTTP_PYTHON OR NOT MFA_OATHTOOL OR NOT MFA_SQLITE3)
+	message(WARNING "HTTP tests need /usr/bin/python3, oathtool and sqlite3: not registered")
+	return()
+endif()
+
+# mfa_http_test(NAME MODULE TIMEOUT) runs tests/http/MODULE.py with unittest.
+function(mfa_http_test name module timeout)
+	add_test(NAME ${name}
+		COMMAND ${MFA_HTTP_PYTHON} -m unittest -v ${module}
+		WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/tests/http)
+	set_tests_properties(${name} PROPERTIES
+		ENVIRONMENT "MFAD_BIN=$<TARGET_FILE:mfad>;MFACTL_BIN=$<TARGET_FILE:mfactl>;PYTHONDONTWRITEBYTECODE=1"
+		TIMEOUT ${timeout}
+		LABELS http)
+endfunction()
+
+mfa_http_test(http_quickstart test_quickstart 120)
+mfa_http_test(http_logon test_logon 300)
+mfa_http_test(http_input test_input 120)
+mfa_http_test(http_secrets test_secrets 120)
