@@ -15,9 +15,6 @@ if(MFA_FUZZ AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
 	message(WARNING "MFA_FUZZ needs clang (libFuzzer); building only the replay programs")
 endif()
 
-get_target_property(MFA_FUZZ_LIB_SOURCES mfa SOURCES)
-list(TRANSFORM MFA_FUZZ_LIB_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
-
 foreach(name IN LISTS MFA_FUZZ_HARNESSES)
 	add_executable(replay_${name} replay.c fuzz_${name}.c)
 	target_link_libraries(replay_${name} PRIVATE mfa)
@@ -25,11 +22,13 @@ foreach(name IN LISTS MFA_FUZZ_HARNESSES)
 		COMMAND replay_${name} ${CMAKE_CURRENT_SOURCE_DIR}/corpus/${name})
 
 	if(MFA_FUZZ AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
-		add_executable(fuzz_${name} fuzz_${name}.c ${MFA_FUZZ_LIB_SOURCES})
-		target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+		add_executable(fuzz_${name} fuzz_${name}.c ${MFA_LIB_SOURCES})
+		target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/include
+			${PROJECT_SOURCE_DIR}/src/lib)
 		target_compile_options(fuzz_${name} PRIVATE
 			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 		target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
-		target_link_libraries(fuzz_${name} PRIVATE PkgConfig::OPENSSL)
+		target_link_libraries(fuzz_${name} PRIVATE PkgConfig::OPENSSL PkgConfig::CBOR
+			PkgConfig::JANSSON)
 	endif()
 endforeach()
