@@ -7,12 +7,13 @@ a response can be overridden with a keyword argument, so a test can send a respo
 valid except for the one check it aims at.
 
 Layouts follow WebAuthn Level 3: authenticator data in section 6.1, attested credential data in
-6.5.1, client data in 5.8.1, the "none" and "packed" attestation formats in 8.7 and 8.2. COSE
-keys follow RFC 9052 section 7 and RFC 9053 (EC2, OKP), RFC 8230 (RSA) and the CTAP2 canonical
-CBOR form (map keys sorted by their encoded bytes, shorter first).
+6.5.1, client data in 5.8.1, the "none", "packed" and "fido-u2f" attestation formats in 8.7,
+8.2 and 8.6. COSE keys follow RFC 9052 section 7 and RFC 9053 (EC2, OKP), RFC 8230 (RSA) and
+the CTAP2 canonical CBOR form (map keys sorted by their encoded bytes, shorter first).
 """
 
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -21,8 +22,10 @@ import uuid
 from urllib.parse import urlsplit
 
 import cbor2
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.oid import NameOID
 
 # COSE algorithm identifiers (IANA "COSE Algorithms" registry).
 ES256 = -7
@@ -228,6 +231,34 @@ def _flip_last_bit(data):
     return data[:-1] + bytes([data[-1] ^ 0x01])
 
 
+def self_signed_certificate(private_key, common_name="softauthn attestation"):
+    """Return a DER X.509 certificate for private_key, signed by itself, valid for a year."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(private_key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=365))
+                   .sign(private_key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def fido_u2f_statement(auth_data, client_data, credential_id, key):
+    """Build a fido-u2f attestation statement with a new self-signed attestation certificate.
+
+    The signed data is 0x00, rpIdHash, the client data hash, the credential ID and the
+    uncompressed P-256 public key (WebAuthn Level 3 section 8.6).
+    """
+    if key.alg != ES256:
+        raise ValueError("fido-u2f needs an ES256 credential key, not %r" % key.alg)
+    attestation_key = ec.generate_private_key(ec.SECP256R1())
+    public_point = key.public_key.public_bytes(serialization.Encoding.X962,
+                                               serialization.PublicFormat.UncompressedPoint)
+    signed = b"\x00" + auth_data[:32] + sha256(client_data) + credential_id + public_point
+    signature = attestation_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+    return {"sig": signature, "x5c": [self_signed_certificate(attestation_key)]}
+
+
 class SoftAuthenticator:
     """A platform authenticator in software, with the client (browser) part that makes clientData.
 
@@ -259,7 +290,10 @@ class SoftAuthenticator:
         arguments replace what a correct authenticator and browser would produce:
 
         - alg: the COSE algorithm (default: the first offered one that is supported here).
-        - fmt: "none", or "packed" for self attestation signed with the credential key.
+        - fmt: "none", "packed" for self attestation signed with the credential key, or
+          "fido-u2f" with a new self-signed attestation certificate (ES256 keys only; it
+          needs aaguid=uuid.UUID(int=0) to be valid). Another value is sent with an
+          empty statement.
         - origin, ceremony (the clientData type), challenge (bytes, or a string sent as is),
           client_extra (more clientData members), client_data (raw clientDataJSON bytes).
         - rp_id: the RP ID hashed into rpIdHash.
@@ -273,7 +307,7 @@ class SoftAuthenticator:
           COSE bytes in place of the key's.
         - user_handle: the user handle to store (default: the options' user.id).
         - att_stmt: the attestation statement as is. bad_attestation_signature: flip a bit
-          of the packed signature.
+          of the packed or fido-u2f signature.
         - extensions: authenticator extension outputs (this sets the ED flag).
         - auth_data_suffix, attestation_suffix: bytes appended to authData or to the
           attestation object.
@@ -324,7 +358,11 @@ class SoftAuthenticator:
                                        attested if at else b"", extensions) + auth_data_suffix
 
         if att_stmt is None:
-            if fmt == "packed":
+            if fmt == "fido-u2f":
+                att_stmt = fido_u2f_statement(auth_data, client_data, in_auth_data, key)
+                if bad_attestation_signature:
+                    att_stmt["sig"] = _flip_last_bit(att_stmt["sig"])
+            elif fmt == "packed":
                 signature = key.sign(auth_data + sha256(client_data))
                 if bad_attestation_signature:
                     signature = _flip_last_bit(signature)

@@ -14,6 +14,7 @@ import unittest
 import uuid
 
 import cbor2
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -185,6 +186,22 @@ class RegistrationResponseTest(unittest.TestCase):
                     b64u_decode(response["response"]["clientDataJSON"])).digest()
                 verify(public_key, cose_alg, statement["sig"],
                        attestation["authData"] + client_hash)
+
+    def test_fido_u2f(self):
+        response, credential = self.auth.create(creation_options(), fmt="fido-u2f",
+                                                aaguid=uuid.UUID(int=0))
+        attestation, auth_data = self.decode(response)
+        self.assertEqual(attestation["fmt"], "fido-u2f")
+        self.assertEqual(auth_data["aaguid"], uuid.UUID(int=0))
+        statement = attestation["attStmt"]
+        self.assertEqual(set(statement), {"sig", "x5c"})
+        self.assertEqual(len(statement["x5c"]), 1)
+        certificate = x509.load_der_x509_certificate(statement["x5c"][0])
+        cose = cbor2.loads(auth_data["cose"])
+        point = b"\x04" + cose[-2] + cose[-3]
+        client_hash = hashlib.sha256(b64u_decode(response["response"]["clientDataJSON"])).digest()
+        signed = b"\x00" + auth_data["rp_id_hash"] + client_hash + credential.id + point
+        certificate.public_key().verify(statement["sig"], signed, ec.ECDSA(hashes.SHA256()))
 
     def test_bad_attestation_signature(self):
         response, _ = self.auth.create(creation_options(), fmt="packed",
