@@ -1,9 +1,9 @@
 """Fixture and helpers for the HTTP tests: a real mfad on 127.0.0.1 with its own data folder.
 
-Run the tests with Debian's /usr/bin/python3 and the standard library only. CTest sets
-MFAD_BIN and MFACTL_BIN, and without them the binaries are taken from build/. Expected TOTP
-codes come from oathtool, never from libmfa, so a bug in the code under test cannot hide
-itself.
+Run the tests with Debian's /usr/bin/python3. The harness uses the standard library only, and
+the passkey tests also need python3-cryptography and python3-cbor2. CTest sets MFAD_BIN and
+MFACTL_BIN, and without them the binaries are taken from build/. Expected TOTP codes come from
+oathtool, never from libmfa, so a bug in the code under test cannot hide itself.
 """
 
 import http.client
