@@ -903,6 +903,38 @@ class SecondFactorTest(PasskeyTestCase):
                          "the others must get 401 or 429: %r" % statuses)
 
 
+class UserVerificationRequiredTest(PasskeyTestCase):
+    """webauthn.user_verification = required makes UV needed for the second factor too."""
+
+    config = webauthn_config(user_verification="required")
+
+    def test_second_factor_needs_uv(self):
+        token = self.add_user("alice")
+        self.register(token)
+        options = self.start_login(self.logon_challenge("alice"))
+        self.assertEqual(options["userVerification"], "required")
+        self.assertError(self.second_factor("alice", uv=False), 401, "InvalidPasskey",
+                         "second factor with UV=0 when verification is required")
+        self.assertSession(self.second_factor("alice"), "second factor with UV=1")
+
+
+class UserVerificationDiscouragedTest(PasskeyTestCase):
+    """webauthn.user_verification = discouraged: the second factor asks for presence only."""
+
+    config = webauthn_config(user_verification="discouraged")
+
+    def test_second_factor_without_uv(self):
+        token = self.add_user("alice")
+        self.register(token)
+        options = self.start_login(self.logon_challenge("alice"))
+        self.assertEqual(options["userVerification"], "discouraged")
+        self.assertSession(self.second_factor("alice"), "second factor with UV=0")
+        self.assertEqual(self.start_login()["userVerification"], "required",
+                         "passwordless logon needs verification whatever the setting")
+        self.assertError(self.passwordless(uv=False), 401, "InvalidPasskey",
+                         "passwordless logon with UV=0")
+
+
 class SignCountTest(PasskeyTestCase):
     """The signature counter must grow unless it stays zero, and BE must not change."""
 
