@@ -1118,6 +1118,164 @@ test_tx_commit_and_rollback(void **state)
 	assert_int_equal(store_rollback(st), STORE_OK);
 }
 
+/* Schema version 2: passkeys and WebAuthn challenges */
+
+static void
+t_passkey_init(struct store_passkey *pk, int64_t user_id, uint8_t seed, const char *name)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->user_id = user_id;
+	for (size_t i = 0; i < 16; i++)
+		pk->credential_id[i] = (uint8_t)(seed * 3 + i);
+	pk->credential_id_len = 16;
+	for (size_t i = 0; i < 77; i++)
+		pk->public_key[i] = (uint8_t)(seed + i * 5);
+	pk->public_key_len = 77;
+	pk->algorithm = -7;
+	pk->sign_count = 0;
+	memset(pk->aaguid, 0xad, sizeof(pk->aaguid));
+	snprintf(pk->transports, sizeof(pk->transports), "hybrid,internal");
+	pk->backup_eligible = 1;
+	pk->backup_state = 1;
+	pk->user_verified = 1;
+	snprintf(pk->fmt, sizeof(pk->fmt), "none");
+	snprintf(pk->name, sizeof(pk->name), "%s", name);
+	pk->created = T_NOW;
+}
+
+static int64_t
+t_passkey(struct store *st, int64_t user_id, uint8_t seed, const char *name)
+{
+	struct store_passkey pk;
+	int conflict = -1;
+
+	t_passkey_init(&pk, user_id, seed, name);
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_OK);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_NONE);
+	assert_true(pk.id > 0);
+	return pk.id;
+}
+
+static int64_t
+t_passkey_rows(struct store *st)
+{
+	return t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM passkeys");
+}
+
+/*
+ * A version 1 database with a row in every table, made by running only the
+ * first migration step, keeps its rows when the store opens it.
+ */
+static void
+test_migrate_v1_to_v2_keeps_data(void **state)
+{
+	static const char rows[] =
+	    "INSERT INTO accounts (alias, created) VALUES ('legacy', 1600000000);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000),"
+	    " (1, 'alice', 'Alice', 0, 1600000001, 1600000002);"
+	    "INSERT INTO login_profiles VALUES (2, '$argon2id$v=19$stub', 0, 1, 1600000003,"
+	    " 1600000003, 1600000003);"
+	    "INSERT INTO mfa_devices (user_id, serial, secret_enc, algorithm, digits, period, bound,"
+	    " last_step, created, bound_at) VALUES (2, 'arn:mfa/alice', x'0102030405', 1, 6, 30,"
+	    " 1, 55, 1600000004, 1600000005);"
+	    "INSERT INTO sessions VALUES (zeroblob(32), 2, 0, 3, 1600000006, 1900000000,"
+	    " 1600000006, 1600000006);"
+	    "INSERT INTO challenges VALUES (zeroblob(32), 2, 0, 1, 1600000007, 1900000000);"
+	    "INSERT INTO logon_failures VALUES ('alice@legacy', 2, 0, 1600000008);";
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account a;
+	struct store_user u;
+	struct store_login_profile lp;
+	struct store_mfa_device dev;
+	struct store_session ses;
+	struct store_challenge ch;
+	struct store_failure f;
+	uint8_t zero[STORE_TOKEN_HASH_LEN] = { 0 };
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+	int version = -1;
+
+	snprintf(path, sizeof(path), "%s-v1", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 1), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "PRAGMA user_version"), 1);
+	assert_int_equal(sqlite3_exec(raw, rows, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
+	assert_int_equal(version, 2);
+	assert_int_equal(store_schema_latest(), 2);
+
+	/* Accounts from version 1 allow passkey logon, as new ones do. */
+	assert_int_equal(st->ops->account_get_by_alias(st, "legacy", &a), STORE_OK);
+	assert_int_equal(a.id, 1);
+	assert_int_equal(a.created, 1600000000);
+	assert_int_equal(a.passkey_logon, 1);
+	assert_int_equal(st->ops->user_get_by_name(st, 1, "alice", &u), STORE_OK);
+	assert_int_equal(u.id, 2);
+	assert_string_equal(u.display_name, "Alice");
+	assert_int_equal(u.updated, 1600000002);
+	assert_int_equal(st->ops->user_get_owner(st, 1, &u), STORE_OK);
+	assert_int_equal(u.id, 1);
+	assert_int_equal(st->ops->login_profile_get(st, 2, &lp), STORE_OK);
+	assert_int_equal(lp.mfa_bind_required, 1);
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, 2, &dev), STORE_OK);
+	assert_string_equal(dev.serial, "arn:mfa/alice");
+	assert_int_equal(dev.secret_enc_len, 5);
+	assert_int_equal(dev.last_step, 55);
+	assert_int_equal(st->ops->session_get(st, zero, &ses), STORE_OK);
+	assert_int_equal(ses.factors, 3);
+	assert_int_equal(st->ops->challenge_get(st, zero, &ch), STORE_OK);
+	assert_int_equal(ch.attempts, 1);
+	assert_int_equal(st->ops->failure_get(st, "alice@legacy", &f), STORE_OK);
+	assert_int_equal(f.failures, 2);
+
+	/* The new tables work with the old rows. */
+	assert_int_equal(t_passkey_rows(st), 0);
+	t_passkey(st, 2, 1, "Old user's key");
+	assert_int_equal(st->ops->account_set_passkey_logon(st, 1, 0), STORE_OK);
+	assert_int_equal(st->ops->account_get(st, 1, &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 0);
+	assert_int_not_equal(sqlite3_exec(store_sqlite_db(st),
+	    "UPDATE accounts SET passkey_logon = 2", NULL, NULL, NULL), SQLITE_OK);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
+static void
+test_account_passkey_logon(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_account a = { .created = T_NOW, .passkey_logon = 0 };
+	struct store_account got;
+
+	snprintf(a.alias, sizeof(a.alias), "acme");
+	assert_int_equal(st->ops->account_create(st, &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 1);
+	assert_int_equal(st->ops->account_get(st, a.id, &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 1);
+
+	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id, 0), STORE_OK);
+	assert_int_equal(st->ops->account_get(st, a.id, &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 0);
+	assert_int_equal(st->ops->account_get_by_alias(st, "ACME", &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 0);
+
+	/* Any non-zero value turns it on. */
+	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id, 7), STORE_OK);
+	assert_int_equal(st->ops->account_get_by_alias(st, "acme", &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 1);
+
+	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id + 100, 0), STORE_NOT_FOUND);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int
@@ -1152,6 +1310,8 @@ main(void)
 		T(test_failure_upsert_clear),
 		T(test_purge_expired),
 		T(test_tx_commit_and_rollback),
+		T(test_migrate_v1_to_v2_keeps_data),
+		T(test_account_passkey_logon),
 	};
 
 	/* Expected errors of the tests above go to stderr; nothing parses them. */
