@@ -1179,6 +1179,45 @@ t_passkey_equal(const struct store_passkey *got, const struct store_passkey *wan
 	assert_int_equal(got->last_used, want->last_used);
 }
 
+static void
+t_webauthn_init(struct store_webauthn_challenge *c, int kind, int64_t user_id, uint8_t seed,
+    int64_t expires)
+{
+	memset(c, 0, sizeof(*c));
+	t_hash(c->challenge_hash, seed);
+	c->kind = kind;
+	c->user_id = user_id;
+	if (kind == WEBAUTHN_CEREMONY_REGISTRATION) {
+		c->has_session_hash = 1;
+		t_hash(c->session_hash, (uint8_t)(seed + 100));
+	}
+	if (kind == WEBAUTHN_CEREMONY_SECOND_FACTOR) {
+		c->has_mfa_challenge_hash = 1;
+		t_hash(c->mfa_challenge_hash, (uint8_t)(seed + 200));
+	}
+	c->user_verification = WEBAUTHN_UV_PREFERRED;
+	c->created = T_NOW;
+	c->expires = expires;
+}
+
+static void
+t_webauthn_equal(const struct store_webauthn_challenge *got,
+    const struct store_webauthn_challenge *want)
+{
+	assert_memory_equal(got->challenge_hash, want->challenge_hash, STORE_TOKEN_HASH_LEN);
+	assert_int_equal(got->kind, want->kind);
+	assert_int_equal(got->user_id, want->user_id);
+	assert_int_equal(got->account_id, want->account_id);
+	assert_int_equal(got->has_session_hash, want->has_session_hash);
+	assert_memory_equal(got->session_hash, want->session_hash, STORE_TOKEN_HASH_LEN);
+	assert_int_equal(got->has_mfa_challenge_hash, want->has_mfa_challenge_hash);
+	assert_memory_equal(got->mfa_challenge_hash, want->mfa_challenge_hash,
+	    STORE_TOKEN_HASH_LEN);
+	assert_int_equal(got->user_verification, want->user_verification);
+	assert_int_equal(got->created, want->created);
+	assert_int_equal(got->expires, want->expires);
+}
+
 static int64_t
 t_passkey_rows(struct store *st)
 {
@@ -1675,6 +1714,113 @@ test_passkey_use_two_handles(void **state)
 	store_close(&other);
 }
 
+static void
+test_webauthn_challenge_take(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	struct store_webauthn_challenge c[3];
+	struct store_webauthn_challenge got;
+
+	t_webauthn_init(&c[0], WEBAUTHN_CEREMONY_REGISTRATION, u, 1, T_NOW + 300);
+	t_webauthn_init(&c[1], WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 2, T_NOW + 300);
+	c[1].user_verification = WEBAUTHN_UV_DISCOURAGED;
+	t_webauthn_init(&c[2], WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 3, T_NOW + 300);
+	c[2].account_id = a1;
+	c[2].user_verification = WEBAUTHN_UV_REQUIRED;
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(st->ops->webauthn_challenge_create(st, &c[i]), STORE_OK);
+		assert_int_equal(st->ops->webauthn_challenge_create(st, &c[i]), STORE_CONFLICT);
+	}
+	assert_int_equal(t_sql_int(store_sqlite_db(st),
+	    "SELECT count(*) FROM webauthn_challenges WHERE user_id IS NULL"), 1);
+
+	for (size_t i = 0; i < 3; i++) {
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(st->ops->webauthn_challenge_take(st, c[i].challenge_hash, &got),
+		    STORE_OK);
+		t_webauthn_equal(&got, &c[i]);
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(st->ops->webauthn_challenge_take(st, c[i].challenge_hash, &got),
+		    STORE_NOT_FOUND);
+		assert_int_equal(got.kind, 0x5a5a5a5a);
+	}
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM webauthn_challenges"),
+	    0);
+
+	/* An expired challenge is still returned; the caller checks expires. */
+	t_webauthn_init(&c[0], WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 4, T_NOW - 1);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c[0]), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c[0].challenge_hash, &got), STORE_OK);
+	assert_int_equal(got.expires, T_NOW - 1);
+}
+
+/* Each invalid challenge gives STORE_ERROR and stores nothing. */
+static void
+test_webauthn_challenge_invalid(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_webauthn_challenge c;
+
+	t_webauthn_init(&c, 3, u, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, -1, u, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 1, T_NOW + 300);
+	c.user_verification = 3;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	c.user_verification = WEBAUTHN_UV_REQUIRED;
+	c.account_id = -1;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_REGISTRATION, u, 1, T_NOW + 300);
+	c.has_session_hash = 0;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_REGISTRATION, 0, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 1, T_NOW + 300);
+	c.has_mfa_challenge_hash = 0;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, 0, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+
+	/* Unknown ids break the foreign keys. */
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u + 100, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 1, T_NOW + 300);
+	c.account_id = 999;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM webauthn_challenges"),
+	    0);
+}
+
+/* Two handles take one challenge in turn; the second finds it gone. */
+static void
+test_webauthn_take_two_handles(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_webauthn_challenge c;
+	struct store_webauthn_challenge got;
+	struct store *other = NULL;
+
+	assert_int_equal(store_open(db->path, NULL, &other), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	assert_int_equal(other->ops->webauthn_challenge_take(other, c.challenge_hash, &got),
+	    STORE_OK);
+	assert_int_equal(got.user_id, u);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c.challenge_hash, &got),
+	    STORE_NOT_FOUND);
+	store_close(&other);
+}
+
 /* Many handles on one file run one operation at once, released by a barrier. */
 
 struct t_op_race {
@@ -1693,6 +1839,18 @@ t_op_passkey_use(struct store *st, struct t_op_race *race)
 {
 	return st->ops->passkey_use(st, race->passkey_id, race->old_count, race->old_count + 1, 1,
 	    T_NOW);
+}
+
+static int
+t_op_challenge_take(struct store *st, struct t_op_race *race)
+{
+	struct store_webauthn_challenge c;
+	int r;
+
+	r = st->ops->webauthn_challenge_take(st, race->hash, &c);
+	if (r == STORE_OK)
+		race->got_user_id = c.user_id;
+	return r;
 }
 
 static void *
@@ -1761,6 +1919,100 @@ test_passkey_use_parallel(void **state)
 	}
 }
 
+static void
+test_webauthn_take_parallel(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "race"), "u", 0);
+	struct t_op_race proto = { .path = db->path, .op = t_op_challenge_take, .got_user_id = u };
+	struct store_webauthn_challenge c;
+
+	for (int round = 0; round < T_ROUNDS; round++) {
+		t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, (uint8_t)round, T_NOW + 300);
+		assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+		memcpy(proto.hash, c.challenge_hash, sizeof(proto.hash));
+		assert_int_equal(t_op_race_run(&proto, STORE_NOT_FOUND), 1);
+	}
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM webauthn_challenges"),
+	    0);
+}
+
+static void
+test_purge_expired_webauthn(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	const int64_t now = T_NOW + 3600;
+	struct store_webauthn_challenge c_old;
+	struct store_webauthn_challenge c_edge;
+	struct store_webauthn_challenge c_live;
+	struct store_webauthn_challenge got;
+
+	t_webauthn_init(&c_old, WEBAUTHN_CEREMONY_REGISTRATION, u, 1, now - 1);
+	t_webauthn_init(&c_edge, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 2, now);
+	t_webauthn_init(&c_live, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 3, now + 1);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c_old), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c_edge), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c_live), STORE_OK);
+	t_passkey(st, u, 1, "Kept");
+
+	assert_int_equal(st->ops->purge_expired(st, now), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c_old.challenge_hash, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c_edge.challenge_hash, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c_live.challenge_hash, &got),
+	    STORE_OK);
+	assert_int_equal(t_passkey_rows(st), 1);
+}
+
+static void
+test_delete_cascades_passkeys(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	int64_t deleted = t_user(st, a1, "deleted", 0);
+	int64_t other = t_user(st, a1, "other", 0);
+	int64_t far = t_user(st, a2, "far", 0);
+	struct store_webauthn_challenge c;
+	struct store_passkey pk;
+	int64_t count = 0;
+	int64_t kept_id;
+
+	t_passkey(st, deleted, 1, "Gone 1");
+	t_passkey(st, deleted, 2, "Gone 2");
+	kept_id = t_passkey(st, other, 3, "Kept");
+	t_passkey(st, far, 4, "Far");
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_REGISTRATION, deleted, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, other, 2, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 3, T_NOW + 300);
+	c.account_id = a1;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 4, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+
+	assert_int_equal(st->ops->user_delete(st, deleted), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM passkeys"), 2);
+	assert_int_equal(st->ops->passkey_get(st, kept_id, &pk), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM webauthn_challenges"), 3);
+
+	/* The account takes its users' passkeys and challenges, and challenges naming it. */
+	assert_int_equal(st->ops->account_delete(st, a1), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM passkeys"), 1);
+	assert_int_equal(st->ops->passkey_count_by_user(st, far, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM webauthn_challenges"), 1);
+	assert_int_equal(t_sql_int(raw,
+	    "SELECT count(*) FROM webauthn_challenges WHERE account_id IS NULL"), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int
@@ -1805,6 +2057,12 @@ main(void)
 		T(test_passkey_use_counter),
 		T(test_passkey_use_two_handles),
 		T(test_passkey_use_parallel),
+		T(test_webauthn_challenge_take),
+		T(test_webauthn_challenge_invalid),
+		T(test_webauthn_take_two_handles),
+		T(test_webauthn_take_parallel),
+		T(test_purge_expired_webauthn),
+		T(test_delete_cascades_passkeys),
 	};
 
 	/* Expected errors of the tests above go to stderr; nothing parses them. */
