@@ -90,9 +90,72 @@ static const char sq_schema_v1[] =
     " last_failure INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;";
 
+/*
+ * Version 2: passkeys, their pending WebAuthn ceremonies, and the account
+ * switch for passwordless logon. Limits that WebAuthn or COSE fix are
+ * CHECKed: credential IDs of 1 to 1023 bytes, 16-byte AAGUIDs, 32-byte
+ * hashes and a 32-bit signature counter. The passkey name is CHECKed to 1
+ * to 64 characters and 256 bytes, the size of its struct field. Other text
+ * and the key length are limited by the struct fields, as in version 1.
+ */
+static const char sq_schema_v2[] =
+    /* An existing account keeps passwordless logon allowed, as a new one gets. */
+    "ALTER TABLE accounts ADD COLUMN"
+    " passkey_logon INTEGER NOT NULL DEFAULT 1 CHECK (passkey_logon IN (0, 1));"
+
+    /*
+     * UNIQUE (user_id, name) is also the index for lookups and cascades by
+     * user_id. NOCASE on name folds ASCII letters only.
+     */
+    "CREATE TABLE passkeys ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " credential_id BLOB NOT NULL UNIQUE"
+    "  CHECK (length(credential_id) BETWEEN 1 AND 1023),"
+    " public_key BLOB NOT NULL CHECK (length(public_key) > 0),"
+    " algorithm INTEGER NOT NULL,"
+    " sign_count INTEGER NOT NULL CHECK (sign_count BETWEEN 0 AND 4294967295),"
+    " aaguid BLOB NOT NULL CHECK (length(aaguid) = 16),"
+    " transports TEXT NOT NULL,"
+    " backup_eligible INTEGER NOT NULL CHECK (backup_eligible IN (0, 1)),"
+    " backup_state INTEGER NOT NULL CHECK (backup_state IN (0, 1)),"
+    " user_verified INTEGER NOT NULL CHECK (user_verified IN (0, 1)),"
+    " fmt TEXT NOT NULL,"
+    " name TEXT NOT NULL COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64"
+    "  AND length(CAST(name AS BLOB)) <= 256),"
+    " created INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL,"
+    " UNIQUE (user_id, name),"
+    /* The WebAuthn rule: a credential with BS = 1 must also have BE = 1. */
+    " CHECK (backup_state = 0 OR backup_eligible = 1)"
+    ") STRICT;"
+
+    /*
+     * kind: 0 registration, 1 second factor, 2 passwordless. Registration
+     * and second factor name a user, and registration its session.
+     */
+    "CREATE TABLE webauthn_challenges ("
+    " challenge_hash BLOB NOT NULL PRIMARY KEY CHECK (length(challenge_hash) = 32),"
+    " kind INTEGER NOT NULL CHECK (kind IN (0, 1, 2)),"
+    " user_id INTEGER REFERENCES users (id) ON DELETE CASCADE,"
+    " account_id INTEGER REFERENCES accounts (id) ON DELETE CASCADE,"
+    " session_hash BLOB CHECK (session_hash IS NULL OR length(session_hash) = 32),"
+    " mfa_challenge_hash BLOB"
+    "  CHECK (mfa_challenge_hash IS NULL OR length(mfa_challenge_hash) = 32),"
+    " user_verification INTEGER NOT NULL CHECK (user_verification IN (0, 1, 2)),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " CHECK (kind = 2 OR user_id IS NOT NULL),"
+    " CHECK (kind <> 0 OR session_hash IS NOT NULL)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX webauthn_challenges_user ON webauthn_challenges (user_id);"
+    "CREATE INDEX webauthn_challenges_account ON webauthn_challenges (account_id);"
+    "CREATE INDEX webauthn_challenges_expires ON webauthn_challenges (expires);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
+	{ 2, sq_schema_v2 },
 };
 
 const size_t store_sqlite_migration_count =

@@ -27,11 +27,23 @@ enum {
 #define STORE_SECRET_ENC_MAX 192    /* bytes of an encrypted TOTP secret */
 #define STORE_TOKEN_HASH_LEN 32     /* bytes: SHA-256 of a session token or challenge id */
 #define STORE_PRINCIPAL_MAX 160     /* bytes of a normalized principal "name@alias" */
+#define STORE_CREDENTIAL_ID_MAX 1023 /* bytes of a WebAuthn credential ID, the WebAuthn Level 3 limit */
+#define STORE_COSE_KEY_MAX 2048     /* bytes of a credential public key in COSE_Key form */
+#define STORE_AAGUID_LEN 16         /* bytes of an authenticator's AAGUID */
+#define STORE_PASSKEY_NAME_CHARS 64 /* characters of a passkey name */
+#define STORE_PASSKEY_NAME_MAX 256  /* bytes: 64 characters of up to 4 UTF-8 bytes */
+#define STORE_TRANSPORTS_MAX 128    /* bytes of a comma-separated transports list */
+#define STORE_FMT_MAX 32            /* bytes of an attestation statement format name */
 
 struct store_account {
 	int64_t id;
 	char alias[STORE_ALIAS_MAX + 1];
 	int64_t created; /* Unix seconds */
+	/*
+	 * 1 when users may log on with a passkey alone. account_create always
+	 * stores 1, whatever this holds; account_set_passkey_logon changes it.
+	 */
+	int passkey_logon;
 };
 
 struct store_user {
@@ -115,11 +127,83 @@ struct store_failure {
 	int64_t last_failure;
 };
 
+/*
+ * A WebAuthn credential (passkey) registered to a user. The flags are those
+ * of the registration's authenticatorData; backup_state is updated by every
+ * passkey_use.
+ */
+struct store_passkey {
+	int64_t id;
+	int64_t user_id;
+	uint8_t credential_id[STORE_CREDENTIAL_ID_MAX];
+	size_t credential_id_len;   /* 1 to STORE_CREDENTIAL_ID_MAX */
+	uint8_t public_key[STORE_COSE_KEY_MAX]; /* COSE_Key bytes */
+	size_t public_key_len;      /* 1 to STORE_COSE_KEY_MAX */
+	int algorithm;              /* COSE algorithm identifier, such as -7 for ES256 */
+	int64_t sign_count;         /* signature counter, 0 to UINT32_MAX */
+	uint8_t aaguid[STORE_AAGUID_LEN];
+	char transports[STORE_TRANSPORTS_MAX + 1]; /* such as "hybrid,internal", may be empty */
+	int backup_eligible;        /* BE flag, 0 or 1 */
+	int backup_state;           /* BS flag, 0 or 1 */
+	int user_verified;          /* UV flag at registration, 0 or 1 */
+	char fmt[STORE_FMT_MAX + 1]; /* attestation statement format, such as "none" */
+	/*
+	 * 1 to STORE_PASSKEY_NAME_CHARS characters, unique per user ignoring
+	 * ASCII case. NOTE: SQLite's NOCASE folds ASCII letters only, so "Ä"
+	 * and "ä" count as different names.
+	 */
+	char name[STORE_PASSKEY_NAME_MAX + 1];
+	int64_t created;
+	int64_t last_used;          /* 0 if never used */
+};
+
+/* Which unique key a passkey_create conflicted on. */
+enum store_passkey_conflict {
+	PASSKEY_CONFLICT_NONE = 0,
+	PASSKEY_CONFLICT_CREDENTIAL_ID = 1, /* some user, maybe this one, has the credential ID */
+	PASSKEY_CONFLICT_NAME = 2,          /* the user has a passkey of that name */
+};
+
+/* The ceremony a WebAuthn challenge was issued for. */
+enum store_webauthn_ceremony {
+	WEBAUTHN_CEREMONY_REGISTRATION = 0,
+	WEBAUTHN_CEREMONY_SECOND_FACTOR = 1, /* an assertion after the password step */
+	WEBAUTHN_CEREMONY_PASSWORDLESS = 2,  /* an assertion with a discoverable credential */
+};
+
+/* The userVerification value a ceremony was started with. */
+enum store_webauthn_uv {
+	WEBAUTHN_UV_DISCOURAGED = 0,
+	WEBAUTHN_UV_PREFERRED = 1,
+	WEBAUTHN_UV_REQUIRED = 2,
+};
+
+/*
+ * A pending WebAuthn ceremony, keyed by the SHA-256 of its 32-byte
+ * challenge. Registration needs user_id and session_hash; a second factor
+ * needs user_id. An id of 0 is stored as NULL and means none.
+ */
+struct store_webauthn_challenge {
+	uint8_t challenge_hash[STORE_TOKEN_HASH_LEN];
+	int kind;                   /* enum store_webauthn_ceremony */
+	int64_t user_id;            /* 0 for a passwordless ceremony that names no user */
+	int64_t account_id;         /* 0 when none */
+	int has_session_hash;
+	uint8_t session_hash[STORE_TOKEN_HASH_LEN]; /* the session that started a registration */
+	int has_mfa_challenge_hash;
+	/* The logon challenge of the password step, for a second factor. */
+	uint8_t mfa_challenge_hash[STORE_TOKEN_HASH_LEN];
+	int user_verification;      /* enum store_webauthn_uv */
+	int64_t created;
+	int64_t expires;
+};
+
 struct store;
 
 typedef int (*store_user_cb)(void *arg, const struct store_user *user);
 typedef int (*store_mfa_device_cb)(void *arg, const struct store_mfa_device *dev,
     const struct store_user *user);
+typedef int (*store_passkey_cb)(void *arg, const struct store_passkey *pk);
 
 /*
  * One backend. Every function returns a STORE_* code unless noted. Creates
@@ -146,6 +230,8 @@ struct store_ops {
 	int (*account_count)(struct store *st, int64_t *ret_count);
 	/* Delete an account with its users and everything they own. */
 	int (*account_delete)(struct store *st, int64_t id);
+	/* Allow (on = 1) or forbid (on = 0) passwordless logon with passkeys in an account. */
+	int (*account_set_passkey_logon)(struct store *st, int64_t id, int on);
 
 	int (*user_create)(struct store *st, struct store_user *user);
 	int (*user_get)(struct store *st, int64_t id, struct store_user *ret);
@@ -193,6 +279,56 @@ struct store_ops {
 	int (*failure_put)(struct store *st, const struct store_failure *f);
 	int (*failure_clear)(struct store *st, const char *principal);
 
+	/*
+	 * Register a passkey and set pk->id. STORE_CONFLICT when the credential
+	 * ID is taken (by any user) or the user has a passkey of that name;
+	 * *ret_conflict (may be NULL) then says which, checking the credential ID
+	 * first, and is PASSKEY_CONFLICT_NONE otherwise. Lengths outside the
+	 * limits of struct store_passkey, a name of more than
+	 * STORE_PASSKEY_NAME_CHARS characters, or an unknown user give STORE_ERROR.
+	 */
+	int (*passkey_create)(struct store *st, struct store_passkey *pk, int *ret_conflict);
+	/*
+	 * Find a passkey by credential ID, for an assertion; ret->user_id names
+	 * its owner. STORE_NOT_FOUND also for a length of 0 or more than
+	 * STORE_CREDENTIAL_ID_MAX, which no stored passkey can have.
+	 */
+	int (*passkey_get_by_credential)(struct store *st, const uint8_t *credential_id, size_t len,
+	    struct store_passkey *ret);
+	int (*passkey_get)(struct store *st, int64_t id, struct store_passkey *ret);
+	/* Call cb for each of the user's passkeys, oldest first, until cb returns non-zero. */
+	int (*passkey_list_by_user)(struct store *st, int64_t user_id, store_passkey_cb cb, void *arg);
+	int (*passkey_count_by_user)(struct store *st, int64_t user_id, int64_t *ret_count);
+	/*
+	 * Rename the user's passkey id. STORE_CONFLICT when the user has another
+	 * passkey of that name, STORE_NOT_FOUND when id is not the user's.
+	 */
+	int (*passkey_rename)(struct store *st, int64_t id, int64_t user_id, const char *name);
+	/* Delete the user's passkey id: STORE_NOT_FOUND when id is not the user's. */
+	int (*passkey_delete)(struct store *st, int64_t id, int64_t user_id);
+	/*
+	 * Record an accepted assertion: set the counter to new_count, the stored
+	 * BS flag to backup_state and last_used, only if the counter still is
+	 * old_count. This is one conditional UPDATE, so of parallel assertions
+	 * read at one counter value only one gets STORE_OK. The others, and a
+	 * passkey that is gone, get STORE_CONFLICT. The caller checks that
+	 * new_count is greater than old_count unless both are 0. When both are
+	 * 0 every call succeeds, and only the single-use challenge stops a replay.
+	 */
+	int (*passkey_use)(struct store *st, int64_t id, int64_t old_count, int64_t new_count,
+	    int backup_state, int64_t last_used);
+
+	int (*webauthn_challenge_create)(struct store *st, const struct store_webauthn_challenge *c);
+	/*
+	 * Delete the challenge and return it, in one statement, so a challenge
+	 * can be taken once: STORE_NOT_FOUND when it is gone or was never
+	 * issued. An expired challenge is still returned; the caller must
+	 * compare ret->expires with the current time.
+	 */
+	int (*webauthn_challenge_take)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+	    struct store_webauthn_challenge *ret);
+
+	/* Also deletes expired WebAuthn challenges. */
 	int (*purge_expired)(struct store *st, int64_t now);
 };
 

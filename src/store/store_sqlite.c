@@ -13,7 +13,7 @@
 #include "store/store_sqlite.h"
 
 /* Column lists, in the order the sq_read_* functions expect. */
-#define SQ_ACCOUNT_COLS "id, alias, created"
+#define SQ_ACCOUNT_COLS "id, alias, created, passkey_logon"
 #define SQ_USER_COLS "id, account_id, name, display_name, is_owner, created, updated"
 #define SQ_USER_COLS_U \
 	"u.id, u.account_id, u.name, u.display_name, u.is_owner, u.created, u.updated"
@@ -30,6 +30,13 @@
 #define SQ_SESSION_COLS "token_hash, user_id, scope, factors, created, expires, last_seen, mfa_at"
 #define SQ_CHALLENGE_COLS "id_hash, user_id, kind, attempts, created, expires"
 #define SQ_FAILURE_COLS "principal, failures, locked_until, last_failure"
+#define SQ_PASSKEY_COLS_NO_ID \
+	"user_id, credential_id, public_key, algorithm, sign_count, aaguid, transports, " \
+	"backup_eligible, backup_state, user_verified, fmt, name, created, last_used"
+#define SQ_PASSKEY_COLS "id, " SQ_PASSKEY_COLS_NO_ID
+#define SQ_WEBAUTHN_COLS \
+	"challenge_hash, kind, user_id, account_id, session_hash, mfa_challenge_hash, " \
+	"user_verification, created, expires"
 
 /* Every statement of the backend, prepared once when the handle opens. */
 enum sq_stmt_id {
@@ -45,6 +52,7 @@ enum sq_stmt_id {
 	SQ_ACCOUNT_BY_ID,
 	SQ_ACCOUNT_COUNT,
 	SQ_ACCOUNT_DELETE,
+	SQ_ACCOUNT_SET_PASSKEY_LOGON,
 	SQ_USER_INSERT,
 	SQ_USER_BY_ID,
 	SQ_USER_BY_NAME,
@@ -76,9 +84,21 @@ enum sq_stmt_id {
 	SQ_FAILURE_GET,
 	SQ_FAILURE_PUT,
 	SQ_FAILURE_CLEAR,
+	SQ_PASSKEY_INSERT,
+	SQ_PASSKEY_CREDENTIAL_TAKEN,
+	SQ_PASSKEY_BY_CREDENTIAL,
+	SQ_PASSKEY_BY_ID,
+	SQ_PASSKEY_LIST,
+	SQ_PASSKEY_COUNT,
+	SQ_PASSKEY_RENAME,
+	SQ_PASSKEY_DELETE,
+	SQ_PASSKEY_USE,
+	SQ_WEBAUTHN_INSERT,
+	SQ_WEBAUTHN_TAKE,
 	SQ_PURGE_SESSIONS,
 	SQ_PURGE_CHALLENGES,
 	SQ_PURGE_FAILURES,
+	SQ_PURGE_WEBAUTHN,
 	SQ_STMT_COUNT
 };
 
@@ -97,6 +117,7 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_ACCOUNT_BY_ID] = "SELECT " SQ_ACCOUNT_COLS " FROM accounts WHERE id = ?1",
 	[SQ_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
 	[SQ_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE id = ?1",
+	[SQ_ACCOUNT_SET_PASSKEY_LOGON] = "UPDATE accounts SET passkey_logon = ?2 WHERE id = ?1",
 
 	[SQ_USER_INSERT] = "INSERT INTO users (account_id, name, display_name, is_owner, created, "
 	    "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -151,11 +172,32 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " locked_until = excluded.locked_until, last_failure = excluded.last_failure",
 	[SQ_FAILURE_CLEAR] = "DELETE FROM logon_failures WHERE principal = ?1",
 
+	[SQ_PASSKEY_INSERT] = "INSERT INTO passkeys (" SQ_PASSKEY_COLS_NO_ID ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[SQ_PASSKEY_CREDENTIAL_TAKEN] = "SELECT count(*) FROM passkeys WHERE credential_id = ?1",
+	[SQ_PASSKEY_BY_CREDENTIAL] = "SELECT " SQ_PASSKEY_COLS " FROM passkeys"
+	    " WHERE credential_id = ?1",
+	[SQ_PASSKEY_BY_ID] = "SELECT " SQ_PASSKEY_COLS " FROM passkeys WHERE id = ?1",
+	[SQ_PASSKEY_LIST] = "SELECT " SQ_PASSKEY_COLS " FROM passkeys WHERE user_id = ?1"
+	    " ORDER BY created, id",
+	[SQ_PASSKEY_COUNT] = "SELECT count(*) FROM passkeys WHERE user_id = ?1",
+	[SQ_PASSKEY_RENAME] = "UPDATE passkeys SET name = ?3 WHERE id = ?1 AND user_id = ?2",
+	[SQ_PASSKEY_DELETE] = "DELETE FROM passkeys WHERE id = ?1 AND user_id = ?2",
+	/* The whole counter check is this one statement, so it is atomic across handles. */
+	[SQ_PASSKEY_USE] = "UPDATE passkeys SET sign_count = ?3, backup_state = ?4, last_used = ?5"
+	    " WHERE id = ?1 AND sign_count = ?2",
+
+	[SQ_WEBAUTHN_INSERT] = "INSERT INTO webauthn_challenges (" SQ_WEBAUTHN_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQ_WEBAUTHN_TAKE] = "DELETE FROM webauthn_challenges WHERE challenge_hash = ?1"
+	    " RETURNING " SQ_WEBAUTHN_COLS,
+
 	[SQ_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires <= ?1",
 	[SQ_PURGE_CHALLENGES] = "DELETE FROM challenges WHERE expires <= ?1",
 	/* 86400 seconds: a day. */
 	[SQ_PURGE_FAILURES] = "DELETE FROM logon_failures WHERE locked_until < ?1 - 86400"
 	    " AND last_failure < ?1 - 86400",
+	[SQ_PURGE_WEBAUTHN] = "DELETE FROM webauthn_challenges WHERE expires <= ?1",
 };
 
 struct sq_store {
@@ -348,6 +390,7 @@ sq_read_account(sqlite3_stmt *stmt, int col, void *out)
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(stmt, col);
 	a->created = sqlite3_column_int64(stmt, col + 2);
+	a->passkey_logon = sqlite3_column_int(stmt, col + 3);
 	return SQ_COLUMN_FIELD(stmt, col + 1, a->alias);
 }
 
@@ -560,8 +603,10 @@ sq_account_create(struct store *st, struct store_account *acct)
 		return sq_bind_error(stmt, rc, "account_create");
 
 	r = sq_exec(s, stmt, "account_create", NULL);
-	if (r == STORE_OK)
+	if (r == STORE_OK) {
 		acct->id = sqlite3_last_insert_rowid(s->db);
+		acct->passkey_logon = 1; /* the column default */
+	}
 	return r;
 }
 
@@ -647,6 +692,20 @@ sq_account_delete(struct store *st, int64_t id)
 	return sq_change_by_id(sq_from(st), SQ_ACCOUNT_DELETE, id, "account_delete");
 }
 
+static int
+sq_account_set_passkey_logon(struct store *st, int64_t id, int on)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_SET_PASSKEY_LOGON];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, on != 0, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_set_passkey_logon");
+	return sq_exec_one(s, stmt, "account_set_passkey_logon");
+}
+
 /* Users */
 
 static int
@@ -717,10 +776,18 @@ sq_user_get_owner(struct store *st, int64_t account_id, struct store_user *ret)
 	return r;
 }
 
-/*
- * Check a list call before its statement is bound: a positive limit, and no
- * list of the same kind already running on this handle from a callback.
- */
+/* Check that no list of the same kind is already running on this handle from a callback. */
+static int
+sq_list_idle(sqlite3_stmt *stmt, const char *op)
+{
+	if (sqlite3_stmt_busy(stmt)) {
+		log_error("event=db_error op=%s err=\"list called again from its own callback\"", op);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+/* Check a paged list call before its statement is bound: a positive limit, and sq_list_idle. */
 static int
 sq_list_check(sqlite3_stmt *stmt, int limit, const char *op)
 {
@@ -729,11 +796,7 @@ sq_list_check(sqlite3_stmt *stmt, int limit, const char *op)
 		    limit);
 		return STORE_ERROR;
 	}
-	if (sqlite3_stmt_busy(stmt)) {
-		log_error("event=db_error op=%s err=\"list called again from its own callback\"", op);
-		return STORE_ERROR;
-	}
-	return STORE_OK;
+	return sq_list_idle(stmt, op);
 }
 
 static int
@@ -1227,15 +1290,15 @@ sq_failure_clear(struct store *st, const char *principal)
 }
 
 /*
- * Delete expired sessions and challenges, and failure rows whose lock ended
- * and whose last failure are both more than a day before now. One savepoint
- * makes it one commit.
+ * Delete expired sessions, logon challenges and WebAuthn challenges. Also
+ * delete failure rows whose lock ended and whose last failure are both more
+ * than a day before now. One savepoint makes it one commit.
  */
 static int
 sq_purge_expired(struct store *st, int64_t now)
 {
 	static const enum sq_stmt_id purges[] = {
-		SQ_PURGE_SESSIONS, SQ_PURGE_CHALLENGES, SQ_PURGE_FAILURES,
+		SQ_PURGE_SESSIONS, SQ_PURGE_CHALLENGES, SQ_PURGE_FAILURES, SQ_PURGE_WEBAUTHN,
 	};
 	struct sq_store *s = sq_from(st);
 	int r = STORE_OK;
@@ -1486,6 +1549,7 @@ static const struct store_ops sq_ops = {
 	.account_get = sq_account_get,
 	.account_count = sq_account_count,
 	.account_delete = sq_account_delete,
+	.account_set_passkey_logon = sq_account_set_passkey_logon,
 
 	.user_create = sq_user_create,
 	.user_get = sq_user_get,
@@ -1522,6 +1586,18 @@ static const struct store_ops sq_ops = {
 	.failure_get = sq_failure_get,
 	.failure_put = sq_failure_put,
 	.failure_clear = sq_failure_clear,
+
+	.passkey_create = sq_passkey_create,
+	.passkey_get_by_credential = sq_passkey_get_by_credential,
+	.passkey_get = sq_passkey_get,
+	.passkey_list_by_user = sq_passkey_list_by_user,
+	.passkey_count_by_user = sq_passkey_count_by_user,
+	.passkey_rename = sq_passkey_rename,
+	.passkey_delete = sq_passkey_delete,
+	.passkey_use = sq_passkey_use,
+
+	.webauthn_challenge_create = sq_webauthn_challenge_create,
+	.webauthn_challenge_take = sq_webauthn_challenge_take,
 
 	.purge_expired = sq_purge_expired,
 };
