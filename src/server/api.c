@@ -464,7 +464,7 @@ api_bind_mfa(struct api_ctx *c)
 		return SRV_OK;
 	}
 	/* Binding proved the device, so the restricted session gives way to a full one. */
-	r = logon_after_bind(c->app, &c->session, &c->user, &res);
+	r = logon_after_bind(c->app, &c->session, &c->user, FACTOR_TOTP, &res);
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
@@ -579,8 +579,8 @@ static const struct api_action api_actions[] = {
 	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER },
 	{ "GetUserMFAInfo", api_get_user_mfa_info, 0 },
 	{ "ListVirtualMFADevices", api_list_vmfa, API_OWNER },
-	{ "StartPasskeyRegistration", api_start_passkey_registration, 0 },
-	{ "FinishPasskeyRegistration", api_finish_passkey_registration, 0 },
+	{ "StartPasskeyRegistration", api_start_passkey_registration, API_BIND_SCOPE },
+	{ "FinishPasskeyRegistration", api_finish_passkey_registration, API_BIND_SCOPE },
 	{ "ListPasskeys", api_list_passkeys, 0 },
 	{ "UpdatePasskey", api_update_passkey, 0 },
 	{ "DeletePasskey", api_delete_passkey, 0 },
@@ -633,8 +633,9 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 
 	if (c->session.scope == SESSION_SCOPE_BIND_MFA && !(a->flags & API_BIND_SCOPE))
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
-		    "Bind a virtual MFA device first: this session may only call "
-		    "CreateVirtualMFADevice, BindMFADevice, WhoAmI and Logout.");
+		    "Bind a virtual MFA device or a passkey first: this session may only call "
+		    "CreateVirtualMFADevice, BindMFADevice, StartPasskeyRegistration, "
+		    "FinishPasskeyRegistration, WhoAmI and Logout.");
 	if (c->session.scope == SESSION_SCOPE_CHANGE_PASSWORD && !(a->flags & API_PASSWORD_SCOPE))
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
 		    "Change the password first: this session may only call ChangePassword, WhoAmI "

@@ -54,6 +54,7 @@ int
 api_finish_passkey_registration(struct api_ctx *c)
 {
 	struct store_passkey pk;
+	struct logon_result res;
 	json_t *cred = NULL;
 	const char *name;
 	int r;
@@ -65,6 +66,17 @@ api_finish_passkey_registration(struct api_ctx *c)
 	    &c->st);
 	if (r != SRV_OK)
 		return r;
+	if (c->session.scope == SESSION_SCOPE_BIND_MFA) {
+		/* The new passkey is the second factor the restricted session waited for. */
+		r = logon_after_bind(c->app, &c->session, &c->user, FACTOR_PASSKEY, &res);
+		if (r == SRV_OK)
+			r = api_logon_result(c, &res);
+		mfa_memzero(&res, sizeof(res));
+		if (r != SRV_OK)
+			return r;
+		json_object_set_new(c->out, "Passkey", passkey_json(&pk));
+		return SRV_OK;
+	}
 	c->out = json_pack("{s:o}", "Passkey", passkey_json(&pk));
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }

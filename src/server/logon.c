@@ -719,7 +719,7 @@ out:
 
 int
 logon_after_bind(struct app *app, const struct store_session *session,
-    const struct store_user *user, struct logon_result *res)
+    const struct store_user *user, int factor, struct logon_result *res)
 {
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
@@ -731,7 +731,7 @@ logon_after_bind(struct app *app, const struct store_session *session,
 		return SRV_ERR_INTERNAL;
 	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
 	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
-		session->factors | FACTOR_TOTP, now, now, NULL, res };
+		session->factors | factor, now, now, NULL, res };
 	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = *user;

@@ -81,10 +81,11 @@ int logon_change_password(struct app *app, const struct store_session *session,
     size_t new_len, const char *src, struct logon_result *res, struct srv_status *st);
 
 /*
- * After a device was bound in a bind-mfa session, replace that session with
- * the one the user has now earned (the device proved a second factor).
+ * After a device or passkey was bound in a bind-mfa session, replace that
+ * session with the one the user has now earned: factor (FACTOR_TOTP or
+ * FACTOR_PASSKEY) proved a second factor.
  */
 int logon_after_bind(struct app *app, const struct store_session *session,
-    const struct store_user *user, struct logon_result *res);
+    const struct store_user *user, int factor, struct logon_result *res);
 
 #endif
