@@ -132,7 +132,8 @@ static const char sq_schema_v2[] =
 
     /*
      * kind: 0 registration, 1 second factor, 2 passwordless. Registration
-     * and second factor name a user, and registration its session.
+     * and second factor name a user, registration its session, and second
+     * factor the logon challenge of its password step.
      */
     "CREATE TABLE webauthn_challenges ("
     " challenge_hash BLOB NOT NULL PRIMARY KEY CHECK (length(challenge_hash) = 32),"
@@ -146,7 +147,8 @@ static const char sq_schema_v2[] =
     " created INTEGER NOT NULL,"
     " expires INTEGER NOT NULL,"
     " CHECK (kind = 2 OR user_id IS NOT NULL),"
-    " CHECK (kind <> 0 OR session_hash IS NOT NULL)"
+    " CHECK (kind <> 0 OR session_hash IS NOT NULL),"
+    " CHECK (kind <> 1 OR mfa_challenge_hash IS NOT NULL)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX webauthn_challenges_user ON webauthn_challenges (user_id);"
     "CREATE INDEX webauthn_challenges_account ON webauthn_challenges (account_id);"

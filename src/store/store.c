@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Backend-neutral store entry points: open by URL, close, transactions. */
+/* Backend-neutral store entry points: open by URL, close, transactions, input checks. */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -84,5 +85,81 @@ store_tx(struct store *st, int (*fn)(struct store *st, void *arg), void *arg)
 		(void)store_rollback(st);
 		return STORE_ERROR;
 	}
+	return STORE_OK;
+}
+
+/* Log an invalid value that op was given, and return STORE_ERROR. */
+static int
+store_invalid(const char *op, const char *err)
+{
+	log_error("event=db_error op=%s err=\"%s\"", op, err);
+	return STORE_ERROR;
+}
+
+int
+store_passkey_name_check(const char *name, const char *op)
+{
+	size_t chars = 0;
+	size_t len;
+
+	if (name == NULL)
+		return store_invalid(op, "missing passkey name");
+	len = strnlen(name, STORE_PASSKEY_NAME_MAX + 1);
+	if (len == 0)
+		return store_invalid(op, "empty passkey name");
+	if (len > STORE_PASSKEY_NAME_MAX)
+		return store_invalid(op, "passkey name longer than its field");
+
+	/*
+	 * Count as SQLite's length() does, so this check and the schema's CHECK
+	 * agree: a byte of 0xc0 or more takes the continuation bytes (10xxxxxx)
+	 * after it, and any other byte is one character. For valid UTF-8 this
+	 * is the number of code points.
+	 */
+	for (size_t i = 0; i < len; chars++) {
+		if ((unsigned char)name[i++] < 0xc0)
+			continue;
+		while (i < len && ((unsigned char)name[i] & 0xc0) == 0x80)
+			i++;
+	}
+	if (chars > STORE_PASSKEY_NAME_CHARS)
+		return store_invalid(op, "passkey name has too many characters");
+	return STORE_OK;
+}
+
+int
+store_passkey_check(const struct store_passkey *pk, const char *op)
+{
+	if (pk->credential_id_len == 0 || pk->credential_id_len > STORE_CREDENTIAL_ID_MAX)
+		return store_invalid(op, "credential ID length out of range");
+	if (pk->public_key_len == 0 || pk->public_key_len > STORE_COSE_KEY_MAX)
+		return store_invalid(op, "public key length out of range");
+	if (pk->sign_count < 0 || pk->sign_count > UINT32_MAX)
+		return store_invalid(op, "signature counter out of range");
+	if (pk->backup_state != 0 && pk->backup_eligible == 0)
+		return store_invalid(op, "BS flag set without the BE flag");
+	if (memchr(pk->transports, '\0', sizeof(pk->transports)) == NULL)
+		return store_invalid(op, "transports longer than its field");
+	if (memchr(pk->fmt, '\0', sizeof(pk->fmt)) == NULL)
+		return store_invalid(op, "attestation format longer than its field");
+	return store_passkey_name_check(pk->name, op);
+}
+
+int
+store_webauthn_challenge_check(const struct store_webauthn_challenge *c, const char *op)
+{
+	if (c->kind < WEBAUTHN_CEREMONY_REGISTRATION || c->kind > WEBAUTHN_CEREMONY_PASSWORDLESS)
+		return store_invalid(op, "unknown WebAuthn ceremony");
+	if (c->user_verification < WEBAUTHN_UV_DISCOURAGED ||
+	    c->user_verification > WEBAUTHN_UV_REQUIRED)
+		return store_invalid(op, "unknown userVerification value");
+	if (c->user_id < 0 || c->account_id < 0)
+		return store_invalid(op, "negative id");
+	if (c->kind != WEBAUTHN_CEREMONY_PASSWORDLESS && c->user_id == 0)
+		return store_invalid(op, "ceremony needs a user");
+	if (c->kind == WEBAUTHN_CEREMONY_REGISTRATION && !c->has_session_hash)
+		return store_invalid(op, "registration needs a session hash");
+	if (c->kind == WEBAUTHN_CEREMONY_SECOND_FACTOR && !c->has_mfa_challenge_hash)
+		return store_invalid(op, "second factor needs a logon challenge hash");
 	return STORE_OK;
 }

@@ -41,7 +41,8 @@ struct store_account {
 	int64_t created; /* Unix seconds */
 	/*
 	 * 1 when users may log on with a passkey alone. account_create always
-	 * stores 1, whatever this holds; account_set_passkey_logon changes it.
+	 * stores 1, whatever this contains, and account_set_passkey_logon
+	 * changes it.
 	 */
 	int passkey_logon;
 };
@@ -158,7 +159,7 @@ struct store_passkey {
 	int64_t last_used;          /* 0 if never used */
 };
 
-/* Which unique key a passkey_create conflicted on. */
+/* The unique key that a passkey_create conflicted on. */
 enum store_passkey_conflict {
 	PASSKEY_CONFLICT_NONE = 0,
 	PASSKEY_CONFLICT_CREDENTIAL_ID = 1, /* some user, maybe this one, has the credential ID */
@@ -181,8 +182,9 @@ enum store_webauthn_uv {
 
 /*
  * A pending WebAuthn ceremony, keyed by the SHA-256 of its 32-byte
- * challenge. Registration needs user_id and session_hash; a second factor
- * needs user_id. An id of 0 is stored as NULL and means none.
+ * challenge. Registration needs user_id and session_hash. A second factor
+ * needs user_id and mfa_challenge_hash. An id of 0 is stored as NULL and
+ * means none.
  */
 struct store_webauthn_challenge {
 	uint8_t challenge_hash[STORE_TOKEN_HASH_LEN];
@@ -282,17 +284,18 @@ struct store_ops {
 
 	/*
 	 * Register a passkey and set pk->id. STORE_CONFLICT when the credential
-	 * ID is taken (by any user) or the user has a passkey of that name;
-	 * *ret_conflict (may be NULL) then says which, checking the credential ID
-	 * first, and is PASSKEY_CONFLICT_NONE otherwise. Lengths outside the
+	 * ID is taken (by any user) or the user has a passkey of that name.
+	 * *ret_conflict (may be NULL) then names the key, checking the credential
+	 * ID first, and is PASSKEY_CONFLICT_NONE otherwise. Lengths outside the
 	 * limits of struct store_passkey, a name of more than
 	 * STORE_PASSKEY_NAME_CHARS characters, or an unknown user give STORE_ERROR.
 	 */
 	int (*passkey_create)(struct store *st, struct store_passkey *pk, int *ret_conflict);
 	/*
 	 * Find a passkey by credential ID, for an assertion; ret->user_id names
-	 * its owner. STORE_NOT_FOUND also for a length of 0 or more than
-	 * STORE_CREDENTIAL_ID_MAX, which no stored passkey can have.
+	 * its owner. STORE_NOT_FOUND also for a NULL credential_id or a length
+	 * of 0 or more than STORE_CREDENTIAL_ID_MAX, which no stored passkey
+	 * can have.
 	 */
 	int (*passkey_get_by_credential)(struct store *st, const uint8_t *credential_id, size_t len,
 	    struct store_passkey *ret);
@@ -315,10 +318,17 @@ struct store_ops {
 	 * passkey that is gone, get STORE_CONFLICT. The caller checks that
 	 * new_count is greater than old_count unless both are 0. When both are
 	 * 0 every call succeeds, and only the single-use challenge stops a replay.
+	 * A new_count outside 0 to UINT32_MAX, or backup_state 1 on a passkey
+	 * that is not backup eligible, gives STORE_ERROR.
 	 */
 	int (*passkey_use)(struct store *st, int64_t id, int64_t old_count, int64_t new_count,
 	    int backup_state, int64_t last_used);
 
+	/*
+	 * Store a pending ceremony. STORE_CONFLICT when the challenge hash
+	 * exists. A kind or user_verification outside its enum, or a missing
+	 * field that the kind needs, gives STORE_ERROR.
+	 */
 	int (*webauthn_challenge_create)(struct store *st, const struct store_webauthn_challenge *c);
 	/*
 	 * Delete the challenge and return it, in one statement, so a challenge
@@ -363,6 +373,30 @@ int store_schema_latest(void);
  * transaction itself fails.
  */
 int store_tx(struct store *st, int (*fn)(struct store *st, void *arg), void *arg);
+
+/*
+ * Check a passkey against the limits of struct store_passkey before a
+ * backend stores it: lengths, the name (store_passkey_name_check), a
+ * signature counter of 0 to UINT32_MAX, and no BS flag without the BE flag.
+ * Logs what is wrong, under op, and returns STORE_ERROR, else STORE_OK.
+ */
+int store_passkey_check(const struct store_passkey *pk, const char *op);
+
+/*
+ * Check a passkey name: a NUL within STORE_PASSKEY_NAME_MAX + 1 bytes, and
+ * 1 to STORE_PASSKEY_NAME_CHARS characters, which are code points for valid
+ * UTF-8. Logs what is wrong, under op, and returns STORE_ERROR, else
+ * STORE_OK.
+ */
+int store_passkey_name_check(const char *name, const char *op);
+
+/*
+ * Check a WebAuthn challenge before a backend stores it: kind and
+ * user_verification within their enums, no negative id, and the fields its
+ * kind needs. Logs what is wrong, under op, and returns STORE_ERROR, else
+ * STORE_OK.
+ */
+int store_webauthn_challenge_check(const struct store_webauthn_challenge *c, const char *op);
 
 #define store_begin(st) ((st)->ops->begin(st))
 #define store_commit(st) ((st)->ops->commit(st))

@@ -283,6 +283,39 @@ sq_bind_hash(sqlite3_stmt *stmt, int i, const uint8_t hash[STORE_TOKEN_HASH_LEN]
 		*rc = sqlite3_bind_blob(stmt, i, hash, STORE_TOKEN_HASH_LEN, SQLITE_STATIC);
 }
 
+static void
+sq_bind_blob(sqlite3_stmt *stmt, int i, const uint8_t *data, size_t len, int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (len > INT32_MAX) {
+		*rc = SQLITE_TOOBIG;
+		return;
+	}
+	*rc = sqlite3_bind_blob(stmt, i, data, (int)len, SQLITE_STATIC);
+}
+
+/* Bind an optional hash: NULL unless has is set. */
+static void
+sq_bind_hash_or_null(sqlite3_stmt *stmt, int i, int has, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    int *rc)
+{
+	if (has)
+		sq_bind_hash(stmt, i, hash, rc);
+	else if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_null(stmt, i);
+}
+
+/* Bind an optional row id: NULL for 0, which means none. */
+static void
+sq_bind_id_or_null(sqlite3_stmt *stmt, int i, int64_t id, int *rc)
+{
+	if (id != 0)
+		sq_bind_i64(stmt, i, id, rc);
+	else if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_null(stmt, i);
+}
+
 /* Log a failed bind for op, clear the statement and return STORE_ERROR. */
 static int
 sq_bind_error(sqlite3_stmt *stmt, int rc, const char *op)
@@ -374,6 +407,37 @@ sq_column_hash(sqlite3_stmt *stmt, int col, uint8_t hash[STORE_TOKEN_HASH_LEN])
 		return STORE_ERROR;
 	}
 	memcpy(hash, blob, STORE_TOKEN_HASH_LEN);
+	return STORE_OK;
+}
+
+/* Copy an optional hash column: *ret_has is 0 for NULL, else the hash must have its length. */
+static int
+sq_column_hash_or_null(sqlite3_stmt *stmt, int col, int *ret_has,
+    uint8_t hash[STORE_TOKEN_HASH_LEN])
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+		*ret_has = 0;
+		return STORE_OK;
+	}
+	*ret_has = 1;
+	return sq_column_hash(stmt, col, hash);
+}
+
+/* Copy a blob column of 1 to size bytes into buf and set *ret_len. */
+static int
+sq_column_blob(sqlite3_stmt *stmt, int col, uint8_t *buf, size_t size, size_t *ret_len)
+{
+	const void *blob = sqlite3_column_blob(stmt, col);
+	int len = sqlite3_column_bytes(stmt, col);
+
+	if (blob == NULL || len <= 0 || (size_t)len > size) {
+		log_error("event=db_error op=read_column column=%s "
+		    "err=\"stored blob is empty or longer than the field\" bytes=%d max=%zu",
+		    sqlite3_column_name(stmt, col), len, size);
+		return STORE_ERROR;
+	}
+	memcpy(buf, blob, (size_t)len);
+	*ret_len = (size_t)len;
 	return STORE_OK;
 }
 
@@ -494,6 +558,63 @@ sq_read_failure(sqlite3_stmt *stmt, int col, void *out)
 	f->locked_until = sqlite3_column_int64(stmt, col + 2);
 	f->last_failure = sqlite3_column_int64(stmt, col + 3);
 	return SQ_COLUMN_FIELD(stmt, col, f->principal);
+}
+
+static int
+sq_read_passkey(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_passkey *pk = out;
+	size_t aaguid_len = 0;
+
+	memset(pk, 0, sizeof(*pk));
+	pk->id = sqlite3_column_int64(stmt, col);
+	pk->user_id = sqlite3_column_int64(stmt, col + 1);
+	pk->algorithm = sqlite3_column_int(stmt, col + 4);
+	pk->sign_count = sqlite3_column_int64(stmt, col + 5);
+	pk->backup_eligible = sqlite3_column_int(stmt, col + 8);
+	pk->backup_state = sqlite3_column_int(stmt, col + 9);
+	pk->user_verified = sqlite3_column_int(stmt, col + 10);
+	pk->created = sqlite3_column_int64(stmt, col + 13);
+	pk->last_used = sqlite3_column_int64(stmt, col + 14);
+
+	if (sq_column_blob(stmt, col + 2, pk->credential_id, sizeof(pk->credential_id),
+	    &pk->credential_id_len) != STORE_OK)
+		return STORE_ERROR;
+	if (sq_column_blob(stmt, col + 3, pk->public_key, sizeof(pk->public_key),
+	    &pk->public_key_len) != STORE_OK)
+		return STORE_ERROR;
+	if (sq_column_blob(stmt, col + 6, pk->aaguid, sizeof(pk->aaguid), &aaguid_len) != STORE_OK)
+		return STORE_ERROR;
+	if (aaguid_len != STORE_AAGUID_LEN) {
+		log_error("event=db_error op=read_column column=aaguid err=\"AAGUID has the wrong "
+		    "length\" bytes=%zu", aaguid_len);
+		return STORE_ERROR;
+	}
+	if (SQ_COLUMN_FIELD(stmt, col + 7, pk->transports) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 11, pk->fmt) != STORE_OK)
+		return STORE_ERROR;
+	return SQ_COLUMN_FIELD(stmt, col + 12, pk->name);
+}
+
+static int
+sq_read_webauthn(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_webauthn_challenge *c = out;
+
+	memset(c, 0, sizeof(*c));
+	c->kind = sqlite3_column_int(stmt, col + 1);
+	c->user_id = sqlite3_column_int64(stmt, col + 2); /* NULL reads as 0 */
+	c->account_id = sqlite3_column_int64(stmt, col + 3);
+	c->user_verification = sqlite3_column_int(stmt, col + 6);
+	c->created = sqlite3_column_int64(stmt, col + 7);
+	c->expires = sqlite3_column_int64(stmt, col + 8);
+	if (sq_column_hash(stmt, col, c->challenge_hash) != STORE_OK)
+		return STORE_ERROR;
+	if (sq_column_hash_or_null(stmt, col + 4, &c->has_session_hash, c->session_hash) !=
+	    STORE_OK)
+		return STORE_ERROR;
+	return sq_column_hash_or_null(stmt, col + 5, &c->has_mfa_challenge_hash,
+	    c->mfa_challenge_hash);
 }
 
 typedef int (*sq_reader)(sqlite3_stmt *stmt, int col, void *out);
@@ -1287,6 +1408,296 @@ sq_failure_clear(struct store *st, const char *principal)
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "failure_clear");
 	return sq_exec(s, stmt, "failure_clear", NULL);
+}
+
+/* Passkeys */
+
+static int
+sq_passkey_insert(struct sq_store *s, const struct store_passkey *pk)
+{
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_INSERT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, pk->user_id, &rc);
+	sq_bind_blob(stmt, 2, pk->credential_id, pk->credential_id_len, &rc);
+	sq_bind_blob(stmt, 3, pk->public_key, pk->public_key_len, &rc);
+	sq_bind_i64(stmt, 4, pk->algorithm, &rc);
+	sq_bind_i64(stmt, 5, pk->sign_count, &rc);
+	sq_bind_blob(stmt, 6, pk->aaguid, sizeof(pk->aaguid), &rc);
+	SQ_BIND_FIELD(stmt, 7, pk->transports, &rc);
+	sq_bind_i64(stmt, 8, pk->backup_eligible != 0, &rc);
+	sq_bind_i64(stmt, 9, pk->backup_state != 0, &rc);
+	sq_bind_i64(stmt, 10, pk->user_verified != 0, &rc);
+	SQ_BIND_FIELD(stmt, 11, pk->fmt, &rc);
+	SQ_BIND_FIELD(stmt, 12, pk->name, &rc);
+	sq_bind_i64(stmt, 13, pk->created, &rc);
+	sq_bind_i64(stmt, 14, pk->last_used, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_create");
+	return sq_exec(s, stmt, "passkey_create", NULL);
+}
+
+/*
+ * Find which unique key an insert of pk failed on. The credential ID is
+ * checked first, so it wins when both are taken.
+ */
+static int
+sq_passkey_conflict(struct sq_store *s, const struct store_passkey *pk, int *ret_conflict)
+{
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_CREDENTIAL_TAKEN];
+	int rc = SQLITE_OK;
+	int r = STORE_ERROR;
+
+	sq_bind_blob(stmt, 1, pk->credential_id, pk->credential_id_len, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_create");
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, "passkey_create");
+		goto out;
+	}
+	*ret_conflict = sqlite3_column_int64(stmt, 0) > 0 ? PASSKEY_CONFLICT_CREDENTIAL_ID :
+	    PASSKEY_CONFLICT_NAME;
+	r = STORE_OK;
+out:
+	sq_done(stmt);
+	return r;
+}
+
+/*
+ * Insert first, then look up the conflict, both in one savepoint. The
+ * failed INSERT already took the write lock, which the savepoint keeps, so
+ * no other handle can change the result in between. Reading before writing
+ * would instead risk SQLITE_BUSY_SNAPSHOT in WAL mode.
+ */
+static int
+sq_passkey_create(struct store *st, struct store_passkey *pk, int *ret_conflict)
+{
+	struct sq_store *s = sq_from(st);
+	int conflict = PASSKEY_CONFLICT_NONE;
+	int64_t id = 0;
+	int r;
+
+	if (ret_conflict != NULL)
+		*ret_conflict = PASSKEY_CONFLICT_NONE;
+	if (store_passkey_check(pk, "passkey_create") != STORE_OK)
+		return STORE_ERROR;
+	if (sq_savepoint(s) != STORE_OK)
+		return STORE_ERROR;
+
+	r = sq_passkey_insert(s, pk);
+	if (r == STORE_OK)
+		id = sqlite3_last_insert_rowid(s->db);
+	else if (r == STORE_CONFLICT && sq_passkey_conflict(s, pk, &conflict) != STORE_OK)
+		r = STORE_ERROR;
+
+	r = sq_savepoint_end(s, r);
+	if (r == STORE_OK)
+		pk->id = id;
+	if (r == STORE_CONFLICT && ret_conflict != NULL)
+		*ret_conflict = conflict;
+	return r;
+}
+
+static int
+sq_passkey_get_by_credential(struct store *st, const uint8_t *credential_id, size_t len,
+    struct store_passkey *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_BY_CREDENTIAL];
+	struct store_passkey pk;
+	int rc = SQLITE_OK;
+	int r;
+
+	/* No stored credential ID has such a length, so skip the query. */
+	if (credential_id == NULL || len == 0 || len > STORE_CREDENTIAL_ID_MAX)
+		return STORE_NOT_FOUND;
+	sq_bind_blob(stmt, 1, credential_id, len, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_get_by_credential");
+
+	r = sq_query_one(s, stmt, "passkey_get_by_credential", sq_read_passkey, &pk);
+	if (r == STORE_OK)
+		*ret = pk;
+	return r;
+}
+
+static int
+sq_passkey_get(struct store *st, int64_t id, struct store_passkey *ret)
+{
+	struct store_passkey pk;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_PASSKEY_BY_ID, id, "passkey_get", sq_read_passkey, &pk);
+	if (r == STORE_OK)
+		*ret = pk;
+	return r;
+}
+
+static int
+sq_passkey_list_by_user(struct store *st, int64_t user_id, store_passkey_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_LIST];
+	struct store_passkey pk;
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	if (sq_list_idle(stmt, "passkey_list_by_user") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_list_by_user");
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_passkey(stmt, 0, &pk);
+		if (r != STORE_OK || cb(arg, &pk) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "passkey_list_by_user");
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_passkey_count_by_user(struct store *st, int64_t user_id, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_COUNT];
+	int rc = SQLITE_OK;
+	int r = STORE_ERROR;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_count_by_user");
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, "passkey_count_by_user");
+		goto out;
+	}
+	*ret_count = sqlite3_column_int64(stmt, 0);
+	r = STORE_OK;
+out:
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_passkey_rename(struct store *st, int64_t id, int64_t user_id, const char *name)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_RENAME];
+	int rc = SQLITE_OK;
+
+	if (store_passkey_name_check(name, "passkey_rename") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, user_id, &rc);
+	sq_bind_str(stmt, 3, name, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_rename");
+	return sq_exec_one(s, stmt, "passkey_rename");
+}
+
+static int
+sq_passkey_delete(struct store *st, int64_t id, int64_t user_id)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_DELETE];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, user_id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_delete");
+	return sq_exec_one(s, stmt, "passkey_delete");
+}
+
+/*
+ * Accept an assertion's counter once. STORE_CONFLICT when the counter is no
+ * longer old_count (a parallel or replayed assertion) or the passkey is gone.
+ */
+static int
+sq_passkey_use(struct store *st, int64_t id, int64_t old_count, int64_t new_count,
+    int backup_state, int64_t last_used)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_USE];
+	int rc = SQLITE_OK;
+	int r;
+
+	if (new_count < 0 || new_count > UINT32_MAX) {
+		log_error("event=db_error op=passkey_use err=\"signature counter out of range\" "
+		    "passkey_id=%lld", (long long)id);
+		return STORE_ERROR;
+	}
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, old_count, &rc);
+	sq_bind_i64(stmt, 3, new_count, &rc);
+	sq_bind_i64(stmt, 4, backup_state != 0, &rc);
+	sq_bind_i64(stmt, 5, last_used, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "passkey_use");
+	r = sq_exec_one(s, stmt, "passkey_use");
+	return r == STORE_NOT_FOUND ? STORE_CONFLICT : r;
+}
+
+/* WebAuthn challenges */
+
+static int
+sq_webauthn_challenge_create(struct store *st, const struct store_webauthn_challenge *c)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_WEBAUTHN_INSERT];
+	int rc = SQLITE_OK;
+
+	if (store_webauthn_challenge_check(c, "webauthn_challenge_create") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_hash(stmt, 1, c->challenge_hash, &rc);
+	sq_bind_i64(stmt, 2, c->kind, &rc);
+	sq_bind_id_or_null(stmt, 3, c->user_id, &rc);
+	sq_bind_id_or_null(stmt, 4, c->account_id, &rc);
+	sq_bind_hash_or_null(stmt, 5, c->has_session_hash, c->session_hash, &rc);
+	sq_bind_hash_or_null(stmt, 6, c->has_mfa_challenge_hash, c->mfa_challenge_hash, &rc);
+	sq_bind_i64(stmt, 7, c->user_verification, &rc);
+	sq_bind_i64(stmt, 8, c->created, &rc);
+	sq_bind_i64(stmt, 9, c->expires, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "webauthn_challenge_create");
+	return sq_exec(s, stmt, "webauthn_challenge_create", NULL);
+}
+
+/*
+ * Delete a challenge and return its row in one DELETE ... RETURNING, so of
+ * handles taking one challenge at once only one gets STORE_OK.
+ */
+static int
+sq_webauthn_challenge_take(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    struct store_webauthn_challenge *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_WEBAUTHN_TAKE];
+	struct store_webauthn_challenge c;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_hash(stmt, 1, hash, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "webauthn_challenge_take");
+
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		r = sq_read_webauthn(stmt, 0, &c);
+		/* Step to the end so the DELETE ... RETURNING finishes before the reset. */
+		rc = sqlite3_step(stmt);
+	} else {
+		r = STORE_NOT_FOUND;
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_error(s, "webauthn_challenge_take");
+	sq_done(stmt);
+	if (r == STORE_OK)
+		*ret = c;
+	return r;
 }
 
 /*

@@ -308,7 +308,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    7);
+	    9);
 }
 
 static void
@@ -1118,6 +1118,901 @@ test_tx_commit_and_rollback(void **state)
 	assert_int_equal(store_rollback(st), STORE_OK);
 }
 
+/* Schema version 2: passkeys and WebAuthn challenges */
+
+static void
+t_passkey_init(struct store_passkey *pk, int64_t user_id, uint8_t seed, const char *name)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->user_id = user_id;
+	for (size_t i = 0; i < 16; i++)
+		pk->credential_id[i] = (uint8_t)(seed * 3 + i);
+	pk->credential_id_len = 16;
+	for (size_t i = 0; i < 77; i++)
+		pk->public_key[i] = (uint8_t)(seed + i * 5);
+	pk->public_key_len = 77;
+	pk->algorithm = -7;
+	pk->sign_count = 0;
+	memset(pk->aaguid, 0xad, sizeof(pk->aaguid));
+	snprintf(pk->transports, sizeof(pk->transports), "hybrid,internal");
+	pk->backup_eligible = 1;
+	pk->backup_state = 1;
+	pk->user_verified = 1;
+	snprintf(pk->fmt, sizeof(pk->fmt), "none");
+	snprintf(pk->name, sizeof(pk->name), "%s", name);
+	pk->created = T_NOW;
+}
+
+static int64_t
+t_passkey(struct store *st, int64_t user_id, uint8_t seed, const char *name)
+{
+	struct store_passkey pk;
+	int conflict = -1;
+
+	t_passkey_init(&pk, user_id, seed, name);
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_OK);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_NONE);
+	assert_true(pk.id > 0);
+	return pk.id;
+}
+
+/* Compare field by field: the struct has padding that a copy need not keep. */
+static void
+t_passkey_equal(const struct store_passkey *got, const struct store_passkey *want)
+{
+	assert_int_equal(got->id, want->id);
+	assert_int_equal(got->user_id, want->user_id);
+	assert_int_equal(got->credential_id_len, want->credential_id_len);
+	assert_memory_equal(got->credential_id, want->credential_id, want->credential_id_len);
+	assert_int_equal(got->public_key_len, want->public_key_len);
+	assert_memory_equal(got->public_key, want->public_key, want->public_key_len);
+	assert_int_equal(got->algorithm, want->algorithm);
+	assert_int_equal(got->sign_count, want->sign_count);
+	assert_memory_equal(got->aaguid, want->aaguid, STORE_AAGUID_LEN);
+	assert_string_equal(got->transports, want->transports);
+	assert_int_equal(got->backup_eligible, want->backup_eligible);
+	assert_int_equal(got->backup_state, want->backup_state);
+	assert_int_equal(got->user_verified, want->user_verified);
+	assert_string_equal(got->fmt, want->fmt);
+	assert_string_equal(got->name, want->name);
+	assert_int_equal(got->created, want->created);
+	assert_int_equal(got->last_used, want->last_used);
+}
+
+static void
+t_webauthn_init(struct store_webauthn_challenge *c, int kind, int64_t user_id, uint8_t seed,
+    int64_t expires)
+{
+	memset(c, 0, sizeof(*c));
+	t_hash(c->challenge_hash, seed);
+	c->kind = kind;
+	c->user_id = user_id;
+	if (kind == WEBAUTHN_CEREMONY_REGISTRATION) {
+		c->has_session_hash = 1;
+		t_hash(c->session_hash, (uint8_t)(seed + 100));
+	}
+	if (kind == WEBAUTHN_CEREMONY_SECOND_FACTOR) {
+		c->has_mfa_challenge_hash = 1;
+		t_hash(c->mfa_challenge_hash, (uint8_t)(seed + 200));
+	}
+	c->user_verification = WEBAUTHN_UV_PREFERRED;
+	c->created = T_NOW;
+	c->expires = expires;
+}
+
+static void
+t_webauthn_equal(const struct store_webauthn_challenge *got,
+    const struct store_webauthn_challenge *want)
+{
+	assert_memory_equal(got->challenge_hash, want->challenge_hash, STORE_TOKEN_HASH_LEN);
+	assert_int_equal(got->kind, want->kind);
+	assert_int_equal(got->user_id, want->user_id);
+	assert_int_equal(got->account_id, want->account_id);
+	assert_int_equal(got->has_session_hash, want->has_session_hash);
+	assert_memory_equal(got->session_hash, want->session_hash, STORE_TOKEN_HASH_LEN);
+	assert_int_equal(got->has_mfa_challenge_hash, want->has_mfa_challenge_hash);
+	assert_memory_equal(got->mfa_challenge_hash, want->mfa_challenge_hash,
+	    STORE_TOKEN_HASH_LEN);
+	assert_int_equal(got->user_verification, want->user_verification);
+	assert_int_equal(got->created, want->created);
+	assert_int_equal(got->expires, want->expires);
+}
+
+static int64_t
+t_passkey_rows(struct store *st)
+{
+	return t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM passkeys");
+}
+
+/*
+ * A version 1 database with a row in every table, made by running only the
+ * first migration step, keeps its rows when the store opens it.
+ */
+static void
+test_migrate_v1_to_v2_keeps_data(void **state)
+{
+	static const char rows[] =
+	    "INSERT INTO accounts (alias, created) VALUES ('legacy', 1600000000);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000),"
+	    " (1, 'alice', 'Alice', 0, 1600000001, 1600000002);"
+	    "INSERT INTO login_profiles VALUES (2, '$argon2id$v=19$stub', 0, 1, 1600000003,"
+	    " 1600000003, 1600000003);"
+	    "INSERT INTO mfa_devices (user_id, serial, secret_enc, algorithm, digits, period, bound,"
+	    " last_step, created, bound_at) VALUES (2, 'arn:mfa/alice', x'0102030405', 1, 6, 30,"
+	    " 1, 55, 1600000004, 1600000005);"
+	    "INSERT INTO sessions VALUES (zeroblob(32), 2, 0, 3, 1600000006, 1900000000,"
+	    " 1600000006, 1600000006);"
+	    "INSERT INTO challenges VALUES (zeroblob(32), 2, 0, 1, 1600000007, 1900000000);"
+	    "INSERT INTO logon_failures VALUES ('alice@legacy', 2, 0, 1600000008);";
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account a;
+	struct store_user u;
+	struct store_login_profile lp;
+	struct store_mfa_device dev;
+	struct store_session ses;
+	struct store_challenge ch;
+	struct store_failure f;
+	uint8_t zero[STORE_TOKEN_HASH_LEN] = { 0 };
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+	int version = -1;
+
+	snprintf(path, sizeof(path), "%s-v1", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 1), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "PRAGMA user_version"), 1);
+	assert_int_equal(sqlite3_exec(raw, rows, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
+	assert_int_equal(version, 2);
+	assert_int_equal(store_schema_latest(), 2);
+
+	/* Accounts from version 1 allow passkey logon, as new ones do. */
+	assert_int_equal(st->ops->account_get_by_alias(st, "legacy", &a), STORE_OK);
+	assert_int_equal(a.id, 1);
+	assert_int_equal(a.created, 1600000000);
+	assert_int_equal(a.passkey_logon, 1);
+	assert_int_equal(st->ops->user_get_by_name(st, 1, "alice", &u), STORE_OK);
+	assert_int_equal(u.id, 2);
+	assert_string_equal(u.display_name, "Alice");
+	assert_int_equal(u.updated, 1600000002);
+	assert_int_equal(st->ops->user_get_owner(st, 1, &u), STORE_OK);
+	assert_int_equal(u.id, 1);
+	assert_int_equal(st->ops->login_profile_get(st, 2, &lp), STORE_OK);
+	assert_int_equal(lp.mfa_bind_required, 1);
+	assert_int_equal(st->ops->mfa_device_get_by_user(st, 2, &dev), STORE_OK);
+	assert_string_equal(dev.serial, "arn:mfa/alice");
+	assert_int_equal(dev.secret_enc_len, 5);
+	assert_int_equal(dev.last_step, 55);
+	assert_int_equal(st->ops->session_get(st, zero, &ses), STORE_OK);
+	assert_int_equal(ses.factors, 3);
+	assert_int_equal(st->ops->challenge_get(st, zero, &ch), STORE_OK);
+	assert_int_equal(ch.attempts, 1);
+	assert_int_equal(st->ops->failure_get(st, "alice@legacy", &f), STORE_OK);
+	assert_int_equal(f.failures, 2);
+
+	/* The new tables work with the old rows. */
+	assert_int_equal(t_passkey_rows(st), 0);
+	t_passkey(st, 2, 1, "Old user's key");
+	assert_int_equal(st->ops->account_set_passkey_logon(st, 1, 0), STORE_OK);
+	assert_int_equal(st->ops->account_get(st, 1, &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 0);
+	assert_int_not_equal(sqlite3_exec(store_sqlite_db(st),
+	    "UPDATE accounts SET passkey_logon = 2", NULL, NULL, NULL), SQLITE_OK);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
+static void
+test_account_passkey_logon(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct store_account a = { .created = T_NOW, .passkey_logon = 0 };
+	struct store_account got;
+
+	snprintf(a.alias, sizeof(a.alias), "acme");
+	assert_int_equal(st->ops->account_create(st, &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 1);
+	assert_int_equal(st->ops->account_get(st, a.id, &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 1);
+
+	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id, 0), STORE_OK);
+	assert_int_equal(st->ops->account_get(st, a.id, &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 0);
+	assert_int_equal(st->ops->account_get_by_alias(st, "ACME", &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 0);
+
+	/* Any non-zero value turns it on. */
+	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id, 7), STORE_OK);
+	assert_int_equal(st->ops->account_get_by_alias(st, "acme", &got), STORE_OK);
+	assert_int_equal(got.passkey_logon, 1);
+
+	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id + 100, 0), STORE_NOT_FOUND);
+}
+
+static void
+test_passkey_create_get(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_passkey pk;
+	struct store_passkey got;
+	int conflict = -1;
+
+	t_passkey_init(&pk, u, 1, "Laptop");
+	pk.sign_count = 42;
+	pk.backup_state = 0;
+	pk.transports[0] = '\0';
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_OK);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_NONE);
+	assert_true(pk.id > 0);
+
+	assert_int_equal(st->ops->passkey_get(st, pk.id, &got), STORE_OK);
+	t_passkey_equal(&got, &pk);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(st->ops->passkey_get_by_credential(st, pk.credential_id,
+	    pk.credential_id_len, &got), STORE_OK);
+	t_passkey_equal(&got, &pk);
+
+	/* A prefix of a credential ID is another credential ID. */
+	assert_int_equal(st->ops->passkey_get_by_credential(st, pk.credential_id,
+	    pk.credential_id_len - 1, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_get(st, pk.id + 100, &got), STORE_NOT_FOUND);
+}
+
+static void
+test_passkey_create_conflicts(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	int64_t v = t_user(st, a1, "v", 0);
+	struct store_passkey pk;
+	int conflict = -1;
+
+	t_passkey(st, u, 1, "Laptop");
+	t_passkey(st, u, 2, "Phone");
+
+	/* A credential ID is unique across users. */
+	t_passkey_init(&pk, v, 1, "Other");
+	pk.id = -5;
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_CONFLICT);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_CREDENTIAL_ID);
+	assert_int_equal(pk.id, -5);
+
+	t_passkey_init(&pk, u, 1, "New name");
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_CONFLICT);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_CREDENTIAL_ID);
+
+	/* Names are unique per user, ignoring ASCII case. */
+	t_passkey_init(&pk, u, 3, "LAPTOP");
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_CONFLICT);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_NAME);
+
+	/* With both keys taken, the credential ID is reported. */
+	t_passkey_init(&pk, u, 2, "laptop");
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_CONFLICT);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_CREDENTIAL_ID);
+
+	t_passkey_init(&pk, u, 3, "Phone");
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_CONFLICT);
+	assert_int_equal(t_passkey_rows(st), 2);
+
+	/* Another user may use the same name. */
+	t_passkey_init(&pk, v, 3, "Laptop");
+	conflict = -1;
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_OK);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_NONE);
+
+	/* A conflict inside a transaction leaves the rest of it intact. */
+	assert_int_equal(store_begin(st), STORE_OK);
+	t_passkey(st, v, 4, "Tablet");
+	t_passkey_init(&pk, v, 5, "tablet");
+	assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_CONFLICT);
+	assert_int_equal(conflict, PASSKEY_CONFLICT_NAME);
+	assert_int_equal(store_commit(st), STORE_OK);
+	assert_int_equal(t_passkey_rows(st), 4);
+}
+
+/* Each invalid field gives STORE_ERROR and stores nothing. */
+static void
+test_passkey_create_limits(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_passkey pk;
+	struct store_passkey got;
+	char text[STORE_PASSKEY_NAME_MAX + 2];
+	int conflict = -1;
+
+	t_passkey_init(&pk, u, 1, "x");
+	for (size_t bad = 0; bad < 3; bad++) {
+		const size_t lens[] = { 0, STORE_CREDENTIAL_ID_MAX + 1, SIZE_MAX };
+
+		pk.credential_id_len = lens[bad];
+		assert_int_equal(st->ops->passkey_create(st, &pk, &conflict), STORE_ERROR);
+		assert_int_equal(conflict, PASSKEY_CONFLICT_NONE);
+	}
+	t_passkey_init(&pk, u, 1, "x");
+	pk.public_key_len = 0;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	pk.public_key_len = STORE_COSE_KEY_MAX + 1;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+
+	t_passkey_init(&pk, u, 1, "x");
+	pk.sign_count = -1;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	pk.sign_count = (int64_t)UINT32_MAX + 1;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+
+	t_passkey_init(&pk, u, 1, "x");
+	pk.backup_eligible = 0;
+	pk.backup_state = 1;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+
+	t_passkey_init(&pk, u, 1, "x");
+	memset(pk.transports, 'h', sizeof(pk.transports));
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	t_passkey_init(&pk, u, 1, "x");
+	memset(pk.fmt, 'f', sizeof(pk.fmt));
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+
+	t_passkey_init(&pk, u, 1, "");
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	memset(pk.name, 'n', sizeof(pk.name));
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	memset(text, 'n', STORE_PASSKEY_NAME_CHARS + 1);
+	text[STORE_PASSKEY_NAME_CHARS + 1] = '\0';
+	t_passkey_init(&pk, u, 1, text);
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	/* 65 two-byte characters fit the field but are one character too many. */
+	t_passkey_init(&pk, u, 1, "");
+	for (size_t i = 0; i < STORE_PASSKEY_NAME_CHARS + 1; i++)
+		memcpy(pk.name + 2 * i, "\xc3\xa4", 2);
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	/* Stray continuation bytes count one character each, as in SQLite's length(). */
+	t_passkey_init(&pk, u, 1, "");
+	memset(pk.name, 0x80, STORE_PASSKEY_NAME_CHARS + 1);
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	memset(pk.name, 0x80, STORE_PASSKEY_NAME_CHARS);
+	pk.name[STORE_PASSKEY_NAME_CHARS] = '\0';
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_OK);
+	assert_int_equal(st->ops->passkey_delete(st, pk.id, u), STORE_OK);
+
+	t_passkey_init(&pk, u + 100, 1, "x");
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_ERROR);
+	assert_int_equal(t_passkey_rows(st), 0);
+
+	/* The limits themselves are accepted and read back whole. */
+	t_passkey_init(&pk, u, 1, "");
+	memset(pk.credential_id, 0xc1, STORE_CREDENTIAL_ID_MAX);
+	pk.credential_id_len = STORE_CREDENTIAL_ID_MAX;
+	memset(pk.public_key, 0x7e, STORE_COSE_KEY_MAX);
+	pk.public_key_len = STORE_COSE_KEY_MAX;
+	pk.sign_count = UINT32_MAX;
+	memset(pk.transports, 't', STORE_TRANSPORTS_MAX);
+	memset(pk.fmt, 'f', STORE_FMT_MAX);
+	for (size_t i = 0; i < STORE_PASSKEY_NAME_CHARS; i++)
+		memcpy(pk.name + 4 * i, "\xf0\x9f\x94\x91", 4);
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_OK);
+	assert_int_equal(st->ops->passkey_get(st, pk.id, &got), STORE_OK);
+	t_passkey_equal(&got, &pk);
+	assert_int_equal(strlen(got.name), STORE_PASSKEY_NAME_MAX);
+
+	/* Lookups by an impossible credential ID length find nothing. */
+	assert_int_equal(st->ops->passkey_get_by_credential(st, pk.credential_id, 0, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_get_by_credential(st, pk.credential_id,
+	    STORE_CREDENTIAL_ID_MAX + 1, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_get_by_credential(st, NULL, 16, &got), STORE_NOT_FOUND);
+}
+
+/* A stored value longer than its field is an error, and the output stays untouched. */
+static void
+test_passkey_overlong_stored(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	int64_t id = t_passkey(st, u, 1, "Laptop");
+	struct store_passkey got;
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "UPDATE passkeys SET public_key = zeroblob(%d)",
+	    STORE_COSE_KEY_MAX + 1);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+	memset(&got, 0x5a, sizeof(got));
+	assert_int_equal(st->ops->passkey_get(st, id, &got), STORE_ERROR);
+	assert_int_equal(got.public_key[0], 0x5a);
+	assert_int_equal(got.id, (int64_t)0x5a5a5a5a5a5a5a5a);
+
+	snprintf(sql, sizeof(sql), "UPDATE passkeys SET public_key = x'01', transports = '%0*d'",
+	    STORE_TRANSPORTS_MAX + 1, 1);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(st->ops->passkey_get(st, id, &got), STORE_ERROR);
+}
+
+struct t_passkeys {
+	char names[8][STORE_PASSKEY_NAME_MAX + 1];
+	int count;
+	int stop_after; /* 0: never stop */
+	struct store *st; /* when set, the callback lists again on this handle */
+	int nested_result;
+};
+
+static int
+t_collect_passkey(void *arg, const struct store_passkey *pk)
+{
+	struct t_passkeys *p = arg;
+
+	snprintf(p->names[p->count], sizeof(p->names[0]), "%s", pk->name);
+	p->count++;
+	if (p->st != NULL)
+		p->nested_result = p->st->ops->passkey_list_by_user(p->st, pk->user_id,
+		    t_collect_passkey, p);
+	return p->stop_after != 0 && p->count >= p->stop_after;
+}
+
+static void
+test_passkey_list_rename_delete(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	int64_t v = t_user(st, a1, "v", 0);
+	struct store_passkey pk;
+	struct store_passkey got;
+	struct t_passkeys p;
+	int64_t count = -1;
+	int64_t phone;
+	int64_t tablet;
+
+	t_passkey_init(&pk, u, 1, "Laptop");
+	pk.created = T_NOW + 2;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_OK);
+	phone = t_passkey(st, u, 2, "Phone");
+	t_passkey_init(&pk, u, 3, "Tablet");
+	pk.created = T_NOW + 1;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_OK);
+	tablet = pk.id;
+	t_passkey(st, v, 4, "Other user");
+
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(st->ops->passkey_list_by_user(st, u, t_collect_passkey, &p), STORE_OK);
+	assert_int_equal(p.count, 3);
+	assert_string_equal(p.names[0], "Phone");
+	assert_string_equal(p.names[1], "Tablet");
+	assert_string_equal(p.names[2], "Laptop");
+	assert_int_equal(st->ops->passkey_count_by_user(st, u, &count), STORE_OK);
+	assert_int_equal(count, 3);
+
+	memset(&p, 0, sizeof(p));
+	p.stop_after = 1;
+	assert_int_equal(st->ops->passkey_list_by_user(st, u, t_collect_passkey, &p), STORE_OK);
+	assert_int_equal(p.count, 1);
+
+	/* The same list from its own callback is refused. */
+	memset(&p, 0, sizeof(p));
+	p.stop_after = 1;
+	p.st = st;
+	assert_int_equal(st->ops->passkey_list_by_user(st, u, t_collect_passkey, &p), STORE_OK);
+	assert_int_equal(p.nested_result, STORE_ERROR);
+
+	assert_int_equal(st->ops->passkey_rename(st, phone, u, "TABLET"), STORE_CONFLICT);
+	assert_int_equal(st->ops->passkey_rename(st, phone, u, "PHONE"), STORE_OK);
+	assert_int_equal(st->ops->passkey_rename(st, phone, u, "Other user"), STORE_OK);
+	assert_int_equal(st->ops->passkey_get(st, phone, &got), STORE_OK);
+	assert_string_equal(got.name, "Other user");
+	assert_int_equal(st->ops->passkey_rename(st, phone, v, "Stolen"), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_rename(st, phone + 100, u, "Gone"), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_rename(st, phone, u, NULL), STORE_ERROR);
+	assert_int_equal(st->ops->passkey_rename(st, phone, u, ""), STORE_ERROR);
+	assert_int_equal(st->ops->passkey_rename(st, phone, u,
+	    "12345678901234567890123456789012345678901234567890123456789012345"), STORE_ERROR);
+	assert_int_equal(st->ops->passkey_get(st, phone, &got), STORE_OK);
+	assert_string_equal(got.name, "Other user");
+
+	assert_int_equal(st->ops->passkey_delete(st, tablet, v), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_delete(st, tablet, u), STORE_OK);
+	assert_int_equal(st->ops->passkey_delete(st, tablet, u), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_get(st, tablet, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->passkey_count_by_user(st, u, &count), STORE_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(st->ops->passkey_count_by_user(st, u + 100, &count), STORE_OK);
+	assert_int_equal(count, 0);
+}
+
+static void
+test_passkey_use_counter(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_passkey pk;
+	struct store_passkey got;
+	int64_t zero;
+
+	t_passkey_init(&pk, u, 1, "Counting");
+	pk.sign_count = 10;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_OK);
+
+	assert_int_equal(st->ops->passkey_use(st, pk.id, 10, 11, 0, T_NOW + 5), STORE_OK);
+	assert_int_equal(st->ops->passkey_get(st, pk.id, &got), STORE_OK);
+	assert_int_equal(got.sign_count, 11);
+	assert_int_equal(got.backup_state, 0);
+	assert_int_equal(got.last_used, T_NOW + 5);
+
+	/* A second assertion read at the old counter loses. */
+	assert_int_equal(st->ops->passkey_use(st, pk.id, 10, 12, 1, T_NOW + 6), STORE_CONFLICT);
+	assert_int_equal(st->ops->passkey_get(st, pk.id, &got), STORE_OK);
+	assert_int_equal(got.sign_count, 11);
+	assert_int_equal(got.last_used, T_NOW + 5);
+	assert_int_equal(st->ops->passkey_use(st, pk.id, 11, UINT32_MAX, 1, T_NOW + 7), STORE_OK);
+	assert_int_equal(st->ops->passkey_get(st, pk.id, &got), STORE_OK);
+	assert_int_equal(got.sign_count, UINT32_MAX);
+	assert_int_equal(got.backup_state, 1);
+	assert_int_equal(st->ops->passkey_use(st, pk.id + 100, 0, 1, 0, T_NOW), STORE_CONFLICT);
+
+	/* Counters out of range, and BS without BE, are errors. */
+	assert_int_equal(st->ops->passkey_use(st, pk.id, UINT32_MAX, (int64_t)UINT32_MAX + 1, 1,
+	    T_NOW), STORE_ERROR);
+	assert_int_equal(st->ops->passkey_use(st, pk.id, UINT32_MAX, -1, 1, T_NOW), STORE_ERROR);
+	t_passkey_init(&pk, u, 2, "Not synced");
+	pk.backup_eligible = 0;
+	pk.backup_state = 0;
+	assert_int_equal(st->ops->passkey_create(st, &pk, NULL), STORE_OK);
+	assert_int_equal(st->ops->passkey_use(st, pk.id, 0, 1, 1, T_NOW), STORE_ERROR);
+	assert_int_equal(st->ops->passkey_get(st, pk.id, &got), STORE_OK);
+	assert_int_equal(got.sign_count, 0);
+
+	/* A counter that stays 0 succeeds each time. */
+	zero = t_passkey(st, u, 3, "No counter");
+	assert_int_equal(st->ops->passkey_use(st, zero, 0, 0, 1, T_NOW + 1), STORE_OK);
+	assert_int_equal(st->ops->passkey_use(st, zero, 0, 0, 1, T_NOW + 2), STORE_OK);
+	assert_int_equal(st->ops->passkey_get(st, zero, &got), STORE_OK);
+	assert_int_equal(got.last_used, T_NOW + 2);
+}
+
+/* Two handles read one counter value; only the first update wins. */
+static void
+test_passkey_use_two_handles(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	int64_t id = t_passkey(st, u, 1, "Shared");
+	struct store *other = NULL;
+	struct store_passkey seen_a;
+	struct store_passkey seen_b;
+
+	assert_int_equal(st->ops->passkey_use(st, id, 0, 5, 1, T_NOW), STORE_OK);
+	assert_int_equal(store_open(db->path, NULL, &other), STORE_OK);
+	assert_int_equal(st->ops->passkey_get(st, id, &seen_a), STORE_OK);
+	assert_int_equal(other->ops->passkey_get(other, id, &seen_b), STORE_OK);
+	assert_int_equal(seen_a.sign_count, 5);
+	assert_int_equal(seen_b.sign_count, 5);
+
+	assert_int_equal(other->ops->passkey_use(other, id, seen_b.sign_count, 7, 1, T_NOW + 1),
+	    STORE_OK);
+	assert_int_equal(st->ops->passkey_use(st, id, seen_a.sign_count, 6, 1, T_NOW + 2),
+	    STORE_CONFLICT);
+	assert_int_equal(st->ops->passkey_get(st, id, &seen_a), STORE_OK);
+	assert_int_equal(seen_a.sign_count, 7);
+	assert_int_equal(seen_a.last_used, T_NOW + 1);
+	store_close(&other);
+}
+
+static void
+test_webauthn_challenge_take(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a1 = t_account(st, "one");
+	int64_t u = t_user(st, a1, "u", 0);
+	struct store_webauthn_challenge c[3];
+	struct store_webauthn_challenge got;
+
+	t_webauthn_init(&c[0], WEBAUTHN_CEREMONY_REGISTRATION, u, 1, T_NOW + 300);
+	t_webauthn_init(&c[1], WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 2, T_NOW + 300);
+	c[1].user_verification = WEBAUTHN_UV_DISCOURAGED;
+	t_webauthn_init(&c[2], WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 3, T_NOW + 300);
+	c[2].account_id = a1;
+	c[2].user_verification = WEBAUTHN_UV_REQUIRED;
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(st->ops->webauthn_challenge_create(st, &c[i]), STORE_OK);
+		assert_int_equal(st->ops->webauthn_challenge_create(st, &c[i]), STORE_CONFLICT);
+	}
+	assert_int_equal(t_sql_int(store_sqlite_db(st),
+	    "SELECT count(*) FROM webauthn_challenges WHERE user_id IS NULL"), 1);
+
+	for (size_t i = 0; i < 3; i++) {
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(st->ops->webauthn_challenge_take(st, c[i].challenge_hash, &got),
+		    STORE_OK);
+		t_webauthn_equal(&got, &c[i]);
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(st->ops->webauthn_challenge_take(st, c[i].challenge_hash, &got),
+		    STORE_NOT_FOUND);
+		assert_int_equal(got.kind, 0x5a5a5a5a);
+	}
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM webauthn_challenges"),
+	    0);
+
+	/* An expired challenge is still returned; the caller checks expires. */
+	t_webauthn_init(&c[0], WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 4, T_NOW - 1);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c[0]), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c[0].challenge_hash, &got), STORE_OK);
+	assert_int_equal(got.expires, T_NOW - 1);
+}
+
+/* Each invalid challenge gives STORE_ERROR and stores nothing. */
+static void
+test_webauthn_challenge_invalid(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_webauthn_challenge c;
+
+	t_webauthn_init(&c, 3, u, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, -1, u, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 1, T_NOW + 300);
+	c.user_verification = 3;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	c.user_verification = WEBAUTHN_UV_REQUIRED;
+	c.account_id = -1;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_REGISTRATION, u, 1, T_NOW + 300);
+	c.has_session_hash = 0;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_REGISTRATION, 0, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 1, T_NOW + 300);
+	c.has_mfa_challenge_hash = 0;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, 0, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+
+	/* Unknown ids break the foreign keys. */
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u + 100, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 1, T_NOW + 300);
+	c.account_id = 999;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_ERROR);
+
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM webauthn_challenges"),
+	    0);
+}
+
+/* Two handles take one challenge in turn; the second finds it gone. */
+static void
+test_webauthn_take_two_handles(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_webauthn_challenge c;
+	struct store_webauthn_challenge got;
+	struct store *other = NULL;
+
+	assert_int_equal(store_open(db->path, NULL, &other), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	assert_int_equal(other->ops->webauthn_challenge_take(other, c.challenge_hash, &got),
+	    STORE_OK);
+	assert_int_equal(got.user_id, u);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c.challenge_hash, &got),
+	    STORE_NOT_FOUND);
+	store_close(&other);
+}
+
+/* Many handles on one file run one operation at once, released by a barrier. */
+
+struct t_op_race {
+	const char *path;
+	pthread_barrier_t *barrier;
+	int (*op)(struct store *st, struct t_op_race *race);
+	int64_t passkey_id;
+	int64_t old_count;
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	int64_t got_user_id;
+	int result;
+};
+
+static int
+t_op_passkey_use(struct store *st, struct t_op_race *race)
+{
+	return st->ops->passkey_use(st, race->passkey_id, race->old_count, race->old_count + 1, 1,
+	    T_NOW);
+}
+
+static int
+t_op_challenge_take(struct store *st, struct t_op_race *race)
+{
+	struct store_webauthn_challenge c;
+	int r;
+
+	r = st->ops->webauthn_challenge_take(st, race->hash, &c);
+	if (r == STORE_OK)
+		race->got_user_id = c.user_id;
+	return r;
+}
+
+static void *
+t_op_race_thread(void *arg)
+{
+	struct t_op_race *race = arg;
+	struct store *st = NULL;
+
+	race->result = STORE_ERROR;
+	if (store_open(race->path, NULL, &st) != STORE_OK) {
+		pthread_barrier_wait(race->barrier);
+		return NULL;
+	}
+	pthread_barrier_wait(race->barrier);
+	race->result = race->op(st, race);
+	store_close(&st);
+	return NULL;
+}
+
+/* Run T_THREADS copies of *proto at once; return how many got STORE_OK, checking the rest. */
+static int
+t_op_race_run(const struct t_op_race *proto, int loser_result)
+{
+	struct t_op_race races[T_THREADS];
+	pthread_t threads[T_THREADS];
+	pthread_barrier_t barrier;
+	int ok = 0;
+
+	assert_int_equal(pthread_barrier_init(&barrier, NULL, T_THREADS), 0);
+	for (int i = 0; i < T_THREADS; i++) {
+		races[i] = *proto;
+		races[i].barrier = &barrier;
+		assert_int_equal(pthread_create(&threads[i], NULL, t_op_race_thread, &races[i]), 0);
+	}
+	for (int i = 0; i < T_THREADS; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		if (races[i].result == STORE_OK) {
+			ok++;
+			assert_int_equal(races[i].got_user_id, proto->got_user_id);
+		} else {
+			assert_int_equal(races[i].result, loser_result);
+		}
+	}
+	pthread_barrier_destroy(&barrier);
+	return ok;
+}
+
+static void
+test_passkey_use_parallel(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "race"), "u", 0);
+	struct t_op_race proto = {
+		.path = db->path, .op = t_op_passkey_use, .passkey_id = t_passkey(st, u, 1, "Raced"),
+	};
+	struct store_passkey got;
+
+	/* Each round's winner leaves the counter at the next round's old_count. */
+	assert_int_equal(st->ops->passkey_use(st, proto.passkey_id, 0, 100, 1, T_NOW), STORE_OK);
+	for (int round = 0; round < T_ROUNDS; round++) {
+		proto.old_count = 100 + round;
+		assert_int_equal(t_op_race_run(&proto, STORE_CONFLICT), 1);
+		assert_int_equal(st->ops->passkey_get(st, proto.passkey_id, &got), STORE_OK);
+		assert_int_equal(got.sign_count, proto.old_count + 1);
+	}
+}
+
+static void
+test_webauthn_take_parallel(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "race"), "u", 0);
+	struct t_op_race proto = { .path = db->path, .op = t_op_challenge_take, .got_user_id = u };
+	struct store_webauthn_challenge c;
+
+	for (int round = 0; round < T_ROUNDS; round++) {
+		t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, (uint8_t)round, T_NOW + 300);
+		assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+		memcpy(proto.hash, c.challenge_hash, sizeof(proto.hash));
+		assert_int_equal(t_op_race_run(&proto, STORE_NOT_FOUND), 1);
+	}
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM webauthn_challenges"),
+	    0);
+}
+
+static void
+test_purge_expired_webauthn(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	const int64_t now = T_NOW + 3600;
+	struct store_webauthn_challenge c_old;
+	struct store_webauthn_challenge c_edge;
+	struct store_webauthn_challenge c_live;
+	struct store_webauthn_challenge got;
+
+	t_webauthn_init(&c_old, WEBAUTHN_CEREMONY_REGISTRATION, u, 1, now - 1);
+	t_webauthn_init(&c_edge, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 2, now);
+	t_webauthn_init(&c_live, WEBAUTHN_CEREMONY_SECOND_FACTOR, u, 3, now + 1);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c_old), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c_edge), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c_live), STORE_OK);
+	t_passkey(st, u, 1, "Kept");
+
+	assert_int_equal(st->ops->purge_expired(st, now), STORE_OK);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c_old.challenge_hash, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c_edge.challenge_hash, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->webauthn_challenge_take(st, c_live.challenge_hash, &got),
+	    STORE_OK);
+	assert_int_equal(t_passkey_rows(st), 1);
+}
+
+static void
+test_delete_cascades_passkeys(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t a1 = t_account(st, "one");
+	int64_t a2 = t_account(st, "two");
+	int64_t deleted = t_user(st, a1, "deleted", 0);
+	int64_t other = t_user(st, a1, "other", 0);
+	int64_t far = t_user(st, a2, "far", 0);
+	struct store_webauthn_challenge c;
+	struct store_passkey pk;
+	int64_t count = 0;
+	int64_t kept_id;
+
+	t_passkey(st, deleted, 1, "Gone 1");
+	t_passkey(st, deleted, 2, "Gone 2");
+	kept_id = t_passkey(st, other, 3, "Kept");
+	t_passkey(st, far, 4, "Far");
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_REGISTRATION, deleted, 1, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_SECOND_FACTOR, other, 2, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 3, T_NOW + 300);
+	c.account_id = a1;
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+	t_webauthn_init(&c, WEBAUTHN_CEREMONY_PASSWORDLESS, 0, 4, T_NOW + 300);
+	assert_int_equal(st->ops->webauthn_challenge_create(st, &c), STORE_OK);
+
+	assert_int_equal(st->ops->user_delete(st, deleted), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM passkeys"), 2);
+	assert_int_equal(st->ops->passkey_get(st, kept_id, &pk), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM webauthn_challenges"), 3);
+
+	/* The account takes its users' passkeys and challenges, and challenges naming it. */
+	assert_int_equal(st->ops->account_delete(st, a1), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM passkeys"), 1);
+	assert_int_equal(st->ops->passkey_count_by_user(st, far, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM webauthn_challenges"), 1);
+	assert_int_equal(t_sql_int(raw,
+	    "SELECT count(*) FROM webauthn_challenges WHERE account_id IS NULL"), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int
@@ -1152,6 +2047,22 @@ main(void)
 		T(test_failure_upsert_clear),
 		T(test_purge_expired),
 		T(test_tx_commit_and_rollback),
+		T(test_migrate_v1_to_v2_keeps_data),
+		T(test_account_passkey_logon),
+		T(test_passkey_create_get),
+		T(test_passkey_create_conflicts),
+		T(test_passkey_create_limits),
+		T(test_passkey_overlong_stored),
+		T(test_passkey_list_rename_delete),
+		T(test_passkey_use_counter),
+		T(test_passkey_use_two_handles),
+		T(test_passkey_use_parallel),
+		T(test_webauthn_challenge_take),
+		T(test_webauthn_challenge_invalid),
+		T(test_webauthn_take_two_handles),
+		T(test_webauthn_take_parallel),
+		T(test_purge_expired_webauthn),
+		T(test_delete_cascades_passkeys),
 	};
 
 	/* Expected errors of the tests above go to stderr; nothing parses them. */
