@@ -312,6 +312,8 @@ webauthn_attest_check_sig(const struct webauthn_attest_input *in, EVP_PKEY *pkey
 	size_t msg_len = 0;
 	int r = MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT;
 
+	if (!cbor_isa_map(in->att_stmt))
+		goto out;
 	sig = cborutil_map_text(in->att_stmt, "sig");
 	if (sig == NULL || !cborutil_is_bytes(sig) || cbor_bytestring_length(sig) == 0)
 		goto out;
