@@ -264,9 +264,9 @@ webauthn_cert_check_aaguid(X509 *cert, const uint8_t *aaguid)
 }
 
 /*
- * A missing basicConstraints extension counts as CA false, as RFC 5280
- * 4.2.1.9 defines and as the common WebAuthn servers accept; a repeated or
- * undecodable one does not.
+ * A missing basicConstraints extension counts as CA false, because RFC 5280
+ * 4.2.1.9 forbids using such a key to verify certificates. A repeated or
+ * undecodable extension fails the check.
  */
 bool
 webauthn_cert_is_v3_leaf(X509 *cert)
