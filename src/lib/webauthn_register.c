@@ -81,8 +81,11 @@ att_obj_parse(const uint8_t *data, size_t len, struct att_obj *obj)
 	    !cborutil_is_bytes(auth_data))
 		return MFA_ERR_MALFORMED_ATTESTATION;
 
+	/* libcbor has no buffer for an empty byte string. */
 	obj->auth_data = cbor_bytestring_handle(auth_data);
 	obj->auth_data_len = cbor_bytestring_length(auth_data);
+	if (obj->auth_data == NULL || obj->auth_data_len == 0)
+		return MFA_ERR_MALFORMED_AUTH_DATA;
 	return MFA_OK;
 }
 
