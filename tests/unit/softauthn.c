@@ -225,50 +225,84 @@ struct cose_member {
 	size_t len;
 };
 
+/* COSE kty and crv of the key's algorithm, and the EC2 coordinate length. */
+static void
+cose_key_type(int alg, int *ret_kty, int *ret_crv, size_t *ret_coord)
+{
+	*ret_coord = 0;
+	*ret_crv = 0;
+	switch (alg) {
+	case COSE_EDDSA:
+		*ret_kty = 1;
+		*ret_crv = 6;
+		break;
+	case COSE_RS256:
+	case COSE_PS256:
+		*ret_kty = 3;
+		break;
+	case COSE_ES384:
+		*ret_kty = 2;
+		*ret_crv = 2;
+		*ret_coord = 48;
+		break;
+	case COSE_ES512:
+		*ret_kty = 2;
+		*ret_crv = 3;
+		*ret_coord = 66;
+		break;
+	default:
+		*ret_kty = 2;
+		*ret_crv = 1;
+		*ret_coord = 32;
+		break;
+	}
+}
+
+static void
+member_int(struct cose_member *m, int label, int64_t value)
+{
+	m->label = label;
+	m->value = value;
+}
+
+static void
+member_bn(struct cose_member *m, int label, const softauthn_key_t *key, const char *param,
+    size_t len)
+{
+	m->label = label;
+	m->is_bytes = true;
+	m->len = key_bn_bytes(key, param, m->bytes, len);
+}
+
 static size_t
 cose_members(const softauthn_key_t *key, int alg, struct cose_member *m)
 {
-	size_t n = 0, coord;
+	int kty, crv;
+	size_t coord;
 
-	m[n].label = 1; /* kty */
-	m[n++].value = key->alg == COSE_EDDSA ? 1 : key->alg == COSE_RS256 ||
-	    key->alg == COSE_PS256 ? 3 : 2;
-	m[n].label = 3; /* alg */
-	m[n++].value = alg;
+	cose_key_type(key->alg, &kty, &crv, &coord);
+	member_int(&m[0], 1, kty);
+	member_int(&m[1], 3, alg);
 
-	if (key->alg == COSE_RS256 || key->alg == COSE_PS256) {
-		m[n].label = -1;
-		m[n].is_bytes = true;
-		m[n].len = key_bn_bytes(key, OSSL_PKEY_PARAM_RSA_N, m[n].bytes, 0);
-		n++;
-		m[n].label = -2;
-		m[n].is_bytes = true;
-		m[n].len = key_bn_bytes(key, OSSL_PKEY_PARAM_RSA_E, m[n].bytes, 0);
-		return n + 1;
+	if (kty == 3) {
+		member_bn(&m[2], -1, key, OSSL_PKEY_PARAM_RSA_N, 0);
+		member_bn(&m[3], -2, key, OSSL_PKEY_PARAM_RSA_E, 0);
+		return 4;
 	}
 
-	if (key->alg == COSE_EDDSA) {
-		m[n].label = -1;
-		m[n++].value = 6; /* Ed25519 */
-		m[n].label = -2;
-		m[n].is_bytes = true;
-		m[n].len = 32;
-		if (EVP_PKEY_get_raw_public_key(key->pkey, m[n].bytes, &m[n].len) != 1)
+	member_int(&m[2], -1, crv);
+	if (kty == 1) {
+		m[3].label = -2;
+		m[3].is_bytes = true;
+		m[3].len = 32;
+		if (EVP_PKEY_get_raw_public_key(key->pkey, m[3].bytes, &m[3].len) != 1)
 			die("EVP_PKEY_get_raw_public_key");
-		return n + 1;
+		return 4;
 	}
 
-	coord = key->alg == COSE_ES256 ? 32 : key->alg == COSE_ES384 ? 48 : 66;
-	m[n].label = -1;
-	m[n++].value = key->alg == COSE_ES256 ? 1 : key->alg == COSE_ES384 ? 2 : 3;
-	m[n].label = -2;
-	m[n].is_bytes = true;
-	m[n].len = key_bn_bytes(key, OSSL_PKEY_PARAM_EC_PUB_X, m[n].bytes, coord);
-	n++;
-	m[n].label = -3;
-	m[n].is_bytes = true;
-	m[n].len = key_bn_bytes(key, OSSL_PKEY_PARAM_EC_PUB_Y, m[n].bytes, coord);
-	return n + 1;
+	member_bn(&m[3], -2, key, OSSL_PKEY_PARAM_EC_PUB_X, coord);
+	member_bn(&m[4], -3, key, OSSL_PKEY_PARAM_EC_PUB_Y, coord);
+	return 5;
 }
 
 void

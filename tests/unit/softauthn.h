@@ -121,7 +121,7 @@ typedef struct {
 	size_t cred_id_len;
 	const uint8_t *cose_key;     /* encoded COSE_Key */
 	size_t cose_key_len;
-	/* Written when set, whatever the ED flag says. */
+	/* Written when set, even when flags lacks ED. */
 	const uint8_t *extensions;   /* CBOR map */
 	size_t extensions_len;
 	size_t trailing;             /* zero bytes appended at the end */

@@ -44,6 +44,7 @@ cborutil_scan_rejects_indefinite_and_reserved(void **state)
 		{ 0x1c, 0x00, 0x00, 0x00 }, /* reserved additional information 28 */
 		{ 0xff, 0x00, 0x00, 0x00 }, /* lone break */
 		{ 0x5b, 0xff, 0xff, 0xff }, /* 8-byte length cut short */
+		{ 0xf8, 0x15, 0x00, 0x00 }, /* true in the two-byte simple value form */
 	};
 	size_t len;
 

@@ -827,6 +827,10 @@ reg_invalid_options(void **state)
 	o.trust = NULL;
 	assert_int_equal(mfa_webauthn_registration_verify(&o, &x, 1, &x, 1, cred),
 	    MFA_ERR_INVALID_ARGUMENT);
+	opts_init(&o);
+	o.time = -1;
+	assert_int_equal(mfa_webauthn_registration_verify(&o, &x, 1, &x, 1, cred),
+	    MFA_ERR_INVALID_ARGUMENT);
 	free(cred);
 }
 
@@ -853,6 +857,51 @@ reg_oversized_inputs(void **state)
 	softauthn_reg_out_free(&out);
 	free(big);
 	free(cred);
+}
+
+static void
+trust_add_pem_rejects_bad_text(void **state)
+{
+	static const char garbage[] = "not a certificate";
+	mfa_webauthn_trust_t *t = NULL;
+	mfa_webauthn_registration_options_t o;
+	softauthn_reg_t reg;
+	char *pem, *broken;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(mfa_webauthn_trust_new(&t), MFA_OK);
+	assert_int_equal(mfa_webauthn_trust_add_pem(t, garbage, sizeof(garbage) - 1),
+	    MFA_ERR_BAD_ENCODING);
+	assert_int_equal(mfa_webauthn_trust_add_pem(t, garbage, 0), MFA_ERR_INVALID_ARGUMENT);
+	assert_int_equal(mfa_webauthn_trust_add_pem(NULL, garbage, 1), MFA_ERR_INVALID_ARGUMENT);
+
+	/* A good certificate followed by a cut one: neither is added. */
+	pem = softauthn_cert_pem(other_ca_cert);
+	len = strlen(pem);
+	broken = malloc(2 * len + 1);
+	assert_non_null(broken);
+	memcpy(broken, pem, len);
+	memcpy(broken + len, pem, len / 2);
+	broken[len + len / 2] = '\0';
+	assert_int_equal(mfa_webauthn_trust_add_pem(t, broken, strlen(broken)),
+	    MFA_ERR_BAD_ENCODING);
+
+	opts_init(&o);
+	o.attestation = MFA_WEBAUTHN_ATTESTATION_REQUIRED;
+	o.trust = t;
+	reg_init_x5c(&reg, other_leaf_cert, NULL);
+	assert_int_equal(verify_with(&reg, &o, NULL), MFA_ERR_WEBAUTHN_ATTESTATION_TRUST);
+
+	/* The good certificate alone is added and trusted. */
+	assert_int_equal(mfa_webauthn_trust_add_pem(t, pem, len), MFA_OK);
+	assert_int_equal(verify_with(&reg, &o, NULL), MFA_OK);
+
+	free(broken);
+	free(pem);
+	mfa_webauthn_trust_free(&t);
+	assert_null(t);
+	mfa_webauthn_trust_free(NULL);
 }
 
 int
@@ -891,6 +940,7 @@ main(void)
 		cmocka_unit_test(reg_none_with_statement),
 		cmocka_unit_test(reg_invalid_options),
 		cmocka_unit_test(reg_oversized_inputs),
+		cmocka_unit_test(trust_add_pem_rejects_bad_text),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
