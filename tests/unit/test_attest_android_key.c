@@ -94,9 +94,9 @@ teardown(void **state)
 
 /* Append [tag] EXPLICIT INTEGER value (0 to 127) to an AuthorizationList. */
 static void
-list_int(struct certgen_der *list, uint32_t tag, uint8_t value)
+list_int(struct certgen_buf *list, uint32_t tag, uint8_t value)
 {
-	struct certgen_der inner = { .len = 0 };
+	struct certgen_buf inner = { .len = 0 };
 
 	certgen_der_put(&inner, UNIVERSAL, false, TAG_INTEGER, &value, 1);
 	certgen_der_put(list, CONTEXT, true, tag, inner.buf, inner.len);
@@ -104,9 +104,9 @@ list_int(struct certgen_der *list, uint32_t tag, uint8_t value)
 
 /* Append purpose: [1] EXPLICIT SET OF INTEGER. */
 static void
-list_purpose(struct certgen_der *list, const uint8_t *purposes, size_t n)
+list_purpose(struct certgen_buf *list, const uint8_t *purposes, size_t n)
 {
-	struct certgen_der set = { .len = 0 }, inner = { .len = 0 };
+	struct certgen_buf set = { .len = 0 }, inner = { .len = 0 };
 
 	for (size_t i = 0; i < n; i++)
 		certgen_der_put(&set, UNIVERSAL, false, TAG_INTEGER, &purposes[i], 1);
@@ -115,7 +115,7 @@ list_purpose(struct certgen_der *list, const uint8_t *purposes, size_t n)
 }
 
 static void
-list_purpose_sign(struct certgen_der *list)
+list_purpose_sign(struct certgen_buf *list)
 {
 	static const uint8_t sign = KM_PURPOSE_SIGN;
 
@@ -124,9 +124,9 @@ list_purpose_sign(struct certgen_der *list)
 
 /* Append allApplications: [600] EXPLICIT NULL. */
 static void
-list_all_applications(struct certgen_der *list)
+list_all_applications(struct certgen_buf *list)
 {
-	struct certgen_der inner = { .len = 0 };
+	struct certgen_buf inner = { .len = 0 };
 
 	certgen_der_put(&inner, UNIVERSAL, false, TAG_NULL, NULL, 0);
 	certgen_der_put(list, CONTEXT, true, KM_TAG_ALL_APPLICATIONS, inner.buf, inner.len);
@@ -134,7 +134,7 @@ list_all_applications(struct certgen_der *list)
 
 /* The teeEnforced list of a generated signing key, in schema order. */
 static void
-list_tee_default(struct certgen_der *list)
+list_tee_default(struct certgen_buf *list)
 {
 	list_purpose_sign(list);
 	list_int(list, KM_TAG_ALGORITHM, KM_ALGORITHM_EC);
@@ -143,17 +143,17 @@ list_tee_default(struct certgen_der *list)
 
 /* The softwareEnforced list: creationDateTime only, as devices with a TEE send. */
 static void
-list_sw_default(struct certgen_der *list)
+list_sw_default(struct certgen_buf *list)
 {
 	list_int(list, KM_TAG_CREATION_DATETIME, 1);
 }
 
 /* A KeyDescription (attestation version 3, TEE) with challenge and the two lists. */
 static void
-key_description(struct certgen_der *out, const uint8_t *challenge, size_t challenge_len,
-    const struct certgen_der *sw, const struct certgen_der *tee)
+key_description(struct certgen_buf *out, const uint8_t *challenge, size_t challenge_len,
+    const struct certgen_buf *sw, const struct certgen_buf *tee)
 {
-	struct certgen_der body = { .len = 0 };
+	struct certgen_buf body = { .len = 0 };
 	const uint8_t version = 3, level = KM_SECURITY_LEVEL_TEE, km_version = 4;
 
 	certgen_der_put(&body, UNIVERSAL, false, TAG_INTEGER, &version, 1);
@@ -169,15 +169,15 @@ key_description(struct certgen_der *out, const uint8_t *challenge, size_t challe
 
 /* The key description of a valid statement, with the given lists. */
 static void
-key_description_lists(struct fixture *f, struct certgen_der *out, const struct certgen_der *sw,
-    const struct certgen_der *tee)
+key_description_lists(struct fixture *f, struct certgen_buf *out, const struct certgen_buf *sw,
+    const struct certgen_buf *tee)
 {
 	key_description(out, f->cdh, sizeof(f->cdh), sw, tee);
 }
 
 /* A credential certificate for key with ext (NULL for none) as the key description. */
 static X509 *
-leaf_new(struct fixture *f, EVP_PKEY *key, const struct certgen_der *ext)
+leaf_new(struct fixture *f, EVP_PKEY *key, const struct certgen_buf *ext)
 {
 	X509 *cert = certgen_new(key, X509_VERSION_3, "Android Keystore Key");
 
@@ -231,7 +231,7 @@ stmt_new(struct fixture *f, X509 *leaf, EVP_PKEY *signer, int64_t alg)
 
 /* Verify a statement for the credential key whose certificate carries ext. */
 static int
-verify_ext(struct fixture *f, const struct certgen_der *ext)
+verify_ext(struct fixture *f, const struct certgen_buf *ext)
 {
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf = leaf_new(f, f->cred, ext);
@@ -254,9 +254,9 @@ verify_ext(struct fixture *f, const struct certgen_der *ext)
 
 /* Verify a statement whose key description has the lists sw and tee. */
 static int
-verify_lists(struct fixture *f, const struct certgen_der *sw, const struct certgen_der *tee)
+verify_lists(struct fixture *f, const struct certgen_buf *sw, const struct certgen_buf *tee)
 {
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 
 	key_description_lists(f, &ext, sw, tee);
 	return verify_ext(f, &ext);
@@ -266,7 +266,7 @@ static void
 android_valid(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_sw_default(&sw);
 	list_tee_default(&tee);
@@ -277,7 +277,7 @@ static void
 android_valid_rsa(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	mfa_webauthn_auth_data_t ad = f->ad;
 	EVP_PKEY *rsa = certgen_key_rsa(2048);
@@ -315,7 +315,7 @@ static void
 android_valid_software_lists(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_purpose_sign(&sw);
 	list_int(&sw, KM_TAG_ORIGIN, KM_ORIGIN_GENERATED);
@@ -326,7 +326,7 @@ static void
 android_valid_unsorted_fields(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_int(&tee, KM_TAG_ORIGIN, KM_ORIGIN_GENERATED);
 	list_int(&tee, KM_TAG_ALGORITHM, KM_ALGORITHM_EC);
@@ -338,7 +338,7 @@ static void
 android_valid_sign_and_verify(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 	static const uint8_t purposes[] = { KM_PURPOSE_SIGN, KM_PURPOSE_VERIFY };
 
 	list_purpose(&tee, purposes, 2);
@@ -350,7 +350,7 @@ static void
 android_sig_invalid(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf;
 
@@ -369,7 +369,7 @@ static void
 android_sig_changed_data(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	cbor_item_t *stmt;
 	X509 *leaf;
@@ -392,7 +392,7 @@ static void
 android_alg_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf;
 
@@ -411,7 +411,7 @@ static void
 android_alg_missing(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf, *chain[1];
 	cbor_item_t *stmt = certgen_map_new(2);
@@ -433,7 +433,7 @@ static void
 android_key_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf;
 
@@ -460,7 +460,7 @@ static void
 android_challenge_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	uint8_t challenge[32];
 
 	memcpy(challenge, f->cdh, sizeof(challenge));
@@ -474,7 +474,7 @@ static void
 android_challenge_short(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 
 	list_tee_default(&tee);
 	key_description(&ext, f->cdh, sizeof(f->cdh) - 1, &sw, &tee);
@@ -485,7 +485,7 @@ static void
 android_all_applications_software(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_all_applications(&sw);
 	list_tee_default(&tee);
@@ -496,7 +496,7 @@ static void
 android_all_applications_tee(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_tee_default(&tee);
 	list_all_applications(&tee);
@@ -507,7 +507,7 @@ static void
 android_origin_imported(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_purpose_sign(&tee);
 	list_int(&tee, KM_TAG_ORIGIN, KM_ORIGIN_IMPORTED);
@@ -518,7 +518,7 @@ static void
 android_origin_missing(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_purpose_sign(&tee);
 	assert_int_equal(verify_lists(f, &sw, &tee), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -529,7 +529,7 @@ static void
 android_origin_conflict(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_int(&sw, KM_TAG_ORIGIN, KM_ORIGIN_IMPORTED);
 	list_tee_default(&tee);
@@ -540,7 +540,7 @@ static void
 android_origin_repeated(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_tee_default(&tee);
 	list_int(&tee, KM_TAG_ORIGIN, KM_ORIGIN_GENERATED);
@@ -551,7 +551,7 @@ static void
 android_origin_not_minimal(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, value = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, value = { .len = 0 };
 	static const uint8_t padded_zero[] = { 0x00, 0x00 };
 
 	list_purpose_sign(&tee);
@@ -564,7 +564,7 @@ static void
 android_purpose_verify_only(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 	static const uint8_t verify = KM_PURPOSE_VERIFY;
 
 	list_purpose(&tee, &verify, 1);
@@ -576,7 +576,7 @@ static void
 android_purpose_missing(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_int(&tee, KM_TAG_ORIGIN, KM_ORIGIN_GENERATED);
 	assert_int_equal(verify_lists(f, &sw, &tee), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -586,7 +586,7 @@ static void
 android_purpose_repeated(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 };
 
 	list_purpose_sign(&tee);
 	list_tee_default(&tee);
@@ -597,15 +597,15 @@ static void
 android_extension_truncated(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 
 	list_sw_default(&sw);
 	list_tee_default(&tee);
 	key_description_lists(f, &ext, &sw, &tee);
 	for (size_t len = 0; len < ext.len; len++) {
-		struct certgen_der cut = { .len = 0 };
+		struct certgen_buf cut = { .len = 0 };
 
-		certgen_der_raw(&cut, ext.buf, len);
+		certgen_buf_put(&cut, ext.buf, len);
 		assert_int_equal(verify_ext(f, &cut), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 	}
 }
@@ -614,11 +614,11 @@ static void
 android_extension_trailing_byte(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 
 	list_tee_default(&tee);
 	key_description_lists(f, &ext, &sw, &tee);
-	certgen_der_raw(&ext, (const uint8_t *)"", 1);
+	certgen_buf_put(&ext, (const uint8_t *)"", 1);
 	assert_int_equal(verify_ext(f, &ext), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -627,7 +627,7 @@ static void
 android_extension_bit_flips(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf sw = { .len = 0 }, tee = { .len = 0 }, ext = { .len = 0 };
 	int r;
 
 	list_sw_default(&sw);

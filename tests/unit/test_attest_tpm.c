@@ -18,27 +18,16 @@
 #define TPM_GENERATED_VALUE 0xff544347u
 #define TPM_ST_ATTEST_CERTIFY 0x8017u
 #define TPM_ST_ATTEST_QUOTE 0x8018u
-#define TPM_ALG_RSA 0x0001u
 #define TPM_ALG_SHA1 0x0004u
 #define TPM_ALG_AES 0x0006u
 #define TPM_ALG_KEYEDHASH 0x0008u
 #define TPM_ALG_SHA256 0x000bu
 #define TPM_ALG_SHA384 0x000cu
 #define TPM_ALG_NULL 0x0010u
-#define TPM_ALG_ECDSA 0x0018u
-#define TPM_ALG_ECC 0x0023u
 #define TPM_ECC_NIST_P256 0x0003u
 #define TPM_ECC_NIST_P384 0x0004u
-/* fixedTPM, fixedParent, sensitiveDataOrigin, userWithAuth, noDA, sign: a typical credential key. */
-#define TPMA_OBJECT_CREDENTIAL 0x00060472u
 
 #define OID_FIDO_AAGUID "1.3.6.1.4.1.45724.1.1.4"
-
-/* A byte buffer big enough for an RSA-2048 pubArea or a certInfo. */
-struct bytes {
-	uint8_t b[1024];
-	size_t len;
-};
 
 /* Requirements on the AIK certificate; aik_default() fills a valid set. */
 struct aik_opts {
@@ -62,13 +51,13 @@ struct tpm_parts {
 	int64_t alg;
 	bool ecdaa_key_id;
 	bool x5c;
-	struct bytes pub_area;
+	struct certgen_buf pub_area;
 	uint16_t name_alg;          /* hash of the Name in certInfo */
 	uint32_t magic;
 	uint16_t type;
 	const char *extra_data_md;  /* hash of authData || clientDataHash in extraData */
 	bool extra_data_other_cdh;  /* hash another clientDataHash into extraData */
-	struct bytes cert_info_tail; /* appended to certInfo */
+	struct certgen_buf cert_info_tail; /* appended to certInfo */
 	size_t cert_info_cut;       /* bytes dropped from the end of certInfo */
 	size_t cert_info_flip;      /* 1 + index of a certInfo byte to invert before signing, or 0 */
 	EVP_PKEY *signer;           /* signs certInfo */
@@ -98,76 +87,6 @@ struct fixture {
 static const uint8_t aaguid[16] = {
 	0x08, 0x98, 0x70, 0x58, 0xca, 0xdc, 0x4b, 0x81, 0xb6, 0xe1, 0x30, 0xde, 0x50, 0xdc, 0xbe, 0x96,
 };
-
-static void
-put(struct bytes *out, const void *p, size_t len)
-{
-	assert_true(len <= sizeof(out->b) - out->len);
-	if (len > 0)
-		memcpy(out->b + out->len, p, len);
-	out->len += len;
-}
-
-static void
-put_u16(struct bytes *out, uint16_t v)
-{
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	put(out, b, 2);
-}
-
-static void
-put_u32(struct bytes *out, uint32_t v)
-{
-	put_u16(out, (uint16_t)(v >> 16));
-	put_u16(out, (uint16_t)v);
-}
-
-/* A TPM2B: 16-bit size, then the bytes. */
-static void
-put_2b(struct bytes *out, const uint8_t *p, size_t len)
-{
-	put_u16(out, (uint16_t)len);
-	put(out, p, len);
-}
-
-/* A TPMT_PUBLIC for the public half of key, with nameAlg and an RSA exponent field. */
-static void
-pub_area_exp(struct bytes *out, EVP_PKEY *key, uint16_t name_alg, uint32_t exponent)
-{
-	uint8_t *p;
-	size_t len = 0;
-
-	out->len = 0;
-	put_u16(out, EVP_PKEY_is_a(key, "RSA") ? TPM_ALG_RSA : TPM_ALG_ECC);
-	put_u16(out, name_alg);
-	put_u32(out, TPMA_OBJECT_CREDENTIAL);
-	put_2b(out, NULL, 0);            /* authPolicy */
-	put_u16(out, TPM_ALG_NULL);      /* symmetric */
-
-	if (EVP_PKEY_is_a(key, "RSA")) {
-		p = certgen_rsa_modulus(key, &len);
-		put_u16(out, TPM_ALG_NULL);  /* scheme */
-		put_u16(out, (uint16_t)(len * 8));
-		put_u32(out, exponent);
-		put_2b(out, p, len);
-	} else {
-		p = certgen_ec_point(key, &len);
-		put_u16(out, TPM_ALG_ECDSA); /* scheme, with its hash */
-		put_u16(out, TPM_ALG_SHA256);
-		put_u16(out, len == 65 ? TPM_ECC_NIST_P256 : TPM_ECC_NIST_P384);
-		put_u16(out, TPM_ALG_NULL);  /* kdf */
-		put_2b(out, p + 1, (len - 1) / 2);
-		put_2b(out, p + 1 + (len - 1) / 2, (len - 1) / 2);
-	}
-	free(p);
-}
-
-static void
-pub_area(struct bytes *out, EVP_PKEY *key, uint16_t name_alg)
-{
-	pub_area_exp(out, key, name_alg, 0);
-}
 
 static const char *
 md_of(uint16_t alg)
@@ -233,7 +152,7 @@ tpm_default(struct fixture *f, struct tpm_parts *p, EVP_PKEY *cred, EVP_PKEY *ai
 	p->alg = alg;
 	p->x5c = true;
 	p->name_alg = TPM_ALG_SHA256;
-	pub_area(&p->pub_area, cred, TPM_ALG_SHA256);
+	certgen_tpm_pub_area(&p->pub_area, cred, TPM_ALG_SHA256, 0);
 	p->magic = TPM_GENERATED_VALUE;
 	p->type = TPM_ST_ATTEST_CERTIFY;
 	p->extra_data_md = alg == MFA_COSE_ES384 ? "SHA384" : "SHA256";
@@ -244,39 +163,32 @@ tpm_default(struct fixture *f, struct tpm_parts *p, EVP_PKEY *cred, EVP_PKEY *ai
 /* Build certInfo (TPMS_ATTEST with TPMS_CERTIFY_INFO) from the parts. */
 static void
 cert_info(struct fixture *f, const struct tpm_parts *p, const uint8_t *auth_data,
-    size_t auth_data_len, struct bytes *out)
+    size_t auth_data_len, struct certgen_buf *out)
 {
-	uint8_t digest[EVP_MAX_MD_SIZE], name[2 + EVP_MAX_MD_SIZE], qualified[34];
-	uint8_t clock[17 + 8], cdh[32];
+	uint8_t digest[EVP_MAX_MD_SIZE], cdh[32];
 	size_t len;
 
 	memcpy(cdh, f->cdh, sizeof(cdh));
 	if (p->extra_data_other_cdh)
 		cdh[0] ^= 0x01;
-
-	out->len = 0;
-	put_u32(out, p->magic);
-	put_u16(out, p->type);
-	memset(qualified, 0x11, sizeof(qualified));
-	put_2b(out, qualified, sizeof(qualified));      /* qualifiedSigner */
 	len = certgen_digest(p->extra_data_md, auth_data, auth_data_len, cdh, sizeof(cdh), digest);
-	put_2b(out, digest, len);                        /* extraData */
-	memset(clock, 0x01, sizeof(clock));
-	put(out, clock, sizeof(clock));                  /* clockInfo, firmwareVersion */
+	certgen_tpm_cert_info(out, digest, len, p->name_alg, md_of(p->name_alg), p->pub_area.buf,
+	    p->pub_area.len);
 
-	name[0] = (uint8_t)(p->name_alg >> 8);
-	name[1] = (uint8_t)p->name_alg;
-	len = certgen_digest(md_of(p->name_alg), p->pub_area.b, p->pub_area.len, NULL, 0, name + 2);
-	put_2b(out, name, 2 + len);                      /* attested.name */
-	memset(qualified, 0x22, sizeof(qualified));
-	put_2b(out, qualified, sizeof(qualified));      /* attested.qualifiedName */
+	/* magic at offset 0, type at offset 4 */
+	out->buf[0] = (uint8_t)(p->magic >> 24);
+	out->buf[1] = (uint8_t)(p->magic >> 16);
+	out->buf[2] = (uint8_t)(p->magic >> 8);
+	out->buf[3] = (uint8_t)p->magic;
+	out->buf[4] = (uint8_t)(p->type >> 8);
+	out->buf[5] = (uint8_t)p->type;
 
-	put(out, p->cert_info_tail.b, p->cert_info_tail.len);
+	certgen_buf_put(out, p->cert_info_tail.buf, p->cert_info_tail.len);
 	assert_true(p->cert_info_cut <= out->len);
 	out->len -= p->cert_info_cut;
 	if (p->cert_info_flip > 0) {
 		assert_true(p->cert_info_flip <= out->len);
-		out->b[p->cert_info_flip - 1] ^= 0xff;
+		out->buf[p->cert_info_flip - 1] ^= 0xff;
 	}
 }
 
@@ -286,13 +198,13 @@ tpm_stmt(struct fixture *f, const struct tpm_parts *p, const uint8_t *auth_data,
     size_t auth_data_len)
 {
 	cbor_item_t *stmt = certgen_map_new(7);
-	struct bytes info = { .len = 0 };
+	struct certgen_buf info = { .len = 0 };
 	uint8_t *sig;
 	size_t sig_len = 0;
 	X509 *chain[2];
 
 	cert_info(f, p, auth_data, auth_data_len, &info);
-	sig = certgen_sign_data(p->signer, p->alg == MFA_COSE_ES384 ? "SHA384" : "SHA256", info.b,
+	sig = certgen_sign_data(p->signer, p->alg == MFA_COSE_ES384 ? "SHA384" : "SHA256", info.buf,
 	    info.len, &sig_len);
 
 	if (p->ver != NULL)
@@ -308,8 +220,8 @@ tpm_stmt(struct fixture *f, const struct tpm_parts *p, const uint8_t *auth_data,
 	if (p->ecdaa_key_id)
 		certgen_map_bytes(stmt, "ecdaaKeyId", aaguid, sizeof(aaguid));
 	certgen_map_bytes(stmt, "sig", sig, sig_len);
-	certgen_map_bytes(stmt, "certInfo", info.b, info.len);
-	certgen_map_bytes(stmt, "pubArea", p->pub_area.b, p->pub_area.len);
+	certgen_map_bytes(stmt, "certInfo", info.buf, info.len);
+	certgen_map_bytes(stmt, "pubArea", p->pub_area.buf, p->pub_area.len);
 	free(sig);
 	return stmt;
 }
@@ -446,11 +358,12 @@ tpm_valid_ecdsa_aik(void **state)
 static void
 tpm_valid_rsa_explicit_exponent(void **state)
 {
+	struct fixture *f = *state;
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	pub_area_exp(&p.pub_area, ((struct fixture *)*state)->cred_rsa, TPM_ALG_SHA256, 65537);
-	assert_int_equal(tpm_verify(*state, &p), MFA_OK);
+	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA256, 65537);
+	assert_int_equal(tpm_verify(f, &p), MFA_OK);
 }
 
 static void
@@ -460,7 +373,7 @@ tpm_valid_sha384_name(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA384);
+	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA384, 0);
 	p.name_alg = TPM_ALG_SHA384;
 	assert_int_equal(tpm_verify(f, &p), MFA_OK);
 }
@@ -543,7 +456,7 @@ tpm_pub_area_other_key(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	pub_area(&p.pub_area, f->other_rsa, TPM_ALG_SHA256);
+	certgen_tpm_pub_area(&p.pub_area, f->other_rsa, TPM_ALG_SHA256, 0);
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -555,7 +468,7 @@ tpm_pub_area_other_type(void **state)
 
 	/* The ECC pubArea of the EC key, for the RSA credential. */
 	rsa_default(state, &p);
-	pub_area(&p.pub_area, f->cred_ec, TPM_ALG_SHA256);
+	certgen_tpm_pub_area(&p.pub_area, f->cred_ec, TPM_ALG_SHA256, 0);
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -566,7 +479,7 @@ tpm_pub_area_rsa_exponent(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	pub_area_exp(&p.pub_area, f->cred_rsa, TPM_ALG_SHA256, 3);
+	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA256, 3);
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -578,8 +491,8 @@ tpm_pub_area_ecc_curve(void **state)
 
 	/* Claim P-384 for the P-256 point: offset 16 is curveID, after the ECDSA scheme and its hash. */
 	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
-	assert_int_equal(p.pub_area.b[16] << 8 | p.pub_area.b[17], TPM_ECC_NIST_P256);
-	p.pub_area.b[17] = TPM_ECC_NIST_P384;
+	assert_int_equal(p.pub_area.buf[16] << 8 | p.pub_area.buf[17], TPM_ECC_NIST_P256);
+	p.pub_area.buf[17] = TPM_ECC_NIST_P384;
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -590,7 +503,7 @@ tpm_pub_area_ecc_coordinate(void **state)
 	struct tpm_parts p;
 
 	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
-	p.pub_area.b[p.pub_area.len - 1] ^= 0x01;
+	p.pub_area.buf[p.pub_area.len - 1] ^= 0x01;
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -601,8 +514,8 @@ tpm_pub_area_symmetric(void **state)
 
 	/* Offset 10 is symmetric, after type, nameAlg, objectAttributes and an empty authPolicy. */
 	rsa_default(state, &p);
-	assert_int_equal(p.pub_area.b[10] << 8 | p.pub_area.b[11], TPM_ALG_NULL);
-	p.pub_area.b[11] = TPM_ALG_AES;
+	assert_int_equal(p.pub_area.buf[10] << 8 | p.pub_area.buf[11], TPM_ALG_NULL);
+	p.pub_area.buf[11] = TPM_ALG_AES;
 	assert_int_equal(tpm_verify(*state, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -612,7 +525,7 @@ tpm_pub_area_keyedhash(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	p.pub_area.b[1] = TPM_ALG_KEYEDHASH;
+	p.pub_area.buf[1] = TPM_ALG_KEYEDHASH;
 	assert_int_equal(tpm_verify(*state, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -622,7 +535,7 @@ tpm_pub_area_trailing_byte(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	put(&p.pub_area, "", 1);
+	certgen_buf_put(&p.pub_area, (const uint8_t *)"", 1);
 	assert_int_equal(tpm_verify(*state, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -686,7 +599,7 @@ tpm_cert_info_name_alg(void **state)
 {
 	struct tpm_parts p;
 
-	/* The Name hashed with SHA-384 while pubArea's nameAlg says SHA-256. */
+	/* The Name hashed with SHA-384 while pubArea's nameAlg is SHA-256. */
 	rsa_default(state, &p);
 	p.name_alg = TPM_ALG_SHA384;
 	assert_int_equal(tpm_verify(*state, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -699,7 +612,7 @@ tpm_cert_info_name_sha1(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA1);
+	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA1, 0);
 	p.name_alg = TPM_ALG_SHA1;
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
@@ -710,7 +623,7 @@ tpm_cert_info_trailing_byte(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	put(&p.cert_info_tail, "", 1);
+	certgen_buf_put(&p.cert_info_tail, (const uint8_t *)"", 1);
 	assert_int_equal(tpm_verify(*state, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -719,7 +632,7 @@ tpm_cert_info_truncated(void **state)
 {
 	struct fixture *f = *state;
 	struct tpm_parts p;
-	struct bytes full = { .len = 0 };
+	struct certgen_buf full = { .len = 0 };
 
 	rsa_default(state, &p);
 	cert_info(f, &p, f->auth_data_rsa, f->auth_data_rsa_len, &full);
@@ -869,15 +782,15 @@ tpm_bit_flips(void **state)
 {
 	struct fixture *f = *state;
 	struct tpm_parts p;
-	struct bytes info;
+	struct certgen_buf info;
 	int r;
 
 	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
 	for (size_t i = 0; i < p.pub_area.len; i++) {
-		p.pub_area.b[i] ^= 0xff;
+		p.pub_area.buf[i] ^= 0xff;
 		r = tpm_verify(f, &p);
 		assert_true(r == MFA_OK || r == MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
-		p.pub_area.b[i] ^= 0xff;
+		p.pub_area.buf[i] ^= 0xff;
 	}
 
 	info.len = 0;
