@@ -190,6 +190,7 @@ webauthn_check_auth_data(const mfa_webauthn_ceremony_t *c, const EVP_MD *sha256,
 	if (mfa_memcmp_ct(ad->rp_id_hash, rp_id_hash, SHA256_LEN) != 0)
 		return MFA_ERR_WEBAUTHN_RP_ID_HASH;
 
+	/* NOTE: UP is always required. No option lets a caller accept UP clear at registration. */
 	if (!(ad->flags & MFA_WEBAUTHN_FLAG_UP))
 		return MFA_ERR_WEBAUTHN_USER_PRESENT;
 	if (c->require_user_verification && !(ad->flags & MFA_WEBAUTHN_FLAG_UV))
