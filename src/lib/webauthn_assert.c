@@ -12,7 +12,7 @@ assert_check_args(const mfa_webauthn_assertion_options_t *opts, const uint8_t *c
     const mfa_webauthn_assertion_result_t *ret)
 {
 	if (opts == NULL || opts->key == NULL || client_data_json == NULL || auth_data == NULL ||
-	    sig == NULL || sig_len == 0 || ret == NULL)
+	    (sig == NULL && sig_len > 0) || ret == NULL)
 		return MFA_ERR_INVALID_ARGUMENT;
 
 	return webauthn_check_ceremony(&opts->ceremony);
@@ -66,7 +66,9 @@ mfa_webauthn_assertion_verify(const mfa_webauthn_assertion_options_t *opts,
 	if (be != opts->stored_backup_eligible)
 		return MFA_ERR_WEBAUTHN_BACKUP_ELIGIBILITY_CHANGED;
 
-	/* The signature covers authData || SHA-256(clientDataJSON). */
+	/* The signature covers authData || SHA-256(clientDataJSON). A client may send it empty. */
+	if (sig_len == 0)
+		return MFA_ERR_WEBAUTHN_SIGNATURE;
 	r = cose_key_verify_parts(opts->key, auth_data, auth_data_len, client_data_hash,
 	    sizeof(client_data_hash), sig, sig_len);
 	if (r == MFA_ERR_VERIFY_FAILED)

@@ -202,6 +202,7 @@ static void
 assert_malformed_der(void **state)
 {
 	mfa_webauthn_assertion_options_t o;
+	mfa_webauthn_assertion_result_t res;
 	softauthn_assert_t as;
 	softauthn_assert_out_t out;
 
@@ -219,6 +220,11 @@ assert_malformed_der(void **state)
 	softauthn_buf_append(&out.sig, "", 1);
 	assert_int_equal(verify_out(&o, &out, NULL), MFA_ERR_WEBAUTHN_SIGNATURE);
 	out.sig.len--;
+
+	/* An empty signature is the client's fault, not the caller's. */
+	assert_int_equal(mfa_webauthn_assertion_verify(&o, out.client_data_json.data,
+	    out.client_data_json.len, out.auth_data.data, out.auth_data.len, out.sig.data, 0, &res),
+	    MFA_ERR_WEBAUTHN_SIGNATURE);
 
 	/* Raw r || s instead of DER. */
 	out.sig.data[0] = 0x00;
@@ -375,7 +381,7 @@ assert_invalid_arguments(void **state)
 	opts_init(&o, 0);
 	assert_int_equal(mfa_webauthn_assertion_verify(NULL, &x, 1, &x, 1, &x, 1, &res),
 	    MFA_ERR_INVALID_ARGUMENT);
-	assert_int_equal(mfa_webauthn_assertion_verify(&o, &x, 1, &x, 1, &x, 0, &res),
+	assert_int_equal(mfa_webauthn_assertion_verify(&o, &x, 1, &x, 1, NULL, 1, &res),
 	    MFA_ERR_INVALID_ARGUMENT);
 	assert_int_equal(mfa_webauthn_assertion_verify(&o, &x, 1, &x, 1, &x, 1, NULL),
 	    MFA_ERR_INVALID_ARGUMENT);
