@@ -54,9 +54,9 @@ passkey_b64_equal(const char *text, const uint8_t *data, size_t n)
 	return len == strlen(enc) && memcmp(text, enc, len) == 0; /* not secret */
 }
 
-/* Check type and id, and decode rawId. */
+/* Check type and id, and decode rawId; registration picks the error of a too long ID. */
 static int
-cred_common(json_t *cred, struct passkey_cred *c, struct srv_status *st)
+cred_common(json_t *cred, int registration, struct passkey_cred *c, struct srv_status *st)
 {
 	json_t *type = json_object_get(cred, "type");
 	json_t *id = json_object_get(cred, "id");
@@ -73,9 +73,13 @@ cred_common(json_t *cred, struct passkey_cred *c, struct srv_status *st)
 	if (r != SRV_OK)
 		return r;
 	if (len > STORE_CREDENTIAL_ID_MAX) {
+		/* Well-formed but over the WebAuthn limit: a failed step, not bad JSON. */
 		free(raw);
-		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
-		    "Credential.rawId is longer than %d bytes.", STORE_CREDENTIAL_ID_MAX);
+		return srv_fail(st, registration ? SRV_ERR_PASSKEY_REJECTED :
+		    SRV_ERR_PASSKEY_LOGON_FAILED, "The passkey %s failed: %s (%s).",
+		    registration ? "registration" : "assertion",
+		    mfa_strerror(MFA_ERR_WEBAUTHN_CREDENTIAL_ID),
+		    mfa_strerror_name(MFA_ERR_WEBAUTHN_CREDENTIAL_ID));
 	}
 	memcpy(c->raw_id, raw, len);
 	c->raw_id_len = len;
@@ -146,7 +150,7 @@ passkey_cred_parse_registration(json_t *cred, struct passkey_cred *ret, struct s
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = cred_common(cred, ret, st);
+	r = cred_common(cred, 1, ret, st);
 	if (r != SRV_OK)
 		goto out;
 	r = cred_response(cred, &resp, st);
@@ -199,7 +203,7 @@ passkey_cred_parse_assertion(json_t *cred, struct passkey_cred *ret, struct srv_
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = cred_common(cred, ret, st);
+	r = cred_common(cred, 0, ret, st);
 	if (r != SRV_OK)
 		goto out;
 	r = cred_response(cred, &resp, st);
