@@ -1,9 +1,9 @@
 """Fixture and helpers for the HTTP tests: a real mfad on 127.0.0.1 with its own data folder.
 
-Run the tests with Debian's /usr/bin/python3 and the standard library only. CTest sets
-MFAD_BIN and MFACTL_BIN, and without them the binaries are taken from build/. Expected TOTP
-codes come from oathtool, never from libmfa, so a bug in the code under test cannot hide
-itself.
+Run the tests with Debian's /usr/bin/python3. The harness uses the standard library only, and
+the passkey tests also need python3-cryptography and python3-cbor2. CTest sets MFAD_BIN and
+MFACTL_BIN, and without them the binaries are taken from build/. Expected TOTP codes come from
+oathtool, never from libmfa, so a bug in the code under test cannot hide itself.
 """
 
 import http.client
@@ -72,11 +72,18 @@ class Response:
 class MfadServer:
     """An mfad process on a free port of 127.0.0.1, with an account made by mfactl init."""
 
-    def __init__(self, alias=ALIAS, owner_password=OWNER_PASSWORD, test_clock=True):
+    def __init__(self, alias=ALIAS, owner_password=OWNER_PASSWORD, test_clock=True, config=None):
+        """config, when given, maps INI sections to {key: value} for mfad's -c file.
+
+        The file is written again before each start attempt, with every "{port}" in a value
+        replaced by the port of that attempt, so settings such as allowed origins can name it.
+        """
         self.alias = alias
         self.owner_password = owner_password
         self.test_clock = test_clock
+        self.config = config
         self.tmp = tempfile.mkdtemp(prefix="mfad-http-")
+        self.config_path = os.path.join(self.tmp, "mfad.ini")
         self.data_dir = os.path.join(self.tmp, "data")
         self.db_path = os.path.join(self.data_dir, "mfad.db")
         self.key_path = os.path.join(self.data_dir, "master.key")
@@ -106,6 +113,9 @@ class MfadServer:
                    self.data_dir, "--log-level", "debug"]
             if self.test_clock:
                 cmd.append("--test-clock")
+            if self.config is not None:
+                self.write_config()
+                cmd += ["-c", self.config_path]
             self.log_file = open(self.log_path, "ab")
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log_file,
                                          stderr=self.log_file)
@@ -132,6 +142,22 @@ class MfadServer:
                 raise RuntimeError("mfad did not respond to /healthz within %d s; log:\n%s"
                                    % (START_TIMEOUT, self.log_text()[-4000:]))
         raise RuntimeError("mfad found no free port in 3 attempts")
+
+    def write_config(self):
+        """Write the INI file for the port of this start attempt."""
+        lines = []
+        for section, settings in self.config.items():
+            lines.append("[%s]" % section)
+            for key, value in settings.items():
+                lines.append("%s = %s" % (key, str(value).replace("{port}", str(self.port))))
+            lines.append("")
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+
+    @property
+    def origin(self):
+        """The origin a browser on this server's port reports: http://localhost:PORT."""
+        return "http://localhost:%d" % self.port
 
     def stop(self):
         """Stop mfad with SIGTERM, then SIGKILL after STOP_TIMEOUT; return its exit status."""
@@ -263,9 +289,11 @@ class MfadTestCase(unittest.TestCase):
     """A test with its own mfad and data folder, started in setUp and stopped at cleanup."""
 
     test_clock = True
+    config = None   # INI sections for mfad -c, as MfadServer takes them
 
     def setUp(self):
-        self.server = start_server(self.addCleanup, test_clock=self.test_clock)
+        self.server = start_server(self.addCleanup, test_clock=self.test_clock,
+                                   config=self.config)
         self.owner_token = self.logon_owner()
 
     # ---- shortcuts ----
@@ -369,13 +397,13 @@ class MfadTestCase(unittest.TestCase):
         raise AssertionError("no wrong code found")  # six collisions cannot happen
 
 
-def start_server(add_cleanup, test_clock=True, init=True, start=True):
+def start_server(add_cleanup, test_clock=True, init=True, start=True, config=None):
     """Make a data folder, run mfactl init and start mfad.
 
     add_cleanup is a test's addCleanup or a class's addClassCleanup; it stops mfad and
-    deletes the folder.
+    deletes the folder. config is the INI settings as MfadServer takes them.
     """
-    server = MfadServer(test_clock=test_clock)
+    server = MfadServer(test_clock=test_clock, config=config)
     add_cleanup(server.cleanup)
     if init:
         server.init_account()

@@ -1,6 +1,7 @@
-# HTTP tests: Python (Debian's /usr/bin/python3, standard library only) against a real mfad
-# started by each test on 127.0.0.1. Expected TOTP codes come from oathtool, and the database
-# checks read the file with the sqlite3 shell.
+# HTTP tests: Python (Debian's /usr/bin/python3) against a real mfad started by each test on
+# 127.0.0.1. Expected TOTP codes come from oathtool, and the database checks read the file with
+# the sqlite3 shell. The passkey tests' software authenticator also needs python3-cryptography
+# and python3-cbor2; the other tests use the standard library only.
 
 find_program(MFA_HTTP_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 find_program(MFA_OATHTOOL oathtool)
@@ -25,3 +26,12 @@ mfa_http_test(http_quickstart test_quickstart 120)
 mfa_http_test(http_logon test_logon 300)
 mfa_http_test(http_input test_input 120)
 mfa_http_test(http_secrets test_secrets 120)
+
+execute_process(COMMAND ${MFA_HTTP_PYTHON} -c "import cryptography, cbor2"
+	RESULT_VARIABLE MFA_HTTP_PASSKEY_MODULES OUTPUT_QUIET ERROR_QUIET)
+if(MFA_HTTP_PASSKEY_MODULES EQUAL 0)
+	mfa_http_test(http_softauthn test_softauthn 60)
+	mfa_http_test(http_passkeys test_passkeys 300)
+else()
+	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
+endif()
