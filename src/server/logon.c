@@ -563,7 +563,12 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 			now, 0, 0 };
 		r = logon_passkey_commit(app, db, &tx, src);
 	}
-	if (r == SRV_OK || r == SRV_ERR_INTERNAL)
+	/*
+	 * A spent or unknown WebAuthn challenge checked no credential, so it is
+	 * not a guess. Counting it would let copies of one assertion, sent in
+	 * parallel, use up the logon challenge before the first copy commits.
+	 */
+	if (r == SRV_OK || r == SRV_ERR_INTERNAL || r == SRV_ERR_INVALID_CHALLENGE)
 		return r;
 	return logon_fail_code(app, db, hash, &lu, "passkey", r, src, st);
 }

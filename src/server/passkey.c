@@ -349,6 +349,13 @@ passkey_verify_error(int mfa_r, int code, const char *what, struct srv_status *s
 	    mfa_strerror_name(mfa_r));
 }
 
+static int
+passkey_stale_challenge(struct srv_status *st)
+{
+	return srv_fail(st, SRV_ERR_INVALID_CHALLENGE, "The passkey challenge is unknown, expired, "
+	    "already used or was issued for another ceremony: start the passkey step again.");
+}
+
 /*
  * Find the challenge named in clientDataJSON, take it from the store (so it
  * is spent whatever follows) and check that it was issued for kind and is
@@ -374,7 +381,7 @@ passkey_take_challenge(struct store *db, const struct passkey_cred *cred, int ki
 	bytes = mfa_webauthn_client_data_challenge(cd, &len);
 	if (len != PASSKEY_CHALLENGE_LEN) {
 		mfa_webauthn_client_data_free(&cd);
-		return SRV_ERR_INVALID_CHALLENGE;
+		return passkey_stale_challenge(st);
 	}
 	memcpy(challenge, bytes, PASSKEY_CHALLENGE_LEN);
 	mfa_webauthn_client_data_free(&cd);
@@ -382,11 +389,11 @@ passkey_take_challenge(struct store *db, const struct passkey_cred *cred, int ki
 	passkey_sha256(challenge, PASSKEY_CHALLENGE_LEN, hash);
 	r = db->ops->webauthn_challenge_take(db, hash, c);
 	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_INVALID_CHALLENGE;
+		return passkey_stale_challenge(st);
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	if (c->kind != kind || c->expires <= clock_now())
-		return SRV_ERR_INVALID_CHALLENGE;
+		return passkey_stale_challenge(st);
 	return SRV_OK;
 }
 
@@ -546,7 +553,7 @@ passkey_registration_finish(struct app *app, const struct store_session *session
 	r = passkey_take_challenge(db, &pc, WEBAUTHN_CEREMONY_REGISTRATION, &c, challenge, st);
 	if (r == SRV_OK && (c.user_id != user->id || !c.has_session_hash ||
 	    mfa_memcmp_ct(c.session_hash, session->token_hash, sizeof(c.session_hash)) != 0))
-		r = SRV_ERR_INVALID_CHALLENGE;
+		r = passkey_stale_challenge(st);
 	if (r == SRV_OK)
 		r = passkey_registration_check(app, &pc, challenge, c.user_verification, user->id, ret,
 		    st);
@@ -803,7 +810,7 @@ passkey_assertion_verify(struct app *app, json_t *credential, int64_t user_id,
 
 	r = passkey_take_challenge(db, &pc, kind, &c, challenge, st);
 	if (r == SRV_OK && !passkey_challenge_fits(&c, user_id, logon_hash))
-		r = SRV_ERR_INVALID_CHALLENGE;
+		r = passkey_stale_challenge(st);
 	if (r == SRV_OK)
 		r = passkey_find_owner(app, db, &pc, user_id, &ret->pk, st);
 	if (r == SRV_OK)
