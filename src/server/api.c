@@ -13,35 +13,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/account.h"
+#include "server/api_internal.h"
 #include "server/json.h"
 #include "server/logon.h"
 #include "server/principal.h"
 #include "server/session.h"
 #include "server/users.h"
 #include "server/vmfa.h"
-
-/* Who may call an action. */
-enum {
-	API_PUBLIC = 1 << 0,       /* no session needed */
-	API_OWNER = 1 << 1,        /* the account owner only */
-	API_BIND_SCOPE = 1 << 2,   /* also allowed in a bind-mfa session */
-	API_PASSWORD_SCOPE = 1 << 3, /* also allowed in a change-password session */
-	API_GET = 1 << 4,          /* GET is allowed besides POST */
-	API_TEST = 1 << 5,         /* only with --test-clock */
-};
-
-struct api_ctx {
-	struct app *app;
-	const struct api_request *req;
-	struct api_response *resp;
-	json_t *body;
-	json_t *out;                 /* the success body */
-	struct srv_status st;
-	int authed;
-	struct store_session session;
-	struct store_user user;
-	struct store_account acct;
-};
 
 typedef int (*api_fn)(struct api_ctx *c);
 
@@ -53,7 +31,7 @@ struct api_action {
 
 /* ---- Helpers shared by handlers ---- */
 
-static json_t *
+json_t *
 api_user_json(const struct store_user *u)
 {
 	char id[24];
@@ -98,18 +76,21 @@ api_factors_json(int factors)
 		json_array_append_new(a, json_string("password"));
 	if (factors & FACTOR_TOTP)
 		json_array_append_new(a, json_string("totp"));
+	if (factors & FACTOR_PASSKEY)
+		json_array_append_new(a, json_string("passkey"));
 	return a;
 }
 
-/* Put a logon result in the body: a challenge, or a session and its cookie. */
-static int
+int
 api_logon_result(struct api_ctx *c, const struct logon_result *res)
 {
 	int64_t now = clock_now();
 
 	if (res->status == LOGON_MFA_REQUIRED) {
-		c->out = json_pack("{s:s, s:s, s:[s], s:I}", "Status", "MFARequired", "Challenge",
-		    res->token, "Methods", "totp", "ChallengeExpires", (json_int_t)res->expires);
+		/* The second factors the user can prove: the same bits as proven factors. */
+		c->out = json_pack("{s:s, s:s, s:o, s:I}", "Status", "MFARequired", "Challenge",
+		    res->token, "Methods", api_factors_json(res->methods), "ChallengeExpires",
+		    (json_int_t)res->expires);
 		return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 	}
 	c->out = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o}", "Status",
@@ -122,12 +103,7 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	return SRV_OK;
 }
 
-/*
- * The user an action is about: the one named by UserName, or the session's
- * own user when UserName is missing and self is allowed. Only the owner may
- * name another user.
- */
-static int
+int
 api_target_user(struct api_ctx *c, int allow_self, struct store_user *ret)
 {
 	const char *name;
@@ -179,8 +155,11 @@ api_login_mfa(struct api_ctx *c)
 	int r;
 
 	if ((r = jreq_string(c->body, "Challenge", 1, &challenge, NULL, &c->st)) != SRV_OK ||
-	    (r = jreq_string(c->body, "Method", 0, &method, NULL, &c->st)) != SRV_OK ||
-	    (r = jreq_string(c->body, "Code", 1, &code, NULL, &c->st)) != SRV_OK)
+	    (r = jreq_string(c->body, "Method", 0, &method, NULL, &c->st)) != SRV_OK)
+		return r;
+	if (method != NULL && strcmp(method, "passkey") == 0)
+		return api_login_mfa_passkey(c, challenge);
+	if ((r = jreq_string(c->body, "Code", 1, &code, NULL, &c->st)) != SRV_OK)
 		return r;
 	r = logon_mfa(c->app, challenge, method != NULL ? method : "totp", code, c->req->src, &res,
 	    &c->st);
@@ -485,7 +464,7 @@ api_bind_mfa(struct api_ctx *c)
 		return SRV_OK;
 	}
 	/* Binding proved the device, so the restricted session gives way to a full one. */
-	r = logon_after_bind(c->app, &c->session, &c->user, &res);
+	r = logon_after_bind(c->app, &c->session, &c->user, FACTOR_TOTP, &res);
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
@@ -600,6 +579,15 @@ static const struct api_action api_actions[] = {
 	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER },
 	{ "GetUserMFAInfo", api_get_user_mfa_info, 0 },
 	{ "ListVirtualMFADevices", api_list_vmfa, API_OWNER },
+	{ "StartPasskeyRegistration", api_start_passkey_registration, API_BIND_SCOPE },
+	{ "FinishPasskeyRegistration", api_finish_passkey_registration, API_BIND_SCOPE },
+	{ "ListPasskeys", api_list_passkeys, 0 },
+	{ "UpdatePasskey", api_update_passkey, 0 },
+	{ "DeletePasskey", api_delete_passkey, 0 },
+	{ "StartPasskeyLogin", api_start_passkey_login, API_PUBLIC },
+	{ "LoginPasskey", api_login_passkey, API_PUBLIC },
+	{ "GetSecurityPreference", api_get_security_preference, API_OWNER },
+	{ "SetSecurityPreference", api_set_security_preference, API_OWNER },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 
@@ -645,8 +633,9 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 
 	if (c->session.scope == SESSION_SCOPE_BIND_MFA && !(a->flags & API_BIND_SCOPE))
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
-		    "Bind a virtual MFA device first: this session may only call "
-		    "CreateVirtualMFADevice, BindMFADevice, WhoAmI and Logout.");
+		    "Bind a virtual MFA device or a passkey first: this session may only call "
+		    "CreateVirtualMFADevice, BindMFADevice, StartPasskeyRegistration, "
+		    "FinishPasskeyRegistration, WhoAmI and Logout.");
 	if (c->session.scope == SESSION_SCOPE_CHANGE_PASSWORD && !(a->flags & API_PASSWORD_SCOPE))
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
 		    "Change the password first: this session may only call ChangePassword, WhoAmI "

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "server/json.h"
+#include "server/passkey.h"
 
 static void
 app_close_store(void *handle)
@@ -89,6 +90,8 @@ app_init(struct app *app, const struct mfad_config *cfg, char *err, size_t err_s
 		snprintf(err, err_size, "cannot set up password hashing");
 		return -1;
 	}
+	if (passkey_rp_new(cfg, app->seal, &app->rp, err, err_size) != 0)
+		return -1;
 	return 0;
 }
 
@@ -104,6 +107,7 @@ app_shutdown(struct app *app)
 		pthread_key_delete(app->store_key);
 		app->store_key_made = 0;
 	}
+	passkey_rp_free(&app->rp);
 	pwhash_free(&app->pw);
 	mfa_ctx_free(&app->mfa);
 	seal_free(&app->seal);

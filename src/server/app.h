@@ -12,11 +12,14 @@
 #include "server/seal.h"
 #include "store/store.h"
 
+struct passkey_rp;
+
 struct app {
 	struct mfad_config cfg;
 	mfa_ctx_t *mfa;           /* libmfa context, shared by all threads */
 	struct seal *seal;        /* master key for TOTP seeds */
 	struct pwhash *pw;        /* Argon2id with its concurrency cap */
+	struct passkey_rp *rp;    /* WebAuthn relying party */
 	pthread_key_t store_key;  /* each thread's own store handle */
 	int store_key_made;
 };

@@ -12,6 +12,9 @@
 
 #include "common/log.h"
 
+/* ES256 first: every authenticator supports it. */
+static const int config_default_algs[] = { -7, -8, -35, -36, -37, -257 };
+
 void
 config_defaults(struct mfad_config *cfg)
 {
@@ -34,8 +37,15 @@ config_defaults(struct mfad_config *cfg)
 	cfg->lockout_max_delay = 3600;
 	cfg->hash_concurrency = 2;
 	cfg->hash_wait_ms = 10000;
+	snprintf(cfg->rp_id, sizeof(cfg->rp_id), "localhost");
+	snprintf(cfg->rp_name, sizeof(cfg->rp_name), "mfad");
+	cfg->passkey_uv = 1; /* preferred */
+	cfg->max_passkeys = 10;
+	memcpy(cfg->passkey_algs, config_default_algs, sizeof(config_default_algs));
+	cfg->passkey_algs_count = sizeof(config_default_algs) / sizeof(config_default_algs[0]);
 	cfg->log_level = LOG_LEVEL_INFO;
 }
+
 
 static int
 parse_int(const char *value, long long min, long long max, long long *ret)
@@ -100,6 +110,94 @@ set_listen(struct mfad_config *cfg, const char *value)
 	}
 	memcpy(cfg->listen_addr, addr, n + 1);
 	return 0;
+}
+
+static const char *const config_attestation_names[] = { "none", "indirect", "direct",
+	"enterprise" };
+static const char *const config_uv_names[] = { "discouraged", "preferred", "required" };
+static const char *const config_trust_names[] = { "none", "optional", "required" };
+
+const char *
+config_attestation_name(int conveyance)
+{
+	if (conveyance < 0 || conveyance > CONFIG_ATTESTATION_ENTERPRISE)
+		return "none";
+	return config_attestation_names[conveyance];
+}
+
+/* Store in *ret the index of value in names, or return -1. */
+static int
+parse_choice(const char *value, const char *const *names, int count, int *ret)
+{
+	for (int i = 0; i < count; i++) {
+		if (strcmp(value, names[i]) == 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The COSE algorithms libmfa can verify. */
+static int
+alg_known(long long alg)
+{
+	return alg == -7 || alg == -8 || alg == -35 || alg == -36 || alg == -37 || alg == -257;
+}
+
+/* "-7,-8,-257": known algorithms, none twice, at most CONFIG_ALGS_MAX. */
+static int
+set_algs(struct mfad_config *cfg, const char *value)
+{
+	char buf[128];
+	char *save = NULL;
+	size_t n = 0;
+	long long v;
+
+	if (set_string(buf, sizeof(buf), value) != 0)
+		return -1;
+	for (char *tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+		if (parse_int(tok, -65536, 65536, &v) != 0 || !alg_known(v) || n == CONFIG_ALGS_MAX)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (cfg->passkey_algs[i] == (int)v)
+				return -1;
+		cfg->passkey_algs[n++] = (int)v;
+	}
+	if (n == 0)
+		return -1;
+	cfg->passkey_algs_count = n;
+	return 0;
+}
+
+static int
+set_webauthn_key(struct mfad_config *cfg, const char *key, const char *value)
+{
+	long long v;
+
+	if (strcmp(key, "rp_id") == 0)
+		return value[0] == '\0' ? -1 : set_string(cfg->rp_id, sizeof(cfg->rp_id), value);
+	if (strcmp(key, "rp_name") == 0)
+		return value[0] == '\0' ? -1 : set_string(cfg->rp_name, sizeof(cfg->rp_name), value);
+	if (strcmp(key, "origins") == 0)
+		return set_string(cfg->origins, sizeof(cfg->origins), value);
+	if (strcmp(key, "user_verification") == 0)
+		return parse_choice(value, config_uv_names, 3, &cfg->passkey_uv);
+	if (strcmp(key, "attestation") == 0)
+		return parse_choice(value, config_attestation_names, 4, &cfg->attestation_conveyance);
+	if (strcmp(key, "attestation_trust") == 0)
+		return parse_choice(value, config_trust_names, 3, &cfg->attestation_trust);
+	if (strcmp(key, "trust_anchors") == 0)
+		return set_string(cfg->trust_anchors, sizeof(cfg->trust_anchors), value);
+	if (strcmp(key, "algorithms") == 0)
+		return set_algs(cfg, value);
+	if (strcmp(key, "max_passkeys") == 0) {
+		if (parse_int(value, 1, 100, &v) != 0)
+			return -1;
+		cfg->max_passkeys = (unsigned)v;
+		return 0;
+	}
+	return 1;
 }
 
 struct int_key {
@@ -173,6 +271,8 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 		return set_string(cfg->key_file, sizeof(cfg->key_file), value);
 	if (strcmp(section, "security") == 0 && strcmp(key, "issuer") == 0)
 		return value[0] == '\0' ? -1 : set_string(cfg->issuer, sizeof(cfg->issuer), value);
+	if (strcmp(section, "webauthn") == 0)
+		return set_webauthn_key(cfg, key, value);
 	if (strcmp(section, "log") == 0 && strcmp(key, "level") == 0) {
 		if (log_level_parse(value, &level) != 0)
 			return -1;
@@ -277,6 +377,13 @@ config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 	}
 	if (cfg->session_idle > cfg->session_ttl) {
 		snprintf(err, err_size, "security.session_idle is longer than security.session_ttl");
+		return -1;
+	}
+	if (cfg->origins[0] == '\0')
+		snprintf(cfg->origins, sizeof(cfg->origins), "http://localhost:%u", cfg->listen_port);
+	if (cfg->attestation_trust == 2 && cfg->trust_anchors[0] == '\0') {
+		snprintf(err, err_size,
+		    "webauthn.attestation_trust is required but webauthn.trust_anchors is not set");
 		return -1;
 	}
 	return 0;

@@ -7,6 +7,18 @@
 #include <stdint.h>
 
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_ALGS_MAX 8          /* COSE algorithms libmfa verifies */
+
+/* The attestation a passkey registration asks for (WebAuthn "attestation"). */
+enum config_attestation {
+	CONFIG_ATTESTATION_NONE = 0,
+	CONFIG_ATTESTATION_INDIRECT = 1,
+	CONFIG_ATTESTATION_DIRECT = 2,
+	CONFIG_ATTESTATION_ENTERPRISE = 3,
+};
+
+/* The names of enum config_attestation values, as WebAuthn spells them. */
+const char *config_attestation_name(int conveyance);
 
 struct mfad_config {
 	/* [server] */
@@ -35,6 +47,18 @@ struct mfad_config {
 	int64_t lockout_max_delay;       /* seconds the lock grows to at most */
 	unsigned hash_concurrency;       /* Argon2id hashes running at once */
 	int64_t hash_wait_ms;            /* wait for a hashing slot before ServiceBusy */
+
+	/* [webauthn] */
+	char rp_id[256];                 /* a registrable domain, such as "example.com" */
+	char rp_name[128];
+	char origins[1024];              /* comma-separated, exact; empty: http://localhost:PORT */
+	int passkey_uv;                  /* enum store_webauthn_uv, for second-factor use */
+	int attestation_conveyance;      /* enum config_attestation */
+	int attestation_trust;           /* mfa_webauthn_attestation_policy_t */
+	char trust_anchors[CONFIG_PATH_MAX]; /* PEM file of attestation roots */
+	int passkey_algs[CONFIG_ALGS_MAX]; /* COSE algorithms offered, in order of preference */
+	size_t passkey_algs_count;
+	unsigned max_passkeys;           /* per user */
 
 	/* [log] */
 	int log_level;                   /* enum log_level */

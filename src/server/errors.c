@@ -48,6 +48,20 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	[SRV_ERR_LOCKED] = { 429, "LogonLocked",
 	    "Too many failed attempts: logon is locked for a while." },
 	[SRV_ERR_BUSY] = { 503, "ServiceBusy", "The server is busy: retry later." },
+	[SRV_ERR_PASSKEY_REJECTED] = { 400, "InvalidPasskey",
+	    "The passkey registration failed verification." },
+	[SRV_ERR_PASSKEY_LOGON_FAILED] = { 401, "InvalidPasskey",
+	    "The passkey could not be verified." },
+	[SRV_ERR_PASSKEY_NOT_FOUND] = { 404, "EntityNotExist.Passkey",
+	    "The user has no such passkey." },
+	[SRV_ERR_PASSKEY_EXISTS] = { 409, "EntityAlreadyExists.Passkey",
+	    "This credential is already registered." },
+	[SRV_ERR_PASSKEY_NAME_EXISTS] = { 409, "EntityAlreadyExists.PasskeyName",
+	    "The user already has a passkey of that name." },
+	[SRV_ERR_PASSKEY_LIMIT] = { 409, "LimitExceeded.Passkey",
+	    "The user has the most passkeys allowed." },
+	[SRV_ERR_PASSKEY_LOGON_DISABLED] = { 403, "PasskeyLogonDisabled",
+	    "The account does not allow logon with a passkey alone." },
 };
 
 static const struct srv_err_entry *

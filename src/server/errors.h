@@ -35,6 +35,13 @@ enum srv_err {
 	SRV_ERR_UNSUPPORTED_MEDIA_TYPE,
 	SRV_ERR_LOCKED,
 	SRV_ERR_BUSY,
+	SRV_ERR_PASSKEY_REJECTED,      /* a registration failed a WebAuthn step */
+	SRV_ERR_PASSKEY_LOGON_FAILED,  /* an assertion failed, or its credential is unknown */
+	SRV_ERR_PASSKEY_NOT_FOUND,
+	SRV_ERR_PASSKEY_EXISTS,
+	SRV_ERR_PASSKEY_NAME_EXISTS,
+	SRV_ERR_PASSKEY_LIMIT,
+	SRV_ERR_PASSKEY_LOGON_DISABLED,
 	SRV_ERR_COUNT_ /* keep last */
 };
 

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/lockout.h"
+#include "server/passkey.h"
 #include "server/principal.h"
 #include "server/vmfa.h"
 
@@ -74,7 +75,27 @@ struct logon_user {
 	struct store_mfa_device dev;
 	int has_user;   /* account, user and login profile found */
 	int dev_bound;
+	int64_t passkeys;
 };
+
+/* The second factors the user can prove, as FACTOR_* bits. */
+static int
+logon_methods(const struct logon_user *lu)
+{
+	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0);
+}
+
+/* Load the bound device and count the passkeys of lu->user. */
+static int
+logon_load_factors(struct store *db, struct logon_user *lu)
+{
+	int r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
+
+	if (r == STORE_ERROR)
+		return STORE_ERROR;
+	lu->dev_bound = r == STORE_OK && lu->dev.bound;
+	return db->ops->passkey_count_by_user(db, lu->user.id, &lu->passkeys);
+}
 
 /* Load what the password step needs; a miss leaves has_user 0. */
 static int
@@ -97,12 +118,7 @@ logon_load(struct store *db, const char *principal, struct logon_user *lu)
 	if (r != STORE_OK)
 		return STORE_ERROR;
 	lu->has_user = 1;
-
-	r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
-	if (r == STORE_ERROR)
-		return STORE_ERROR;
-	lu->dev_bound = r == STORE_OK && lu->dev.bound;
-	return STORE_OK;
+	return logon_load_factors(db, lu);
 }
 
 struct password_ok_tx {
@@ -120,7 +136,7 @@ logon_password_ok_fn(struct store *db, void *arg)
 	struct store_session s;
 	int scope;
 
-	if (tx->lu->dev_bound) {
+	if (logon_methods(tx->lu) != 0) {
 		memset(&c, 0, sizeof(c));
 		if (token_generate(tx->res->token) != 0 || token_hash(tx->res->token, c.id_hash) != 0)
 			return STORE_ERROR;
@@ -130,6 +146,7 @@ logon_password_ok_fn(struct store *db, void *arg)
 		c.expires = tx->now + tx->app->cfg.challenge_ttl;
 		tx->res->status = LOGON_MFA_REQUIRED;
 		tx->res->expires = c.expires;
+		tx->res->methods = logon_methods(tx->lu);
 		return db->ops->challenge_create(db, &c);
 	}
 
@@ -277,8 +294,8 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 	if (r == STORE_OK)
 		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
 	if (r == STORE_OK)
-		r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
-	if (r == STORE_OK && !lu->dev.bound)
+		r = logon_load_factors(db, lu);
+	if (r == STORE_OK && logon_methods(lu) == 0)
 		r = STORE_NOT_FOUND;
 	if (r != STORE_OK)
 		return r;
@@ -288,11 +305,31 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 	return STORE_OK;
 }
 
-/* Count a wrong or replayed code against the challenge and the principal. */
+/* Refuse a locked principal with the time left. */
+static int
+logon_check_lock(struct store *db, const struct logon_user *lu, int64_t now,
+    struct srv_status *st)
+{
+	int64_t locked = 0;
+
+	if (lockout_remaining(db, lu->key, now, &locked) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (locked <= 0)
+		return SRV_OK;
+	st->retry_after = (int)locked;
+	return srv_fail(st, SRV_ERR_LOCKED,
+	    "Too many failed attempts: logon is locked for %lld seconds.", (long long)locked);
+}
+
+/*
+ * Count a failed second factor (code is the error to answer) against the
+ * challenge and the principal.
+ */
 static int
 logon_fail_code(struct app *app, struct store *db, const uint8_t *hash, const struct logon_user *lu,
-    const char *reason, const char *src, struct srv_status *st)
+    const char *method, int code, const char *src, struct srv_status *st)
 {
+	char detail[SRV_MESSAGE_MAX];
 	char quoted[LOG_QUOTE_MAX];
 	int64_t locked = 0;
 	int attempts = 0;
@@ -310,18 +347,23 @@ logon_fail_code(struct app *app, struct store *db, const uint8_t *hash, const st
 		(void)store_rollback(db);
 		return SRV_ERR_INTERNAL;
 	}
-	log_info("event=logon_failure step=mfa method=totp user_id=%lld principal=%s src=%s "
-	    "reason=%s attempts=%d locked_s=%lld", (long long)lu->user.id,
-	    log_quote(lu->key, quoted, sizeof(quoted)), src, reason, attempts, (long long)locked);
+	log_info("event=logon_failure step=mfa method=%s user_id=%lld principal=%s src=%s "
+	    "reason=%s attempts=%d locked_s=%lld", method, (long long)lu->user.id,
+	    log_quote(lu->key, quoted, sizeof(quoted)), src, srv_err_name(code), attempts,
+	    (long long)locked);
 
 	left = (int)app->cfg.mfa_max_attempts - attempts;
 	if (r == STORE_NOT_FOUND || left <= 0)
 		return srv_fail(st, SRV_ERR_INVALID_CHALLENGE,
-		    "Too many wrong codes for this logon: log on again.");
-	if (strcmp(reason, "replay") == 0) /* not secret */
-		return srv_fail(st, SRV_ERR_MFA_CODE_REUSED,
+		    "Too many failed attempts for this logon: log on again.");
+	if (code == SRV_ERR_MFA_CODE_REUSED)
+		return srv_fail(st, code,
 		    "This code was already used: wait for the next code (%d tries left).", left);
-	return srv_fail(st, SRV_ERR_INVALID_MFA_CODE, "The code is incorrect: %d tries left.", left);
+	if (code == SRV_ERR_INVALID_MFA_CODE)
+		return srv_fail(st, code, "The code is incorrect: %d tries left.", left);
+	snprintf(detail, sizeof(detail), "%s",
+	    st->message[0] != '\0' ? st->message : srv_err_default_message(code));
+	return srv_fail(st, code, "%s %d tries left.", detail, left);
 }
 
 int
@@ -335,7 +377,6 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	struct logon_user lu;
 	char quoted[LOG_QUOTE_MAX];
 	int64_t now = clock_now();
-	int64_t locked;
 	uint64_t step = 0;
 	int r;
 
@@ -344,7 +385,8 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
 	if (strcmp(method, "totp") != 0) /* not secret */
-		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "Method must be \"totp\".");
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "Method must be \"totp\" or \"passkey\".");
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
 	r = logon_load_challenge(db, hash, now, &lu, &c);
@@ -353,17 +395,16 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
 
-	if (lockout_remaining(db, lu.key, now, &locked) != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	if (locked > 0) {
-		st->retry_after = (int)locked;
-		return srv_fail(st, SRV_ERR_LOCKED,
-		    "Too many failed attempts: logon is locked for %lld seconds.", (long long)locked);
-	}
+	r = logon_check_lock(db, &lu, now, st);
+	if (r != SRV_OK)
+		return r;
+	if (!lu.dev_bound)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The user has no bound virtual MFA device: use another method.");
 
 	r = vmfa_check(app, &lu.dev, code, now, &step);
 	if (r == SRV_ERR_INVALID_MFA_CODE)
-		return logon_fail_code(app, db, hash, &lu, "wrong_code", src, st);
+		return logon_fail_code(app, db, hash, &lu, "totp", SRV_ERR_INVALID_MFA_CODE, src, st);
 	if (r != SRV_OK)
 		return r;
 	/* Cheap early test; the conditional update in the transaction is the real guard. */
@@ -386,7 +427,204 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 replay:
 	log_warn("event=totp_replay user_id=%lld principal=%s src=%s", (long long)lu.user.id,
 	    log_quote(lu.key, quoted, sizeof(quoted)), src);
-	return logon_fail_code(app, db, hash, &lu, "replay", src, st);
+	return logon_fail_code(app, db, hash, &lu, "totp", SRV_ERR_MFA_CODE_REUSED, src, st);
+}
+
+/* ---- Passkeys ---- */
+
+int
+logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options,
+    struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	struct store_challenge c;
+	struct logon_user lu;
+	int r;
+
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (challenge == NULL)
+		return passkey_assertion_start(app, 0, NULL, ret_options, st);
+
+	memset(&lu, 0, sizeof(lu));
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, clock_now(), &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (lu.passkeys == 0)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The user has no passkey: use another method.");
+	return passkey_assertion_start(app, lu.user.id, hash, ret_options, st);
+}
+
+struct passkey_ok_tx {
+	const struct app *app;
+	const uint8_t *logon_hash;   /* NULL for a passwordless logon */
+	struct logon_user *lu;
+	const struct passkey_assertion *pa;
+	struct logon_result *res;
+	int factors;
+	int64_t now;
+	int spent;        /* the logon challenge was used meanwhile */
+	int replay;       /* the counter moved meanwhile: a parallel use of one assertion */
+};
+
+/* Spend the challenge, record the passkey's use and make the session in one transaction. */
+static int
+logon_passkey_ok_fn(struct store *db, void *arg)
+{
+	struct passkey_ok_tx *tx = arg;
+	const struct store_passkey *pk = &tx->pa->pk;
+	struct store_session s;
+	int scope;
+	int r;
+
+	if (tx->logon_hash != NULL) {
+		r = db->ops->challenge_delete(db, tx->logon_hash);
+		if (r == STORE_NOT_FOUND)
+			tx->spent = 1;
+		if (r != STORE_OK)
+			return r;
+	}
+	r = db->ops->passkey_use(db, pk->id, pk->sign_count, tx->pa->new_count,
+	    tx->pa->backup_state, tx->now);
+	if (r == STORE_CONFLICT)
+		tx->replay = 1;
+	if (r != STORE_OK)
+		return r;
+
+	scope = logon_next_scope(&tx->lu->lp, 1);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, tx->factors, tx->now, tx->now,
+	    tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	return lockout_clear(db, tx->lu->key);
+}
+
+static int
+logon_passkey_commit(struct app *app, struct store *db, struct passkey_ok_tx *tx,
+    const char *src)
+{
+	char quoted[LOG_QUOTE_MAX];
+	int r = store_tx(db, logon_passkey_ok_fn, tx);
+
+	if (tx->spent)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (tx->replay)
+		return SRV_ERR_PASSKEY_LOGON_FAILED;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	tx->res->user = tx->lu->user;
+	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=%s passkey_id=%lld",
+	    (long long)tx->lu->user.id, log_quote(tx->lu->key, quoted, sizeof(quoted)), src,
+	    tx->logon_hash != NULL ? "password,passkey" : "passkey", (long long)tx->pa->pk.id);
+	(void)app;
+	return SRV_OK;
+}
+
+int
+logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, const char *src,
+    struct logon_result *res, struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	struct passkey_assertion pa;
+	struct store_challenge c;
+	struct passkey_ok_tx tx;
+	struct logon_user lu;
+	int64_t now = clock_now();
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	memset(res, 0, sizeof(*res));
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, now, &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = logon_check_lock(db, &lu, now, st);
+	if (r != SRV_OK)
+		return r;
+
+	r = passkey_assertion_verify(app, credential, lu.user.id, hash, &pa, src, st);
+	if (r == SRV_OK) {
+		tx = (struct passkey_ok_tx){ app, hash, &lu, &pa, res, FACTOR_PASSWORD | FACTOR_PASSKEY,
+			now, 0, 0 };
+		r = logon_passkey_commit(app, db, &tx, src);
+	}
+	/*
+	 * A spent or unknown WebAuthn challenge checked no credential, so it is
+	 * not a guess. Counting it would let copies of one assertion, sent in
+	 * parallel, use up the logon challenge before the first copy commits.
+	 */
+	if (r == SRV_OK || r == SRV_ERR_INTERNAL || r == SRV_ERR_INVALID_CHALLENGE)
+		return r;
+	return logon_fail_code(app, db, hash, &lu, "passkey", r, src, st);
+}
+
+/* Load the passkey owner's account, profile and principal for a passwordless logon. */
+static int
+logon_load_owner(struct store *db, int64_t user_id, struct logon_user *lu)
+{
+	int r = db->ops->user_get(db, user_id, &lu->user);
+
+	if (r == STORE_OK)
+		r = db->ops->account_get(db, lu->user.account_id, &lu->acct);
+	if (r == STORE_OK)
+		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
+	if (r != STORE_OK)
+		return r;
+	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
+	principal_format(&lu->user, &lu->acct, lu->key, sizeof(lu->key));
+	principal_key(lu->key, lu->key);
+	return STORE_OK;
+}
+
+int
+logon_passkey(struct app *app, json_t *credential, const char *src, struct logon_result *res,
+    struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct passkey_assertion pa;
+	struct passkey_ok_tx tx;
+	struct logon_user lu;
+	int64_t now = clock_now();
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	memset(res, 0, sizeof(*res));
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	r = passkey_assertion_verify(app, credential, 0, NULL, &pa, src, st);
+	if (r != SRV_OK)
+		return r;
+
+	/* No login profile means no console logon, with a password or without. */
+	r = logon_load_owner(db, pa.pk.user_id, &lu);
+	if (r == STORE_NOT_FOUND)
+		return srv_fail(st, SRV_ERR_PASSKEY_LOGON_FAILED,
+		    "The passkey's user may not log on to the console.");
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (!lu.acct.passkey_logon)
+		return SRV_ERR_PASSKEY_LOGON_DISABLED;
+	r = logon_check_lock(db, &lu, now, st);
+	if (r != SRV_OK)
+		return r;
+
+	tx = (struct passkey_ok_tx){ app, NULL, &lu, &pa, res, FACTOR_PASSKEY, now, 0, 0 };
+	return logon_passkey_commit(app, db, &tx, src);
 }
 
 struct new_session_tx {
@@ -486,7 +724,7 @@ out:
 
 int
 logon_after_bind(struct app *app, const struct store_session *session,
-    const struct store_user *user, struct logon_result *res)
+    const struct store_user *user, int factor, struct logon_result *res)
 {
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
@@ -498,7 +736,7 @@ logon_after_bind(struct app *app, const struct store_session *session,
 		return SRV_ERR_INTERNAL;
 	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
 	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
-		session->factors | FACTOR_TOTP, now, now, NULL, res };
+		session->factors | factor, now, now, NULL, res };
 	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = *user;

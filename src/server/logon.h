@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "server/app.h"
 #include "server/errors.h"
 #include "server/session.h"
@@ -26,6 +28,7 @@ struct logon_result {
 	int64_t expires;
 	int scope;                   /* enum store_session_scope, for sessions */
 	int factors;
+	int methods;                 /* FACTOR_* bits the user may prove, with MFA_REQUIRED */
 	struct store_user user;
 };
 
@@ -47,6 +50,29 @@ int logon_mfa(struct app *app, const char *challenge, const char *method, const 
     const char *src, struct logon_result *res, struct srv_status *st);
 
 /*
+ * Start a passkey assertion: for the second factor of a logon challenge, or
+ * (challenge NULL) for a passwordless logon. Returns request options.
+ */
+int logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options,
+    struct srv_status *st);
+
+/*
+ * Check a passkey assertion as the second factor of challenge. A failure
+ * counts as a wrong code. Returns SRV_OK with a session in res, or
+ * SRV_ERR_INVALID_CHALLENGE, SRV_ERR_PASSKEY_LOGON_FAILED, SRV_ERR_LOCKED,
+ * SRV_ERR_INVALID_PARAMETER or SRV_ERR_INTERNAL.
+ */
+int logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, const char *src,
+    struct logon_result *res, struct srv_status *st);
+
+/*
+ * Passwordless logon with a discoverable passkey and user verification.
+ * Also SRV_ERR_PASSKEY_LOGON_DISABLED when the account forbids it.
+ */
+int logon_passkey(struct app *app, json_t *credential, const char *src, struct logon_result *res,
+    struct srv_status *st);
+
+/*
  * Change the session user's password after checking the old one, end every
  * session of the user and start a new one in res.
  */
@@ -55,10 +81,11 @@ int logon_change_password(struct app *app, const struct store_session *session,
     size_t new_len, const char *src, struct logon_result *res, struct srv_status *st);
 
 /*
- * After a device was bound in a bind-mfa session, replace that session with
- * the one the user has now earned (the device proved a second factor).
+ * After a device or passkey was bound in a bind-mfa session, replace that
+ * session with the one the user has now earned: factor (FACTOR_TOTP or
+ * FACTOR_PASSKEY) proved a second factor.
  */
 int logon_after_bind(struct app *app, const struct store_session *session,
-    const struct store_user *user, struct logon_result *res);
+    const struct store_user *user, int factor, struct logon_result *res);
 
 #endif

@@ -44,4 +44,10 @@ int seal_encrypt(const struct seal *s, const uint8_t *aad, size_t aad_len, const
 int seal_decrypt(const struct seal *s, const uint8_t *aad, size_t aad_len, const uint8_t *in,
     size_t n, uint8_t *out, size_t out_size, size_t *ret_len);
 
+/*
+ * Derive a key for another purpose (label names it, such as
+ * "mfad passkey user handle") from the master key. Returns 0 or -1.
+ */
+int seal_derive(const struct seal *s, const char *label, uint8_t out[SEAL_KEY_LEN]);
+
 #endif

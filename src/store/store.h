@@ -93,6 +93,7 @@ enum store_session_scope {
 enum store_factor {
 	FACTOR_PASSWORD = 1 << 0,
 	FACTOR_TOTP = 1 << 1,
+	FACTOR_PASSKEY = 1 << 2,
 };
 
 struct store_session {

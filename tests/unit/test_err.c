@@ -16,7 +16,7 @@ err_every_code_has_strings(void **state)
 {
 	(void)state;
 
-	for (int code = MFA_OK; code >= MFA_ERR_TOO_LARGE; code--) {
+	for (int code = MFA_OK; code >= MFA_ERR_LAST; code--) {
 		const char *name = mfa_strerror_name(code);
 		const char *text = mfa_strerror(code);
 
@@ -50,11 +50,37 @@ err_names_match_enum(void **state)
 		{ MFA_ERR_BAD_URI, "MFA_ERR_BAD_URI" },
 		{ MFA_ERR_UNSUPPORTED, "MFA_ERR_UNSUPPORTED" },
 		{ MFA_ERR_TOO_LARGE, "MFA_ERR_TOO_LARGE" },
+		{ MFA_ERR_MALFORMED_CBOR, "MFA_ERR_MALFORMED_CBOR" },
+		{ MFA_ERR_MALFORMED_JSON, "MFA_ERR_MALFORMED_JSON" },
+		{ MFA_ERR_MALFORMED_AUTH_DATA, "MFA_ERR_MALFORMED_AUTH_DATA" },
+		{ MFA_ERR_MALFORMED_ATTESTATION, "MFA_ERR_MALFORMED_ATTESTATION" },
+		{ MFA_ERR_COSE_KEY, "MFA_ERR_COSE_KEY" },
+		{ MFA_ERR_WEBAUTHN_TYPE, "MFA_ERR_WEBAUTHN_TYPE" },
+		{ MFA_ERR_WEBAUTHN_CHALLENGE, "MFA_ERR_WEBAUTHN_CHALLENGE" },
+		{ MFA_ERR_WEBAUTHN_ORIGIN, "MFA_ERR_WEBAUTHN_ORIGIN" },
+		{ MFA_ERR_WEBAUTHN_CROSS_ORIGIN, "MFA_ERR_WEBAUTHN_CROSS_ORIGIN" },
+		{ MFA_ERR_WEBAUTHN_TOP_ORIGIN, "MFA_ERR_WEBAUTHN_TOP_ORIGIN" },
+		{ MFA_ERR_WEBAUTHN_TOKEN_BINDING, "MFA_ERR_WEBAUTHN_TOKEN_BINDING" },
+		{ MFA_ERR_WEBAUTHN_RP_ID_HASH, "MFA_ERR_WEBAUTHN_RP_ID_HASH" },
+		{ MFA_ERR_WEBAUTHN_USER_PRESENT, "MFA_ERR_WEBAUTHN_USER_PRESENT" },
+		{ MFA_ERR_WEBAUTHN_USER_VERIFIED, "MFA_ERR_WEBAUTHN_USER_VERIFIED" },
+		{ MFA_ERR_WEBAUTHN_BACKUP_STATE, "MFA_ERR_WEBAUTHN_BACKUP_STATE" },
+		{ MFA_ERR_WEBAUTHN_BACKUP_ELIGIBILITY_CHANGED,
+		    "MFA_ERR_WEBAUTHN_BACKUP_ELIGIBILITY_CHANGED" },
+		{ MFA_ERR_WEBAUTHN_ATTESTED_DATA, "MFA_ERR_WEBAUTHN_ATTESTED_DATA" },
+		{ MFA_ERR_WEBAUTHN_CREDENTIAL_ID, "MFA_ERR_WEBAUTHN_CREDENTIAL_ID" },
+		{ MFA_ERR_WEBAUTHN_ALGORITHM, "MFA_ERR_WEBAUTHN_ALGORITHM" },
+		{ MFA_ERR_WEBAUTHN_EXTENSIONS, "MFA_ERR_WEBAUTHN_EXTENSIONS" },
+		{ MFA_ERR_WEBAUTHN_ATTESTATION_FORMAT, "MFA_ERR_WEBAUTHN_ATTESTATION_FORMAT" },
+		{ MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT, "MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT" },
+		{ MFA_ERR_WEBAUTHN_ATTESTATION_TRUST, "MFA_ERR_WEBAUTHN_ATTESTATION_TRUST" },
+		{ MFA_ERR_WEBAUTHN_SIGNATURE, "MFA_ERR_WEBAUTHN_SIGNATURE" },
+		{ MFA_ERR_WEBAUTHN_SIGN_COUNT, "MFA_ERR_WEBAUTHN_SIGN_COUNT" },
 	};
 
 	(void)state;
 
-	assert_int_equal(sizeof(names) / sizeof(names[0]), 1 - MFA_ERR_TOO_LARGE);
+	assert_int_equal(sizeof(names) / sizeof(names[0]), 1 - MFA_ERR_LAST);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		assert_string_equal(mfa_strerror_name(names[i].code), names[i].name);
 }
@@ -64,8 +90,8 @@ err_descriptions_are_distinct(void **state)
 {
 	(void)state;
 
-	for (int a = MFA_OK; a >= MFA_ERR_TOO_LARGE; a--) {
-		for (int b = a - 1; b >= MFA_ERR_TOO_LARGE; b--)
+	for (int a = MFA_OK; a >= MFA_ERR_LAST; a--) {
+		for (int b = a - 1; b >= MFA_ERR_LAST; b--)
 			assert_string_not_equal(mfa_strerror(a), mfa_strerror(b));
 	}
 }
@@ -73,7 +99,7 @@ err_descriptions_are_distinct(void **state)
 static void
 err_unknown_codes(void **state)
 {
-	static const int unknown[] = { 1, MFA_ERR_TOO_LARGE - 1, -1000, INT_MIN, INT_MAX };
+	static const int unknown[] = { 1, MFA_ERR_LAST - 1, -1000, INT_MIN, INT_MAX };
 
 	(void)state;
 

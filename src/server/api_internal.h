@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* What the API's handler files share: the request context and common helpers. */
+#ifndef MFAD_API_INTERNAL_H
+#define MFAD_API_INTERNAL_H
+
+#include <jansson.h>
+
+#include "server/api.h"
+#include "server/errors.h"
+#include "server/logon.h"
+#include "store/store.h"
+
+/* Who may call an action. */
+enum {
+	API_PUBLIC = 1 << 0,       /* no session needed */
+	API_OWNER = 1 << 1,        /* the account owner only */
+	API_BIND_SCOPE = 1 << 2,   /* also allowed in a bind-mfa session */
+	API_PASSWORD_SCOPE = 1 << 3, /* also allowed in a change-password session */
+	API_GET = 1 << 4,          /* GET is allowed besides POST */
+	API_TEST = 1 << 5,         /* only with --test-clock */
+};
+
+struct api_ctx {
+	struct app *app;
+	const struct api_request *req;
+	struct api_response *resp;
+	json_t *body;
+	json_t *out;                 /* the success body */
+	struct srv_status st;
+	int authed;
+	struct store_session session;
+	struct store_user user;
+	struct store_account acct;
+};
+
+/* The API form of a user, or NULL when out of memory. */
+json_t *api_user_json(const struct store_user *u);
+
+/* Put a logon result in the body: a challenge, or a session and its cookie. */
+int api_logon_result(struct api_ctx *c, const struct logon_result *res);
+
+/*
+ * The user an action is about: the one named by UserName, or the session's
+ * own user when UserName is missing and self is allowed. Only the owner may
+ * name another user.
+ */
+int api_target_user(struct api_ctx *c, int allow_self, struct store_user *ret);
+
+/* Passkey actions, in api_passkey.c. */
+int api_login_mfa_passkey(struct api_ctx *c, const char *challenge);
+int api_start_passkey_registration(struct api_ctx *c);
+int api_finish_passkey_registration(struct api_ctx *c);
+int api_list_passkeys(struct api_ctx *c);
+int api_update_passkey(struct api_ctx *c);
+int api_delete_passkey(struct api_ctx *c);
+int api_start_passkey_login(struct api_ctx *c);
+int api_login_passkey(struct api_ctx *c);
+int api_get_security_preference(struct api_ctx *c);
+int api_set_security_preference(struct api_ctx *c);
+
+#endif
