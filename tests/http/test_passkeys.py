@@ -411,6 +411,30 @@ class RegistrationAccessTest(PasskeyTestCase):
                          "SessionRestricted", "StartPasskeyRegistration in a change-password "
                          "session")
 
+    def test_bind_mfa_session_registers(self):
+        # A passkey satisfies "MFA binding required" as a bound device does.
+        self.create_user("carol", PASSWORD, mfa_bind_required=True)
+        body = self.assertOK(self.login(self.principal("carol"), PASSWORD), "Login carol")
+        self.assertEqual(body.get("Status"), "BindMFARequired", "Login carol: %r" % body)
+        bind_token = body["SessionToken"]
+        self.assertError(self.post("ListPasskeys", {}, token=bind_token), 403,
+                         "SessionRestricted", "ListPasskeys in a bind-mfa session")
+
+        carol_auth = softauthn.SoftAuthenticator(self.server.origin)
+        response, _ = carol_auth.create(self.start_registration(bind_token))
+        r = self.finish_registration(bind_token, response, "Laptop")
+        body = self.assertOK(r, "FinishPasskeyRegistration in a bind-mfa session")
+        self.assertEqual(body["Passkey"]["Name"], "Laptop")
+        full_token = self.assertSession(r, "FinishPasskeyRegistration in a bind-mfa session")
+        self.assertNotEqual(full_token, bind_token, "registering must issue a new token")
+        self.assertIn("mfad_session=", r.headers.get("Set-Cookie", ""))
+        self.assertError(self.post("WhoAmI", {}, token=bind_token), 401, "NotAuthenticated",
+                         "the bind-mfa token after registering")
+        self.assertEqual(self.whoami(full_token)["Scope"], "full")
+        self.assertEqual(len(self.passkeys(full_token)), 1)
+        self.assertSession(self.second_factor("carol", auth=carol_auth),
+                           "carol's logon with the passkey")
+
     def test_owner_lists_user(self):
         listed = self.passkeys(self.owner_token, "alice")
         self.assertEqual([p["PasskeyId"] for p in listed], [self.alice_passkey["PasskeyId"]])
