@@ -6,6 +6,7 @@ MFACTL_BIN, and without them the binaries are taken from build/. Expected TOTP c
 oathtool, never from libmfa, so a bug in the code under test cannot hide itself.
 """
 
+import atexit
 import http.client
 import json
 import os
@@ -30,6 +31,9 @@ STEP = 30                  # seconds of a TOTP time step
 START_TIMEOUT = 15         # seconds to wait for /healthz after starting mfad
 STOP_TIMEOUT = 10          # seconds between SIGTERM and SIGKILL
 REQUEST_TIMEOUT = 60       # seconds of one HTTP request
+
+# Data folders made once by mfactl init, by (alias, owner password), for servers that copy one.
+_init_templates = {}
 
 
 def free_port():
@@ -72,12 +76,17 @@ class Response:
 class MfadServer:
     """An mfad process on a free port of 127.0.0.1, with an account made by mfactl init."""
 
-    def __init__(self, alias=ALIAS, owner_password=OWNER_PASSWORD, test_clock=True, config=None):
+    def __init__(self, alias=ALIAS, owner_password=OWNER_PASSWORD, test_clock=True, config=None,
+                 copy_init=False):
         """config, when given, maps INI sections to {key: value} for mfad's -c file.
 
         The file is written again before each start attempt, with every "{port}" in a value
         replaced by the port of that attempt, so settings such as allowed origins can name it.
+        With copy_init, init_account copies a data folder that mfactl init made once in this
+        process, which saves its password hash on every server after the first. Such servers
+        share the master key and the account's IDs.
         """
+        self.copy_init = copy_init
         self.alias = alias
         self.owner_password = owner_password
         self.test_clock = test_clock
@@ -97,13 +106,14 @@ class MfadServer:
 
     def init_account(self):
         """Create the account and its owner with mfactl init (the password goes on stdin)."""
-        cmd = [MFACTL_BIN, "--data-dir", self.data_dir, "init", "--alias", self.alias,
-               "--password-stdin"]
-        out = subprocess.run(cmd, input=self.owner_password + "\n", capture_output=True,
-                             text=True, timeout=60)
-        if out.returncode != 0:
-            raise RuntimeError("mfactl init failed with exit status %d: %s %s"
-                               % (out.returncode, out.stdout, out.stderr))
+        if self.copy_init:
+            key = (self.alias, self.owner_password)
+            # A folder removed meanwhile (a sweep of /tmp, say) is made again.
+            if not os.path.isdir(_init_templates.get(key, "")):
+                _init_templates[key] = make_init_template(self.alias, self.owner_password)
+            shutil.copytree(_init_templates[key], self.data_dir)
+            return
+        run_init(self.data_dir, self.alias, self.owner_password)
 
     def start(self, expect_failure=False):
         """Start mfad and wait for /healthz, or with expect_failure return its exit status."""
@@ -289,11 +299,12 @@ class MfadTestCase(unittest.TestCase):
     """A test with its own mfad and data folder, started in setUp and stopped at cleanup."""
 
     test_clock = True
-    config = None   # INI sections for mfad -c, as MfadServer takes them
+    config = None       # INI sections for mfad -c, as MfadServer takes them
+    copy_init = False   # copy the data folder of one mfactl init, as MfadServer does
 
     def setUp(self):
         self.server = start_server(self.addCleanup, test_clock=self.test_clock,
-                                   config=self.config)
+                                   config=self.config, copy_init=self.copy_init)
         self.owner_token = self.logon_owner()
 
     # ---- shortcuts ----
@@ -397,13 +408,34 @@ class MfadTestCase(unittest.TestCase):
         raise AssertionError("no wrong code found")  # six collisions cannot happen
 
 
-def start_server(add_cleanup, test_clock=True, init=True, start=True, config=None):
+def run_init(data_dir, alias, owner_password):
+    """Create an account and its owner in data_dir with mfactl init (password on stdin)."""
+    cmd = [MFACTL_BIN, "--data-dir", data_dir, "init", "--alias", alias, "--password-stdin"]
+    out = subprocess.run(cmd, input=owner_password + "\n", capture_output=True,
+                         text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError("mfactl init failed with exit status %d: %s %s"
+                           % (out.returncode, out.stdout, out.stderr))
+
+
+def make_init_template(alias, owner_password):
+    """Run mfactl init once into a folder deleted at exit; return the data folder's path."""
+    tmp = tempfile.mkdtemp(prefix="mfad-http-init-")
+    if os.environ.get("MFAD_TEST_KEEP") != "1":
+        atexit.register(shutil.rmtree, tmp, True)
+    data_dir = os.path.join(tmp, "data")
+    run_init(data_dir, alias, owner_password)
+    return data_dir
+
+
+def start_server(add_cleanup, test_clock=True, init=True, start=True, config=None,
+                 copy_init=False):
     """Make a data folder, run mfactl init and start mfad.
 
     add_cleanup is a test's addCleanup or a class's addClassCleanup; it stops mfad and
-    deletes the folder. config is the INI settings as MfadServer takes them.
+    deletes the folder. config and copy_init are as MfadServer takes them.
     """
-    server = MfadServer(test_clock=test_clock, config=config)
+    server = MfadServer(test_clock=test_clock, config=config, copy_init=copy_init)
     add_cleanup(server.cleanup)
     if init:
         server.init_account()

@@ -62,6 +62,7 @@ class PasskeyTestCase(harness.MfadTestCase):
     """A test with its own mfad configured for passkeys and one software authenticator."""
 
     config = webauthn_config()
+    copy_init = True    # over a hundred servers: one owner password hash is enough
 
     def setUp(self):
         super().setUp()
