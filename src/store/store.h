@@ -269,6 +269,7 @@ struct store_ops {
 	int (*session_touch)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int64_t last_seen);
 	int (*session_delete)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
+	/* Also deletes the user's logon challenges: whatever the old password started ends. */
 	int (*session_delete_by_user)(struct store *st, int64_t user_id);
 
 	int (*challenge_create)(struct store *st, const struct store_challenge *c);
