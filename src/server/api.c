@@ -103,8 +103,26 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	return SRV_OK;
 }
 
+static int api_target_user_any(struct api_ctx *c, int allow_self, struct store_user *ret);
+
 int
 api_target_user(struct api_ctx *c, int allow_self, struct store_user *ret)
+{
+	int r;
+
+	/* A restricted session acts for its own user only, the owner's too. */
+	if (c->session.scope != SESSION_SCOPE_FULL) {
+		r = api_target_user_any(c, allow_self, ret);
+		if (r == SRV_OK && ret->id != c->user.id)
+			return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
+			    "This session may act only for its own user.");
+		return r;
+	}
+	return api_target_user_any(c, allow_self, ret);
+}
+
+static int
+api_target_user_any(struct api_ctx *c, int allow_self, struct store_user *ret)
 {
 	const char *name;
 	int r;
@@ -136,8 +154,7 @@ api_login(struct api_ctx *c)
 	if ((r = jreq_string(c->body, "Principal", 1, &principal, NULL, &c->st)) != SRV_OK ||
 	    (r = jreq_string(c->body, "Password", 1, &password, &len, &c->st)) != SRV_OK)
 		return r;
-	if (len > PASSWORD_MAX_BYTES)
-		return SRV_ERR_INVALID_CREDENTIALS;
+	/* An over-long password is checked as a wrong one (no hash of it), so it is counted. */
 	r = logon_password(c->app, principal, password, len, c->req->src, &res, &c->st);
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
