@@ -205,10 +205,12 @@ api_whoami(struct api_ctx *c)
 	char principal[STORE_NAME_MAX + STORE_ALIAS_MAX + 2];
 
 	principal_format(&c->user, &c->acct, principal, sizeof(principal));
-	c->out = json_pack("{s:o, s:s, s:s, s:b, s:s, s:o, s:I}", "User", api_user_json(&c->user),
-	    "Principal", principal, "Account", c->acct.alias, "IsOwner", c->user.is_owner, "Scope",
-	    session_scope_name(c->session.scope), "Factors", api_factors_json(c->session.factors),
-	    "SessionExpires", (json_int_t)c->session.expires);
+	c->out = json_pack("{s:o, s:s, s:s, s:b, s:s, s:o, s:b, s:I}", "User",
+	    api_user_json(&c->user), "Principal", principal, "Account", c->acct.alias, "IsOwner",
+	    c->user.is_owner, "Scope", session_scope_name(c->session.scope), "Factors",
+	    api_factors_json(c->session.factors), "UserVerified",
+	    (c->session.factors & FACTOR_USER_VERIFIED) != 0, "SessionExpires",
+	    (json_int_t)c->session.expires);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
@@ -689,7 +691,7 @@ api_error_body(struct api_ctx *c, int code)
 	json_t *e;
 
 	c->resp->status = srv_err_http_status(code);
-	c->resp->retry_after = code == SRV_ERR_LOCKED ? c->st.retry_after : 0;
+	c->resp->retry_after = c->st.retry_after;
 	e = json_pack("{s:s, s:s}", "code", srv_err_name(code), "message",
 	    c->st.message[0] != '\0' ? c->st.message : srv_err_default_message(code));
 	c->resp->body = e != NULL ? api_dump(e) : NULL;

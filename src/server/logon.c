@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "server/lockout.h"
 #include "server/passkey.h"
+#include "server/ratelimit.h"
 #include "server/principal.h"
 #include "server/vmfa.h"
 
@@ -359,8 +360,9 @@ logon_factor_success(struct store *db, struct factor_tx *tx)
 	if (r != STORE_OK)
 		return STORE_ERROR; /* it was read in this transaction */
 	scope = logon_next_scope(&tx->lu->lp, 1);
-	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor,
-	    tx->now, tx->now, tx->res->token, &s) != SRV_OK)
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor |
+	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now, tx->now,
+	    tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
@@ -508,8 +510,8 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 /* ---- Passkeys ---- */
 
 int
-logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options,
-    struct srv_status *st)
+logon_passkey_start(struct app *app, const char *challenge, const char *src,
+    json_t **ret_options, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	uint8_t hash[STORE_TOKEN_HASH_LEN];
@@ -519,8 +521,13 @@ logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options
 
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
-	if (challenge == NULL)
+	if (challenge == NULL) {
+		if (!ratelimit_take(app->open_challenges, src, monotonic_ms())) {
+			st->retry_after = 1;
+			return SRV_ERR_THROTTLED;
+		}
 		return passkey_assertion_start(app, 0, NULL, ret_options, st);
+	}
 
 	memset(&lu, 0, sizeof(lu));
 	if (token_hash(challenge, hash) != 0)
@@ -568,8 +575,8 @@ logon_passwordless_fn(struct store *db, void *arg)
 		return r;
 
 	scope = logon_next_scope(&tx->lu->lp, 1);
-	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSKEY, tx->now, tx->now,
-	    tx->res->token, &s) != SRV_OK)
+	if (session_create(tx->app, db, tx->lu->user.id, scope,
+	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, tx->now, tx->now, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;

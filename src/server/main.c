@@ -142,7 +142,8 @@ mfad_wait(struct app *app)
 
 		nanosleep(&ts, NULL);
 		/* Expired sessions and challenges are ignored on read; this only frees space. */
-		if (clock_now() - last_purge >= 600) {
+		/* Often enough that a flood of challenges does not pile up for long. */
+		if (clock_now() - last_purge >= 60) {
 			last_purge = clock_now();
 			st = app_store(app);
 			if (st != NULL && st->ops->purge_expired(st, last_purge) == STORE_ERROR)

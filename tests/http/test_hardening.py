@@ -205,6 +205,26 @@ class ConnectionLimitTest(harness.MfadTestCase):
                 s.close()
 
 
+class OpenChallengeTest(harness.MfadTestCase):
+    """Anyone may start a passwordless logon, but one address cannot fill the database."""
+
+    def test_passwordless_start_throttled(self):
+        statuses = [self.post("StartPasskeyLogin", {}).status for _ in range(40)]
+        self.assertEqual(statuses[0], 200, "the first start is served")
+        self.assertIn(429, statuses, "40 starts at once from one address must be throttled")
+        r = self.post("StartPasskeyLogin", {})
+        if r.status == 429:
+            self.assertError(r, 429, "Throttling", "a start over the limit")
+            self.assertIsNotNone(r.headers.get("Retry-After"), "Retry-After: %r" % (r,))
+
+    def test_totp_session_not_user_verified(self):
+        secret = self.enrol_user("bob", PASSWORD)
+        r = self.login_mfa(self.challenge(BOB, PASSWORD), self.server.code(secret))
+        token = self.assertOK(r, "LoginMFA")["SessionToken"]
+        me = self.assertOK(self.post("WhoAmI", token=token), "WhoAmI")
+        self.assertFalse(me["UserVerified"], "a code verifies no user: %r" % (me,))
+
+
 class EchoTest(harness.MfadTestCase):
     """Responses and the log never repeat client text that could hide a secret or forge a line."""
 
