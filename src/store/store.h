@@ -94,6 +94,7 @@ enum store_factor {
 	FACTOR_PASSWORD = 1 << 0,
 	FACTOR_TOTP = 1 << 1,
 	FACTOR_PASSKEY = 1 << 2,
+	FACTOR_USER_VERIFIED = 1 << 4,   /* the passkey's authenticator verified the user */
 };
 
 struct store_session {
