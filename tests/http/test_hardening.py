@@ -51,6 +51,18 @@ class SharedDatabaseTest(harness.MfadTestCase):
                       "a user created after mfactl ran survives a crash")
 
 
+class MfactlMissingDatabaseTest(unittest.TestCase):
+    """mfactl creates a database and key only for init, never for a mistyped folder."""
+
+    def test_no_database_created(self):
+        missing = os.path.join(os.environ.get("TMPDIR", "/tmp"), "mfad-missing-%d" % os.getpid())
+        out = subprocess.run([MFACTL_BIN, "--data-dir", missing, "user", "list", "example"],
+                             capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(out.returncode, 0, "user list without a database must fail")
+        self.assertIn("no database", out.stderr)
+        self.assertFalse(os.path.exists(missing), "mfactl must not create %s" % missing)
+
+
 class ParallelGuessTest(harness.MfadTestCase):
     """Parallel requests cannot check more guesses than the lockout allows."""
 
