@@ -28,7 +28,7 @@ foreach(name IN LISTS MFA_FUZZ_HARNESSES)
 		target_compile_options(fuzz_${name} PRIVATE
 			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 		target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
-		target_link_libraries(fuzz_${name} PRIVATE PkgConfig::OPENSSL PkgConfig::CBOR
+		target_link_libraries(fuzz_${name} PRIVATE PkgConfig::OPENSSL PkgConfig::CBOR PkgConfig::SODIUM
 			PkgConfig::JANSSON)
 	endif()
 endforeach()

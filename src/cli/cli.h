@@ -20,8 +20,12 @@ struct cli {
 	struct app app;
 };
 
-/* Open the database and keys of cli->cfg. Returns 0, or -1 after printing why. */
-int cli_open_app(struct cli *cli);
+/*
+ * Open the database and keys of cli->cfg; only with create may they be made
+ * (by init), so a mistyped -d never leaves an empty database and a new key.
+ * Returns 0, or -1 after printing why.
+ */
+int cli_open_app(struct cli *cli, int create);
 
 /* "mfactl totp ...": code and uri. */
 int cmd_totp(int argc, char **argv);

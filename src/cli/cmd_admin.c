@@ -110,7 +110,7 @@ cli_find_user(struct cli *cli, const char *principal, struct store_account *acct
 		    "account owner\n", principal);
 		return -1;
 	}
-	if (cli_open_app(cli) != 0)
+	if (cli_open_app(cli, 0) != 0)
 		return -1;
 	r = account_find(&cli->app, alias, acct, &st);
 	if (r == SRV_OK && name[0] != '\0')
@@ -195,7 +195,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	if (cli_read_password(cli_has_flag(argc, argv, 1, "--password-stdin"), password,
 	    sizeof(password), &len) != 0)
 		goto out;
-	if (cli_open_app(cli) != 0)
+	if (cli_open_app(cli, 1) != 0)
 		goto out;
 	r = cli_report(account_init(&cli->app, alias, password, len, NULL, &st), &st);
 	if (r == CLI_OK)
@@ -233,7 +233,7 @@ cmd_user_add(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "mfactl: '%s' is not NAME@ALIAS\n", argv[2]);
 		return CLI_USAGE;
 	}
-	if (cli_open_app(cli) != 0)
+	if (cli_open_app(cli, 0) != 0)
 		return CLI_FAILED;
 	r = account_find(&cli->app, alias, &acct, &st);
 	if (r == SRV_OK)
@@ -257,7 +257,7 @@ cmd_user_list(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "mfactl: usage: mfactl user list ALIAS\n");
 		return CLI_USAGE;
 	}
-	if (cli_open_app(cli) != 0)
+	if (cli_open_app(cli, 0) != 0)
 		return CLI_FAILED;
 	r = account_find(&cli->app, argv[2], &acct, &st);
 	if (r == SRV_OK)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
@@ -38,14 +39,26 @@ mfactl_usage(FILE *out)
 }
 
 int
-cli_open_app(struct cli *cli)
+cli_open_app(struct cli *cli, int create)
 {
+	const char *path;
 	char err[512];
 
 	if (cli->have_app)
 		return 0;
-	if (config_finish(&cli->cfg, err, sizeof(err)) != 0 ||
-	    app_init(&cli->app, &cli->cfg, err, sizeof(err)) != 0) {
+	if (config_finish(&cli->cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mfactl: %s\n", err);
+		return -1;
+	}
+	path = cli->cfg.database;
+	if (strncmp(path, "sqlite:", 7) == 0)
+		path += 7;
+	if (!create && access(path, F_OK) != 0) {
+		fprintf(stderr, "mfactl: no database at %s: run mfactl init first, or name the data "
+		    "folder with -d DIR or the settings with -c FILE\n", path);
+		return -1;
+	}
+	if (app_init(&cli->app, &cli->cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mfactl: %s\n", err);
 		app_shutdown(&cli->app);
 		return -1;

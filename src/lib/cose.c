@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
@@ -201,6 +202,19 @@ cose_okp_pkey(const struct cose_alg_info *info, const cbor_item_t *map, EVP_PKEY
 
 	x = cose_bytes(map, COSE_LABEL_X, info->coord_len);
 	if (x == NULL || cborutil_map_int(map, COSE_LABEL_D) != NULL) {
+		r = MFA_ERR_COSE_KEY;
+		goto out;
+	}
+	/*
+	 * OpenSSL takes any 32 bytes as an Ed25519 key. A point of small order
+	 * (the identity, say) verifies forged signatures, so only canonical
+	 * points of the prime-order subgroup pass.
+	 */
+	if (sodium_init() < 0) {
+		r = MFA_ERR_INTERNAL;
+		goto out;
+	}
+	if (crypto_core_ed25519_is_valid_point(cbor_bytestring_handle(x)) != 1) {
 		r = MFA_ERR_COSE_KEY;
 		goto out;
 	}
@@ -430,4 +444,13 @@ cose_key_matches_cert(const mfa_cose_key_t *key, X509 *cert)
 	EVP_PKEY *cert_key = X509_get0_pubkey(cert);
 
 	return cert_key != NULL && EVP_PKEY_eq(key->pkey, cert_key) == 1;
+}
+
+int
+cose_key_check_public(const mfa_cose_key_t *key)
+{
+	/* EC2 points were checked by the parse; Ed25519 points too. */
+	if (key->alg != MFA_COSE_RS256 && key->alg != MFA_COSE_PS256)
+		return MFA_OK;
+	return cose_pkey_check(key->pkey);
 }

@@ -112,6 +112,14 @@ int cose_verify_pkey(EVP_PKEY *pkey, int alg, const uint8_t *msg, size_t msg_len
 /* Return whether the public key of cert equals that of key. */
 bool cose_key_matches_cert(const mfa_cose_key_t *key, X509 *cert);
 
+/*
+ * Run the checks too slow for every parse on a key about to be registered:
+ * for RSA, OpenSSL's public key validation (n odd, composite, no small
+ * factors), so a prime modulus whose private key anyone can compute is
+ * refused. Returns MFA_OK, MFA_ERR_COSE_KEY or MFA_ERR_INTERNAL.
+ */
+int cose_key_check_public(const mfa_cose_key_t *key);
+
 /* Borrow the OpenSSL key of a COSE key. */
 EVP_PKEY *cose_key_pkey(const mfa_cose_key_t *key);
 

@@ -109,6 +109,8 @@ register_check_credential(const mfa_webauthn_registration_options_t *opts,
 		return MFA_ERR_WEBAUTHN_CREDENTIAL_ID;
 
 	r = mfa_cose_key_parse(ad->cose_key, ad->cose_key_len, &key);
+	if (r == MFA_OK)
+		r = cose_key_check_public(key);
 	if (r != MFA_OK)
 		goto out;
 	for (size_t i = 0; i < opts->algs_count && !offered; i++)

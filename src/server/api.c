@@ -103,8 +103,26 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	return SRV_OK;
 }
 
+static int api_target_user_any(struct api_ctx *c, int allow_self, struct store_user *ret);
+
 int
 api_target_user(struct api_ctx *c, int allow_self, struct store_user *ret)
+{
+	int r;
+
+	/* A restricted session acts for its own user only, the owner's too. */
+	if (c->session.scope != SESSION_SCOPE_FULL) {
+		r = api_target_user_any(c, allow_self, ret);
+		if (r == SRV_OK && ret->id != c->user.id)
+			return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
+			    "This session may act only for its own user.");
+		return r;
+	}
+	return api_target_user_any(c, allow_self, ret);
+}
+
+static int
+api_target_user_any(struct api_ctx *c, int allow_self, struct store_user *ret)
 {
 	const char *name;
 	int r;
@@ -136,8 +154,7 @@ api_login(struct api_ctx *c)
 	if ((r = jreq_string(c->body, "Principal", 1, &principal, NULL, &c->st)) != SRV_OK ||
 	    (r = jreq_string(c->body, "Password", 1, &password, &len, &c->st)) != SRV_OK)
 		return r;
-	if (len > PASSWORD_MAX_BYTES)
-		return SRV_ERR_INVALID_CREDENTIALS;
+	/* An over-long password is checked as a wrong one (no hash of it), so it is counted. */
 	r = logon_password(c->app, principal, password, len, c->req->src, &res, &c->st);
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
@@ -188,10 +205,12 @@ api_whoami(struct api_ctx *c)
 	char principal[STORE_NAME_MAX + STORE_ALIAS_MAX + 2];
 
 	principal_format(&c->user, &c->acct, principal, sizeof(principal));
-	c->out = json_pack("{s:o, s:s, s:s, s:b, s:s, s:o, s:I}", "User", api_user_json(&c->user),
-	    "Principal", principal, "Account", c->acct.alias, "IsOwner", c->user.is_owner, "Scope",
-	    session_scope_name(c->session.scope), "Factors", api_factors_json(c->session.factors),
-	    "SessionExpires", (json_int_t)c->session.expires);
+	c->out = json_pack("{s:o, s:s, s:s, s:b, s:s, s:o, s:b, s:I}", "User",
+	    api_user_json(&c->user), "Principal", principal, "Account", c->acct.alias, "IsOwner",
+	    c->user.is_owner, "Scope", session_scope_name(c->session.scope), "Factors",
+	    api_factors_json(c->session.factors), "UserVerified",
+	    (c->session.factors & FACTOR_USER_VERIFIED) != 0, "SessionExpires",
+	    (json_int_t)c->session.expires);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
@@ -672,7 +691,7 @@ api_error_body(struct api_ctx *c, int code)
 	json_t *e;
 
 	c->resp->status = srv_err_http_status(code);
-	c->resp->retry_after = code == SRV_ERR_LOCKED ? c->st.retry_after : 0;
+	c->resp->retry_after = c->st.retry_after;
 	e = json_pack("{s:s, s:s}", "code", srv_err_name(code), "message",
 	    c->st.message[0] != '\0' ? c->st.message : srv_err_default_message(code));
 	c->resp->body = e != NULL ? api_dump(e) : NULL;

@@ -134,7 +134,8 @@ api_start_passkey_login(struct api_ctx *c)
 	int r;
 
 	if ((r = jreq_string(c->body, "Challenge", 0, &challenge, NULL, &c->st)) != SRV_OK ||
-	    (r = logon_passkey_start(c->app, challenge, &options, &c->st)) != SRV_OK)
+	    (r = logon_passkey_start(c->app, challenge, c->req->src, &options,
+	    &c->st)) != SRV_OK)
 		return r;
 	c->out = json_pack("{s:o}", "Options", options);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "server/json.h"
 #include "server/passkey.h"
+#include "server/ratelimit.h"
 
 static void
 app_close_store(void *handle)
@@ -92,6 +93,15 @@ app_init(struct app *app, const struct mfad_config *cfg, char *err, size_t err_s
 	}
 	if (passkey_rp_new(cfg, app->seal, &app->rp, err, err_size) != 0)
 		return -1;
+	/*
+	 * Each passwordless start stores a challenge for 5 minutes: 5 a second
+	 * per address (20 at once) and 200 a second in all bound the rows.
+	 */
+	app->open_challenges = ratelimit_new(5, 20, 200);
+	if (app->open_challenges == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -107,6 +117,7 @@ app_shutdown(struct app *app)
 		pthread_key_delete(app->store_key);
 		app->store_key_made = 0;
 	}
+	ratelimit_free(&app->open_challenges);
 	passkey_rp_free(&app->rp);
 	pwhash_free(&app->pw);
 	mfa_ctx_free(&app->mfa);

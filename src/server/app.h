@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 struct passkey_rp;
+struct ratelimit;
 
 struct app {
 	struct mfad_config cfg;
@@ -20,6 +21,7 @@ struct app {
 	struct seal *seal;        /* master key for TOTP seeds */
 	struct pwhash *pw;        /* Argon2id with its concurrency cap */
 	struct passkey_rp *rp;    /* WebAuthn relying party */
+	struct ratelimit *open_challenges; /* passwordless challenges anyone may ask for */
 	pthread_key_t store_key;  /* each thread's own store handle */
 	int store_key_made;
 };

@@ -357,6 +357,97 @@ join_path(char *dst, size_t size, const char *dir, const char *file)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* A lower-case DNS name: letters, digits, '-' and inner dots, as WebAuthn RP IDs are. */
+static int
+config_dns_name_ok(const char *name, size_t n)
+{
+	if (n == 0 || n > 253 || name[0] == '.' || name[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return 0;
+		if (c == '.' && name[i + 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Check one origin: "https://HOST" or "https://HOST:PORT" (http only for
+ * localhost), with HOST the RP ID or a subdomain of it, and nothing after.
+ */
+static int
+config_origin_ok(const char *origin, size_t n, const char *rp_id, char *err, size_t err_size)
+{
+	size_t rp_len = strlen(rp_id);
+	const char *host;
+	size_t host_len;
+	int https = n > 8 && strncmp(origin, "https://", 8) == 0;
+
+	if (!https && !(n > 7 && strncmp(origin, "http://", 7) == 0))
+		goto bad;
+	host = origin + (https ? 8 : 7);
+	host_len = strcspn(host, ":");
+	if (host + host_len > origin + n)
+		host_len = (size_t)(origin + n - host);
+	if (!config_dns_name_ok(host, host_len))
+		goto bad;
+	if (host + host_len < origin + n) {
+		const char *port = host + host_len + 1;
+		size_t port_len = (size_t)(origin + n - port);
+
+		if (port_len == 0 || port_len > 5 || strspn(port, "0123456789") < port_len)
+			goto bad;
+	}
+	if (!(host_len == rp_len && memcmp(host, rp_id, rp_len) == 0) &&
+	    !(host_len > rp_len + 1 && host[host_len - rp_len - 1] == '.' &&
+	    memcmp(host + host_len - rp_len, rp_id, rp_len) == 0)) {
+		snprintf(err, err_size, "webauthn.origins: the host of '%.*s' is neither "
+		    "webauthn.rp_id '%s' nor a subdomain of it", (int)n, origin, rp_id);
+		return -1;
+	}
+	if (!https && !(host_len == 9 && memcmp(host, "localhost", 9) == 0)) {
+		snprintf(err, err_size, "webauthn.origins: '%.*s': browsers allow passkeys over "
+		    "http only on localhost; use https", (int)n, origin);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, err_size, "webauthn.origins: '%.*s' is not an origin such as "
+	    "https://id.example.com or https://id.example.com:8443 (no path, no wildcard)", (int)n,
+	    origin);
+	return -1;
+}
+
+static int
+config_check_webauthn(const struct mfad_config *cfg, char *err, size_t err_size)
+{
+	const char *p = cfg->origins;
+
+	if (!config_dns_name_ok(cfg->rp_id, strlen(cfg->rp_id))) {
+		snprintf(err, err_size, "webauthn.rp_id '%s' is not a lower-case domain name such as "
+		    "example.com (no scheme, no port)", cfg->rp_id);
+		return -1;
+	}
+	while (*p != '\0') {
+		size_t n;
+
+		p += strspn(p, ", ");
+		n = strcspn(p, ", ");
+		if (n > 0 && config_origin_ok(p, n, cfg->rp_id, err, err_size) != 0)
+			return -1;
+		p += n;
+	}
+	if (cfg->attestation_trust == 2 && cfg->attestation_conveyance == CONFIG_ATTESTATION_NONE) {
+		snprintf(err, err_size, "webauthn.attestation_trust is required, so "
+		    "webauthn.attestation must ask for one (direct or enterprise), not none");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 {
@@ -381,6 +472,8 @@ config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 	}
 	if (cfg->origins[0] == '\0')
 		snprintf(cfg->origins, sizeof(cfg->origins), "http://localhost:%u", cfg->listen_port);
+	if (config_check_webauthn(cfg, err, err_size) != 0)
+		return -1;
 	if (cfg->attestation_trust == 2 && cfg->trust_anchors[0] == '\0') {
 		snprintf(err, err_size,
 		    "webauthn.attestation_trust is required but webauthn.trust_anchors is not set");

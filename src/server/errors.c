@@ -62,6 +62,8 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "The user has the most passkeys allowed." },
 	[SRV_ERR_PASSKEY_LOGON_DISABLED] = { 403, "PasskeyLogonDisabled",
 	    "The account does not allow logon with a passkey alone." },
+	[SRV_ERR_THROTTLED] = { 429, "Throttling",
+	    "Too many requests from this address: retry in a few seconds." },
 };
 
 static const struct srv_err_entry *

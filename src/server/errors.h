@@ -42,6 +42,7 @@ enum srv_err {
 	SRV_ERR_PASSKEY_NAME_EXISTS,
 	SRV_ERR_PASSKEY_LIMIT,
 	SRV_ERR_PASSKEY_LOGON_DISABLED,
+	SRV_ERR_THROTTLED,             /* too many requests from this address */
 	SRV_ERR_COUNT_ /* keep last */
 };
 

@@ -18,6 +18,8 @@
 
 #define HTTP_CONNECTION_TIMEOUT 30     /* seconds a silent connection is kept */
 #define HTTP_CONNECTION_LIMIT 1024     /* connections at once */
+/* Connections at once from one address, so one client cannot take all of them. */
+#define HTTP_PER_IP_LIMIT 64
 #define HTTP_PER_CONNECTION_MEMORY (64 * 1024) /* bytes of headers and buffers per connection */
 
 struct http_server {
@@ -155,6 +157,7 @@ http_log(const char *method, const char *url, const struct api_response *resp, c
 {
 	struct timespec now;
 	char path[LOG_QUOTE_MAX];
+	char verb[16];
 	long long us;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -164,8 +167,9 @@ http_log(const char *method, const char *url, const struct api_response *resp, c
 		log_quote(url, path, 64);
 	else
 		snprintf(path, sizeof(path), "/api/v1/%s", resp->action);
-	log_info("event=request method=%.8s path=%s status=%d us=%lld src=%s user_id=%lld", method,
-	    path, resp->status, us, src, resp->user_id);
+	/* So is the method: quoted, it cannot add a key or a line to the log. */
+	log_info("event=request method=%s path=%s status=%d us=%lld src=%s user_id=%lld",
+	    log_quote(method, verb, sizeof(verb)), path, resp->status, us, src, resp->user_id);
 }
 
 static enum MHD_Result
@@ -346,6 +350,7 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONNECTION_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_PER_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
 	    MHD_OPTION_END);

@@ -18,11 +18,12 @@ jreq_parse(const char *body, size_t len, json_t **ret, struct srv_status *st)
 		*ret = json_object();
 		return *ret != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 	}
+	/* jansson's error text may quote the body, which can hold a password: never send it. */
 	v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (v == NULL)
 		return srv_fail(st, SRV_ERR_MALFORMED_JSON,
-		    "The request body is not valid JSON: %s at line %d, column %d.", jerr.text,
-		    jerr.line, jerr.column);
+		    "The request body is not valid JSON (line %d, column %d).", jerr.line,
+		    jerr.column);
 	if (!json_is_object(v)) {
 		json_decref(v);
 		return srv_fail(st, SRV_ERR_MALFORMED_JSON, "The request body must be a JSON object.");

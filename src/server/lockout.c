@@ -68,3 +68,72 @@ lockout_clear(struct store *st, const char *key)
 {
 	return st->ops->failure_clear(st, key) == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
+
+/* Run one admission in the caller's transaction. */
+static int
+lockout_admit_fn(const struct app *app, struct store *st, const char *key, int64_t now,
+    struct lockout_ticket *t, int64_t *ret_locked)
+{
+	int r = st->ops->failure_get(st, key, &t->before);
+
+	if (r == STORE_ERROR)
+		return STORE_ERROR;
+	t->had_row = r == STORE_OK;
+	if (t->had_row && t->before.locked_until > now) {
+		*ret_locked = t->before.locked_until - now;
+		return STORE_OK;
+	}
+	*ret_locked = 0;
+	if (lockout_record_failure(app, st, key, now, NULL) != STORE_OK)
+		return STORE_ERROR;
+	t->failures = (t->had_row ? t->before.failures : 0) + 1;
+	t->admitted = 1;
+	return STORE_OK;
+}
+
+int
+lockout_admit(const struct app *app, struct store *st, const char *key, int64_t now,
+    struct lockout_ticket *ret_ticket, int64_t *ret_locked)
+{
+	memset(ret_ticket, 0, sizeof(*ret_ticket));
+	if (store_begin(st) != STORE_OK)
+		return STORE_ERROR;
+	if (lockout_admit_fn(app, st, key, now, ret_ticket, ret_locked) != STORE_OK ||
+	    store_commit(st) != STORE_OK) {
+		(void)store_rollback(st);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+int
+lockout_undo(const struct app *app, struct store *st, const char *key,
+    const struct lockout_ticket *t)
+{
+	struct store_failure f;
+	int r;
+
+	if (!t->admitted)
+		return STORE_OK;
+	r = st->ops->failure_get(st, key, &f);
+	if (r == STORE_NOT_FOUND)
+		return STORE_OK;
+	if (r != STORE_OK)
+		return STORE_ERROR;
+
+	/* Untouched since the admission: put back what was there. */
+	if (f.failures == t->failures) {
+		if (!t->had_row)
+			return lockout_clear(st, key);
+		return st->ops->failure_put(st, &t->before) == STORE_OK ? STORE_OK : STORE_ERROR;
+	}
+	/*
+	 * Other attempts counted meanwhile: take back this one. Their lock stays
+	 * only while their own failures still reach the threshold.
+	 */
+	if (f.failures > 0)
+		f.failures--;
+	if (f.failures < (int)app->cfg.lockout_threshold)
+		f.locked_until = 0;
+	return st->ops->failure_put(st, &f) == STORE_OK ? STORE_OK : STORE_ERROR;
+}

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "server/lockout.h"
 #include "server/passkey.h"
+#include "server/ratelimit.h"
 #include "server/principal.h"
 #include "server/vmfa.h"
 
@@ -125,8 +126,32 @@ struct password_ok_tx {
 	const struct app *app;
 	struct logon_user *lu;
 	struct logon_result *res;
+	const struct lockout_ticket *ticket;
+	const char *verified_hash;   /* the hash the password was checked against */
 	int64_t now;
+	int changed;                 /* the profile or user changed during the hash */
 };
+
+/*
+ * Check that the password just verified is still the user's: a reset, a
+ * deleted profile or a deleted user while it was hashed ends the logon.
+ */
+static int
+logon_password_still_valid(struct store *db, struct password_ok_tx *tx)
+{
+	struct store_login_profile lp;
+	size_t n = strlen(tx->verified_hash);
+	int r;
+
+	r = db->ops->login_profile_get(db, tx->lu->user.id, &lp);
+	if (r == STORE_OK && (strlen(lp.password_hash) != n ||
+	    mfa_memcmp_ct(lp.password_hash, tx->verified_hash, n) != 0))
+		r = STORE_NOT_FOUND;
+	mfa_memzero(&lp, sizeof(lp));
+	if (r == STORE_NOT_FOUND)
+		tx->changed = 1;
+	return r;
+}
 
 static int
 logon_password_ok_fn(struct store *db, void *arg)
@@ -135,8 +160,15 @@ logon_password_ok_fn(struct store *db, void *arg)
 	struct store_challenge c;
 	struct store_session s;
 	int scope;
+	int r;
 
+	r = logon_password_still_valid(db, tx);
+	if (r != STORE_OK)
+		return r;
 	if (logon_methods(tx->lu) != 0) {
+		/* The password was right: it is no failure, but the logon is not done yet. */
+		if (lockout_undo(tx->app, db, tx->lu->key, tx->ticket) != STORE_OK)
+			return STORE_ERROR;
 		memset(&c, 0, sizeof(c));
 		if (token_generate(tx->res->token) != 0 || token_hash(tx->res->token, c.id_hash) != 0)
 			return STORE_ERROR;
@@ -161,24 +193,28 @@ logon_password_ok_fn(struct store *db, void *arg)
 	return lockout_clear(db, tx->lu->key);
 }
 
+/* Take back an admitted attempt that was never checked, and return r. */
 static int
-logon_fail_password(struct app *app, struct store *db, const struct logon_user *lu,
-    const char *reason, int count, const char *src, int64_t start)
+logon_unadmit(const struct app *app, struct store *db, const struct logon_user *lu,
+    const struct lockout_ticket *ticket, int r)
+{
+	if (store_begin(db) != STORE_OK || lockout_undo(app, db, lu->key, ticket) != STORE_OK ||
+	    store_commit(db) != STORE_OK) {
+		(void)store_rollback(db);
+		return SRV_ERR_INTERNAL;
+	}
+	return r;
+}
+
+/* Log a failed password step and answer it no sooner than a wrong password would be. */
+static int
+logon_fail_password(struct app *app, const struct logon_user *lu, const char *reason,
+    const char *src, int64_t start)
 {
 	char quoted[LOG_QUOTE_MAX];
-	int64_t locked = 0;
 
-	if (count) {
-		if (store_begin(db) != STORE_OK ||
-		    lockout_record_failure(app, db, lu->key, clock_now(), &locked) != STORE_OK ||
-		    store_commit(db) != STORE_OK) {
-			(void)store_rollback(db);
-			return SRV_ERR_INTERNAL;
-		}
-	}
-	log_info("event=logon_failure step=password principal=%s src=%s reason=%s locked_s=%lld",
-	    lu->key[0] != '\0' ? log_quote(lu->key, quoted, sizeof(quoted)) : "invalid", src, reason,
-	    (long long)locked);
+	log_info("event=logon_failure step=password principal=%s src=%s reason=%s",
+	    lu->key[0] != '\0' ? log_quote(lu->key, quoted, sizeof(quoted)) : "invalid", src, reason);
 	logon_pad(app, start);
 	return SRV_ERR_INVALID_CREDENTIALS;
 }
@@ -189,6 +225,7 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 {
 	struct store *db = app_store(app);
 	int64_t start = monotonic_ms();
+	struct lockout_ticket ticket;
 	struct password_ok_tx tx;
 	struct logon_user lu;
 	char quoted[LOG_QUOTE_MAX];
@@ -206,75 +243,39 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	/* A malformed principal could be a password typed in the wrong field: never log it. */
 	if (principal_parse(principal, name, alias) != 0) {
 		(void)pwhash_verify(app->pw, NULL, password, len);
-		return logon_fail_password(app, db, &lu, "malformed_principal", 0, src, start);
+		return logon_fail_password(app, &lu, "malformed_principal", src, start);
 	}
 	principal_key(principal, lu.key);
 
-	if (lockout_remaining(db, lu.key, clock_now(), &locked) != STORE_OK)
+	/* Counted before the hash, so parallel guesses cannot outrun the lock. */
+	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	if (locked > 0)
-		return logon_fail_password(app, db, &lu, "locked", 0, src, start);
+		return logon_fail_password(app, &lu, "locked", src, start);
 
 	if (logon_load(db, principal, &lu) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	r = pwhash_verify(app->pw, lu.has_user ? lu.lp.password_hash : NULL, password, len);
-	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
-	if (r == SRV_ERR_BUSY)
-		return r;
-	if (r != SRV_OK)
-		return logon_fail_password(app, db, &lu, lu.has_user ? "wrong_password" : "unknown_user",
-		    1, src, start);
+	if (r != SRV_OK) {
+		mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+		if (r == SRV_ERR_BUSY)
+			return logon_unadmit(app, db, &lu, &ticket, r);
+		return logon_fail_password(app, &lu, lu.has_user ? "wrong_password" : "unknown_user",
+		    src, start);
+	}
 
-	tx = (struct password_ok_tx){ app, &lu, res, clock_now() };
-	if (store_tx(db, logon_password_ok_fn, &tx) != STORE_OK)
+	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, clock_now(), 0 };
+	r = store_tx(db, logon_password_ok_fn, &tx);
+	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+	if (tx.changed)
+		return logon_fail_password(app, &lu, "password_changed", src, start);
+	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = lu.user;
 	log_info("event=%s user_id=%lld principal=%s src=%s",
 	    res->status == LOGON_MFA_REQUIRED ? "logon_password_ok" : "logon_success",
 	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
 	return SRV_OK;
-}
-
-struct mfa_ok_tx {
-	const struct app *app;
-	const uint8_t *challenge_hash;
-	struct logon_user *lu;
-	struct logon_result *res;
-	uint64_t step;
-	int64_t now;
-	int replay;       /* set when the step was already used */
-	int spent;        /* set when the challenge was used meanwhile */
-};
-
-static int
-logon_mfa_ok_fn(struct store *db, void *arg)
-{
-	struct mfa_ok_tx *tx = arg;
-	struct store_session s;
-	int scope;
-	int r;
-
-	/* Spend the challenge and the time step in the transaction that makes the session. */
-	r = db->ops->challenge_delete(db, tx->challenge_hash);
-	if (r == STORE_NOT_FOUND)
-		tx->spent = 1;
-	if (r != STORE_OK)
-		return r;
-	r = db->ops->mfa_device_use_step(db, tx->lu->dev.id, (int64_t)tx->step);
-	if (r == STORE_CONFLICT)
-		tx->replay = 1;
-	if (r != STORE_OK)
-		return r;
-
-	scope = logon_next_scope(&tx->lu->lp, 1);
-	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_TOTP,
-	    tx->now, tx->now, tx->res->token, &s) != SRV_OK)
-		return STORE_ERROR;
-	tx->res->status = logon_status_of_scope(scope);
-	tx->res->expires = s.expires;
-	tx->res->scope = scope;
-	tx->res->factors = s.factors;
-	return lockout_clear(db, tx->lu->key);
 }
 
 /* Load the challenge's user, account, profile and bound device. */
@@ -305,65 +306,165 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 	return STORE_OK;
 }
 
-/* Refuse a locked principal with the time left. */
-static int
-logon_check_lock(struct store *db, const struct logon_user *lu, int64_t now,
-    struct srv_status *st)
-{
-	int64_t locked = 0;
+/* How a second-factor transaction ended. */
+enum factor_outcome {
+	FACTOR_OUTCOME_OK = 0,
+	FACTOR_OUTCOME_LOCKED,    /* the principal is locked: nothing was checked */
+	FACTOR_OUTCOME_SPENT,     /* the logon challenge is gone, expired or used up */
+	FACTOR_OUTCOME_FAILED,    /* a wrong proof, counted */
+	FACTOR_OUTCOME_REPLAY,    /* a right proof used before (time step or counter), counted */
+};
 
-	if (lockout_remaining(db, lu->key, now, &locked) != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	if (locked <= 0)
-		return SRV_OK;
-	st->retry_after = (int)locked;
-	return srv_fail(st, SRV_ERR_LOCKED,
-	    "Too many failed attempts: logon is locked for %lld seconds.", (long long)locked);
+/*
+ * One second-factor attempt, judged in one write transaction: the lock,
+ * the challenge's attempts, the single use of the proof and the failure
+ * count are read and written under one lock, so parallel requests cannot
+ * run more attempts than allowed or use one proof twice.
+ */
+struct factor_tx {
+	const struct app *app;
+	const uint8_t *hash;          /* the logon challenge */
+	struct logon_user *lu;
+	struct logon_result *res;
+	int factor;                   /* FACTOR_TOTP or FACTOR_PASSKEY */
+	int proven;                   /* the check outside the transaction passed */
+	uint64_t step;                /* TOTP: the time step that matched */
+	const struct passkey_assertion *pa;
+	int64_t now;
+	int outcome;                  /* enum factor_outcome */
+	int attempts;
+	int64_t locked;
+};
+
+/* Use up the proof: the TOTP time step or the passkey's counter. */
+static int
+logon_factor_spend(struct store *db, struct factor_tx *tx)
+{
+	const struct store_passkey *pk;
+
+	if (tx->factor == FACTOR_TOTP)
+		return db->ops->mfa_device_use_step(db, tx->lu->dev.id, (int64_t)tx->step);
+	pk = &tx->pa->pk;
+	return db->ops->passkey_use(db, pk->id, pk->sign_count, tx->pa->new_count,
+	    tx->pa->backup_state, tx->now);
+}
+
+static int
+logon_factor_success(struct store *db, struct factor_tx *tx)
+{
+	struct store_session s;
+	int scope;
+	int r;
+
+	r = db->ops->challenge_delete(db, tx->hash);
+	if (r != STORE_OK)
+		return STORE_ERROR; /* it was read in this transaction */
+	scope = logon_next_scope(&tx->lu->lp, 1);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor |
+	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now, tx->now,
+	    tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	tx->outcome = FACTOR_OUTCOME_OK;
+	return lockout_clear(db, tx->lu->key);
+}
+
+static int
+logon_factor_fn(struct store *db, void *arg)
+{
+	struct factor_tx *tx = arg;
+	struct store_challenge c;
+	int r;
+
+	if (lockout_remaining(db, tx->lu->key, tx->now, &tx->locked) != STORE_OK)
+		return STORE_ERROR;
+	if (tx->locked > 0) {
+		tx->outcome = FACTOR_OUTCOME_LOCKED;
+		return STORE_OK;
+	}
+	r = db->ops->challenge_get(db, tx->hash, &c);
+	if (r == STORE_ERROR)
+		return r;
+	if (r == STORE_NOT_FOUND || c.expires <= tx->now ||
+	    c.attempts >= (int)tx->app->cfg.mfa_max_attempts) {
+		tx->outcome = FACTOR_OUTCOME_SPENT;
+		return STORE_OK;
+	}
+
+	if (tx->proven) {
+		r = logon_factor_spend(db, tx);
+		if (r == STORE_OK)
+			return logon_factor_success(db, tx);
+		if (r != STORE_CONFLICT)
+			return STORE_ERROR;
+	}
+	tx->outcome = tx->proven ? FACTOR_OUTCOME_REPLAY : FACTOR_OUTCOME_FAILED;
+	r = db->ops->challenge_add_attempt(db, tx->hash, &tx->attempts);
+	if (r == STORE_OK && tx->attempts >= (int)tx->app->cfg.mfa_max_attempts)
+		r = db->ops->challenge_delete(db, tx->hash);
+	if (r != STORE_OK)
+		return STORE_ERROR;
+	return lockout_record_failure(tx->app, db, tx->lu->key, tx->now, &tx->locked);
 }
 
 /*
- * Count a failed second factor (code is the error to answer) against the
- * challenge and the principal.
+ * Run the transaction and turn its outcome into the answer; failure is the
+ * error of a failed proof (SRV_ERR_INVALID_MFA_CODE or the passkey's, whose
+ * message is in st).
  */
 static int
-logon_fail_code(struct app *app, struct store *db, const uint8_t *hash, const struct logon_user *lu,
-    const char *method, int code, const char *src, struct srv_status *st)
+logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int failure,
+    const char *src, struct srv_status *st)
 {
+	static const char *const names[] = { "ok", "locked", "spent", "failed", "replay" };
+	const char *method = tx->factor == FACTOR_TOTP ? "totp" : "passkey";
 	char detail[SRV_MESSAGE_MAX];
 	char quoted[LOG_QUOTE_MAX];
-	int64_t locked = 0;
-	int attempts = 0;
 	int left;
-	int r;
 
-	if (store_begin(db) != STORE_OK)
+	if (store_tx(db, logon_factor_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	r = db->ops->challenge_add_attempt(db, hash, &attempts);
-	if (r == STORE_OK && attempts >= (int)app->cfg.mfa_max_attempts)
-		r = db->ops->challenge_delete(db, hash);
-	if ((r != STORE_OK && r != STORE_NOT_FOUND) ||
-	    lockout_record_failure(app, db, lu->key, clock_now(), &locked) != STORE_OK ||
-	    store_commit(db) != STORE_OK) {
-		(void)store_rollback(db);
-		return SRV_ERR_INTERNAL;
+	log_info("event=%s step=mfa method=%s user_id=%lld principal=%s src=%s outcome=%s "
+	    "attempts=%d locked_s=%lld", tx->outcome == FACTOR_OUTCOME_OK ? "logon_success" :
+	    "logon_failure", method, (long long)tx->lu->user.id,
+	    log_quote(tx->lu->key, quoted, sizeof(quoted)), src, names[tx->outcome], tx->attempts,
+	    (long long)tx->locked);
+
+	left = (int)app->cfg.mfa_max_attempts - tx->attempts;
+	switch (tx->outcome) {
+	case FACTOR_OUTCOME_OK:
+		tx->res->user = tx->lu->user;
+		return SRV_OK;
+	case FACTOR_OUTCOME_LOCKED:
+		st->retry_after = (int)tx->locked;
+		return srv_fail(st, SRV_ERR_LOCKED,
+		    "Too many failed attempts: logon is locked for %lld seconds.",
+		    (long long)tx->locked);
+	case FACTOR_OUTCOME_SPENT:
+		return SRV_ERR_INVALID_CHALLENGE;
+	default:
+		break;
 	}
-	log_info("event=logon_failure step=mfa method=%s user_id=%lld principal=%s src=%s "
-	    "reason=%s attempts=%d locked_s=%lld", method, (long long)lu->user.id,
-	    log_quote(lu->key, quoted, sizeof(quoted)), src, srv_err_name(code), attempts,
-	    (long long)locked);
-
-	left = (int)app->cfg.mfa_max_attempts - attempts;
-	if (r == STORE_NOT_FOUND || left <= 0)
+	if (left <= 0)
 		return srv_fail(st, SRV_ERR_INVALID_CHALLENGE,
 		    "Too many failed attempts for this logon: log on again.");
-	if (code == SRV_ERR_MFA_CODE_REUSED)
-		return srv_fail(st, code,
+	if (tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP) {
+		log_warn("event=totp_replay user_id=%lld principal=%s src=%s",
+		    (long long)tx->lu->user.id, quoted, src);
+		return srv_fail(st, SRV_ERR_MFA_CODE_REUSED,
 		    "This code was already used: wait for the next code (%d tries left).", left);
-	if (code == SRV_ERR_INVALID_MFA_CODE)
-		return srv_fail(st, code, "The code is incorrect: %d tries left.", left);
+	}
+	if (tx->outcome == FACTOR_OUTCOME_REPLAY)
+		return srv_fail(st, SRV_ERR_PASSKEY_LOGON_FAILED,
+		    "This passkey response was already used: %d tries left.", left);
+	if (failure == SRV_ERR_INVALID_MFA_CODE)
+		return srv_fail(st, failure, "The code is incorrect: %d tries left.", left);
 	snprintf(detail, sizeof(detail), "%s",
-	    st->message[0] != '\0' ? st->message : srv_err_default_message(code));
-	return srv_fail(st, code, "%s %d tries left.", detail, left);
+	    st->message[0] != '\0' ? st->message : srv_err_default_message(failure));
+	return srv_fail(st, failure, "%s %d tries left.", detail, left);
 }
 
 int
@@ -373,9 +474,8 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	struct store *db = app_store(app);
 	uint8_t hash[STORE_TOKEN_HASH_LEN];
 	struct store_challenge c;
-	struct mfa_ok_tx tx;
+	struct factor_tx tx;
 	struct logon_user lu;
-	char quoted[LOG_QUOTE_MAX];
 	int64_t now = clock_now();
 	uint64_t step = 0;
 	int r;
@@ -394,47 +494,24 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
-
-	r = logon_check_lock(db, &lu, now, st);
-	if (r != SRV_OK)
-		return r;
 	if (!lu.dev_bound)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no bound virtual MFA device: use another method.");
 
+	/* The code is checked outside; whether its step is still unused is decided inside. */
 	r = vmfa_check(app, &lu.dev, code, now, &step);
-	if (r == SRV_ERR_INVALID_MFA_CODE)
-		return logon_fail_code(app, db, hash, &lu, "totp", SRV_ERR_INVALID_MFA_CODE, src, st);
-	if (r != SRV_OK)
+	if (r != SRV_OK && r != SRV_ERR_INVALID_MFA_CODE)
 		return r;
-	/* Cheap early test; the conditional update in the transaction is the real guard. */
-	if ((int64_t)step <= lu.dev.last_step)
-		goto replay;
-
-	tx = (struct mfa_ok_tx){ app, hash, &lu, res, step, now, 0, 0 };
-	r = store_tx(db, logon_mfa_ok_fn, &tx);
-	if (tx.spent)
-		return SRV_ERR_INVALID_CHALLENGE;
-	if (tx.replay)
-		goto replay;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	res->user = lu.user;
-	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=password,totp",
-	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
-	return SRV_OK;
-
-replay:
-	log_warn("event=totp_replay user_id=%lld principal=%s src=%s", (long long)lu.user.id,
-	    log_quote(lu.key, quoted, sizeof(quoted)), src);
-	return logon_fail_code(app, db, hash, &lu, "totp", SRV_ERR_MFA_CODE_REUSED, src, st);
+	tx = (struct factor_tx){ app, hash, &lu, res, FACTOR_TOTP, r == SRV_OK, step, NULL, now,
+		0, 0, 0 };
+	return logon_factor_finish(app, db, &tx, SRV_ERR_INVALID_MFA_CODE, src, st);
 }
 
 /* ---- Passkeys ---- */
 
 int
-logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options,
-    struct srv_status *st)
+logon_passkey_start(struct app *app, const char *challenge, const char *src,
+    json_t **ret_options, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	uint8_t hash[STORE_TOKEN_HASH_LEN];
@@ -444,8 +521,13 @@ logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options
 
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
-	if (challenge == NULL)
+	if (challenge == NULL) {
+		if (!ratelimit_take(app->open_challenges, src, monotonic_ms())) {
+			st->retry_after = 1;
+			return SRV_ERR_THROTTLED;
+		}
 		return passkey_assertion_start(app, 0, NULL, ret_options, st);
+	}
 
 	memset(&lu, 0, sizeof(lu));
 	if (token_hash(challenge, hash) != 0)
@@ -461,35 +543,30 @@ logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options
 	return passkey_assertion_start(app, lu.user.id, hash, ret_options, st);
 }
 
-struct passkey_ok_tx {
+struct passwordless_tx {
 	const struct app *app;
-	const uint8_t *logon_hash;   /* NULL for a passwordless logon */
 	struct logon_user *lu;
 	const struct passkey_assertion *pa;
 	struct logon_result *res;
-	int factors;
 	int64_t now;
-	int spent;        /* the logon challenge was used meanwhile */
+	int64_t locked;   /* seconds left of a lock found in the transaction */
 	int replay;       /* the counter moved meanwhile: a parallel use of one assertion */
 };
 
-/* Spend the challenge, record the passkey's use and make the session in one transaction. */
+/* Record the passkey's use and make the session in one transaction, unless locked. */
 static int
-logon_passkey_ok_fn(struct store *db, void *arg)
+logon_passwordless_fn(struct store *db, void *arg)
 {
-	struct passkey_ok_tx *tx = arg;
+	struct passwordless_tx *tx = arg;
 	const struct store_passkey *pk = &tx->pa->pk;
 	struct store_session s;
 	int scope;
 	int r;
 
-	if (tx->logon_hash != NULL) {
-		r = db->ops->challenge_delete(db, tx->logon_hash);
-		if (r == STORE_NOT_FOUND)
-			tx->spent = 1;
-		if (r != STORE_OK)
-			return r;
-	}
+	if (lockout_remaining(db, tx->lu->key, tx->now, &tx->locked) != STORE_OK)
+		return STORE_ERROR;
+	if (tx->locked > 0)
+		return STORE_OK;
 	r = db->ops->passkey_use(db, pk->id, pk->sign_count, tx->pa->new_count,
 	    tx->pa->backup_state, tx->now);
 	if (r == STORE_CONFLICT)
@@ -498,35 +575,14 @@ logon_passkey_ok_fn(struct store *db, void *arg)
 		return r;
 
 	scope = logon_next_scope(&tx->lu->lp, 1);
-	if (session_create(tx->app, db, tx->lu->user.id, scope, tx->factors, tx->now, tx->now,
-	    tx->res->token, &s) != SRV_OK)
+	if (session_create(tx->app, db, tx->lu->user.id, scope,
+	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, tx->now, tx->now, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
 	return lockout_clear(db, tx->lu->key);
-}
-
-static int
-logon_passkey_commit(struct app *app, struct store *db, struct passkey_ok_tx *tx,
-    const char *src)
-{
-	char quoted[LOG_QUOTE_MAX];
-	int r = store_tx(db, logon_passkey_ok_fn, tx);
-
-	if (tx->spent)
-		return SRV_ERR_INVALID_CHALLENGE;
-	if (tx->replay)
-		return SRV_ERR_PASSKEY_LOGON_FAILED;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	tx->res->user = tx->lu->user;
-	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=%s passkey_id=%lld",
-	    (long long)tx->lu->user.id, log_quote(tx->lu->key, quoted, sizeof(quoted)), src,
-	    tx->logon_hash != NULL ? "password,passkey" : "passkey", (long long)tx->pa->pk.id);
-	(void)app;
-	return SRV_OK;
 }
 
 int
@@ -537,7 +593,7 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 	uint8_t hash[STORE_TOKEN_HASH_LEN];
 	struct passkey_assertion pa;
 	struct store_challenge c;
-	struct passkey_ok_tx tx;
+	struct factor_tx tx;
 	struct logon_user lu;
 	int64_t now = clock_now();
 	int r;
@@ -553,24 +609,18 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	r = logon_check_lock(db, &lu, now, st);
-	if (r != SRV_OK)
-		return r;
 
 	r = passkey_assertion_verify(app, credential, lu.user.id, hash, &pa, src, st);
-	if (r == SRV_OK) {
-		tx = (struct passkey_ok_tx){ app, hash, &lu, &pa, res, FACTOR_PASSWORD | FACTOR_PASSKEY,
-			now, 0, 0 };
-		r = logon_passkey_commit(app, db, &tx, src);
-	}
 	/*
 	 * A spent or unknown WebAuthn challenge checked no credential, so it is
 	 * not a guess. Counting it would let copies of one assertion, sent in
 	 * parallel, use up the logon challenge before the first copy commits.
 	 */
-	if (r == SRV_OK || r == SRV_ERR_INTERNAL || r == SRV_ERR_INVALID_CHALLENGE)
+	if (r == SRV_ERR_INTERNAL || r == SRV_ERR_INVALID_CHALLENGE)
 		return r;
-	return logon_fail_code(app, db, hash, &lu, "passkey", r, src, st);
+	tx = (struct factor_tx){ app, hash, &lu, res, FACTOR_PASSKEY, r == SRV_OK, 0, &pa, now, 0,
+		0, 0 };
+	return logon_factor_finish(app, db, &tx, r, src, st);
 }
 
 /* Load the passkey owner's account, profile and principal for a passwordless logon. */
@@ -597,8 +647,9 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 {
 	struct store *db = app_store(app);
 	struct passkey_assertion pa;
-	struct passkey_ok_tx tx;
+	struct passwordless_tx tx;
 	struct logon_user lu;
+	char quoted[LOG_QUOTE_MAX];
 	int64_t now = clock_now();
 	int r;
 
@@ -619,12 +670,20 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 		return SRV_ERR_INTERNAL;
 	if (!lu.acct.passkey_logon)
 		return SRV_ERR_PASSKEY_LOGON_DISABLED;
-	r = logon_check_lock(db, &lu, now, st);
-	if (r != SRV_OK)
-		return r;
 
-	tx = (struct passkey_ok_tx){ app, NULL, &lu, &pa, res, FACTOR_PASSKEY, now, 0, 0 };
-	return logon_passkey_commit(app, db, &tx, src);
+	tx = (struct passwordless_tx){ app, &lu, &pa, res, now, 0, 0 };
+	if (store_tx(db, logon_passwordless_fn, &tx) != STORE_OK)
+		return tx.replay ? SRV_ERR_PASSKEY_LOGON_FAILED : SRV_ERR_INTERNAL;
+	if (tx.locked > 0) {
+		st->retry_after = (int)tx.locked;
+		return srv_fail(st, SRV_ERR_LOCKED,
+		    "Too many failed attempts: logon is locked for %lld seconds.", (long long)tx.locked);
+	}
+	res->user = lu.user;
+	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=passkey "
+	    "passkey_id=%lld", (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src,
+	    (long long)pa.pk.id);
+	return SRV_OK;
 }
 
 struct new_session_tx {
@@ -636,6 +695,7 @@ struct new_session_tx {
 	int64_t mfa_at;
 	int64_t now;
 	const struct store_login_profile *lp; /* NULL: keep the stored profile */
+	const char *clear_key;        /* a principal whose failures to forget, or NULL */
 	struct logon_result *res;
 };
 
@@ -649,6 +709,8 @@ logon_new_session_fn(struct store *db, void *arg)
 
 	if (tx->lp != NULL && (r = db->ops->login_profile_update(db, tx->lp)) != STORE_OK)
 		return r;
+	if (tx->clear_key != NULL && lockout_clear(db, tx->clear_key) != STORE_OK)
+		return STORE_ERROR;
 	if (tx->lp != NULL)
 		r = db->ops->session_delete_by_user(db, tx->user_id);
 	else
@@ -672,11 +734,12 @@ logon_change_password(struct app *app, const struct store_session *session,
 {
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
-	struct store_mfa_device dev;
 	struct store_account acct;
+	struct lockout_ticket ticket;
 	struct logon_user lu;
 	struct new_session_tx tx;
 	int64_t start = monotonic_ms();
+	int64_t locked = 0;
 	int r;
 
 	memset(&lu, 0, sizeof(lu));
@@ -690,12 +753,26 @@ logon_change_password(struct app *app, const struct store_session *session,
 	r = password_check_new(new_pw, new_len, st);
 	if (r != SRV_OK)
 		goto out;
+	/* The old password is a guess like any other: the lockout counts and stops it. */
+	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
+	if (locked > 0) {
+		st->retry_after = (int)locked;
+		r = srv_fail(st, SRV_ERR_LOCKED,
+		    "Too many failed attempts: password changes are locked for %lld seconds.",
+		    (long long)locked);
+		goto out;
+	}
 	r = pwhash_verify(app->pw, lp.password_hash, old_pw, old_len);
 	if (r == SRV_ERR_INVALID_CREDENTIALS) {
-		(void)logon_fail_password(app, db, &lu, "wrong_old_password", 1, src, start);
+		(void)logon_fail_password(app, &lu, "wrong_old_password", src, start);
 		r = srv_fail(st, SRV_ERR_INVALID_CREDENTIALS, "OldPassword is incorrect.");
 		goto out;
 	}
+	if (r == SRV_ERR_BUSY)
+		r = logon_unadmit(app, db, &lu, &ticket, r);
 	if (r != SRV_OK)
 		goto out;
 	r = pwhash_hash(app->pw, new_pw, new_len, lp.password_hash);
@@ -704,14 +781,14 @@ logon_change_password(struct app *app, const struct store_session *session,
 	lp.reset_required = 0;
 	lp.password_changed = lp.updated = clock_now();
 
-	r = db->ops->mfa_device_get_by_user(db, user->id, &dev);
-	if (r == STORE_ERROR) {
+	lu.user = *user;
+	if (logon_load_factors(db, &lu) != STORE_OK) {
 		r = SRV_ERR_INTERNAL;
 		goto out;
 	}
 	tx = (struct new_session_tx){ app, session, user->id,
-		logon_next_scope(&lp, r == STORE_OK && dev.bound), session->factors, session->mfa_at,
-		clock_now(), &lp, res };
+		logon_next_scope(&lp, logon_methods(&lu) != 0), session->factors, session->mfa_at,
+		clock_now(), &lp, lu.key, res };
 	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 	if (r == SRV_OK) {
 		res->user = *user;
@@ -736,7 +813,7 @@ logon_after_bind(struct app *app, const struct store_session *session,
 		return SRV_ERR_INTERNAL;
 	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
 	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
-		session->factors | factor, now, now, NULL, res };
+		session->factors | factor, now, now, NULL, NULL, res };
 	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = *user;

@@ -53,8 +53,8 @@ int logon_mfa(struct app *app, const char *challenge, const char *method, const 
  * Start a passkey assertion: for the second factor of a logon challenge, or
  * (challenge NULL) for a passwordless logon. Returns request options.
  */
-int logon_passkey_start(struct app *app, const char *challenge, json_t **ret_options,
-    struct srv_status *st);
+int logon_passkey_start(struct app *app, const char *challenge, const char *src,
+    json_t **ret_options, struct srv_status *st);
 
 /*
  * Check a passkey assertion as the second factor of challenge. A failure

@@ -748,9 +748,11 @@ passkey_find_owner(struct app *app, struct store *db, const struct passkey_cred 
 		    mfa_memcmp_ct(pc->user_handle, handle, sizeof(handle)) != 0)
 			r = STORE_NOT_FOUND;
 	}
-	if (r != STORE_OK)
+	if (r != STORE_OK) {
+		memset(pk, 0, sizeof(*pk)); /* so the failure is not logged against another's passkey */
 		return srv_fail(st, SRV_ERR_PASSKEY_LOGON_FAILED,
 		    "The passkey is not registered for this logon.");
+	}
 	return SRV_OK;
 }
 

@@ -216,6 +216,7 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 		r = SRV_ERR_INTERNAL;
 		goto out;
 	}
+	log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	if (ret != NULL)
 		*ret = lp;
 	r = SRV_OK;
@@ -244,9 +245,10 @@ profile_update(struct app *app, const struct store_user *user, const struct prof
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	if (change->password != NULL) {
-		/* A new password set by the owner ends the user's sessions. */
+		/* A new password set by the owner ends the user's sessions and logons. */
 		if (db->ops->session_delete_by_user(db, user->id) == STORE_ERROR)
 			return SRV_ERR_INTERNAL;
+		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	}
 	if (ret != NULL)
 		*ret = lp;

@@ -94,6 +94,7 @@ enum store_factor {
 	FACTOR_PASSWORD = 1 << 0,
 	FACTOR_TOTP = 1 << 1,
 	FACTOR_PASSKEY = 1 << 2,
+	FACTOR_USER_VERIFIED = 1 << 4,   /* the passkey's authenticator verified the user */
 };
 
 struct store_session {
@@ -269,6 +270,7 @@ struct store_ops {
 	int (*session_touch)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int64_t last_seen);
 	int (*session_delete)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
+	/* Also deletes the user's logon challenges: whatever the old password started ends. */
 	int (*session_delete_by_user)(struct store *st, int64_t user_id);
 
 	int (*challenge_create)(struct store *st, const struct store_challenge *c);

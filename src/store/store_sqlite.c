@@ -77,6 +77,7 @@ enum sq_stmt_id {
 	SQ_SESSION_TOUCH,
 	SQ_SESSION_DELETE,
 	SQ_SESSION_DELETE_BY_USER,
+	SQ_CHALLENGE_DELETE_BY_USER,
 	SQ_CHALLENGE_INSERT,
 	SQ_CHALLENGE_GET,
 	SQ_CHALLENGE_ADD_ATTEMPT,
@@ -158,6 +159,7 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE_BY_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+	[SQ_CHALLENGE_DELETE_BY_USER] = "DELETE FROM challenges WHERE user_id = ?1",
 
 	[SQ_CHALLENGE_INSERT] = "INSERT INTO challenges (" SQ_CHALLENGE_COLS ")"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1284,6 +1286,10 @@ sq_session_delete_by_user(struct store *st, int64_t user_id)
 
 	r = sq_change_by_id(sq_from(st), SQ_SESSION_DELETE_BY_USER, user_id,
 	    "session_delete_by_user");
+	if (r == STORE_ERROR)
+		return r;
+	r = sq_change_by_id(sq_from(st), SQ_CHALLENGE_DELETE_BY_USER, user_id,
+	    "session_delete_by_user");
 	return r == STORE_NOT_FOUND ? STORE_OK : r;
 }
 
@@ -1752,32 +1758,33 @@ sq_create_file(const char *path)
 	char quoted[LOG_QUOTE_MAX];
 	struct stat sb;
 	int fd;
-	int r = STORE_ERROR;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/*
+	 * Closing any descriptor of a file drops every POSIX lock this process
+	 * holds on it, SQLite's too, and another process might then delete the
+	 * WAL file in use. So only a file this call creates is opened here; an
+	 * existing one is checked by path.
+	 */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return STORE_OK;
+	}
+	if (errno != EEXIST || stat(path, &sb) != 0) {
 		log_error("event=db_error op=open path=%s err=%s",
 		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
 		return STORE_ERROR;
 	}
-	if (fstat(fd, &sb) != 0) {
-		log_error("event=db_error op=stat path=%s err=%s",
-		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
-		goto out;
-	}
 	if (!S_ISREG(sb.st_mode)) {
 		log_error("event=db_error op=open path=%s err=\"not a regular file\"",
 		    log_quote(path, quoted, sizeof(quoted)));
-		goto out;
+		return STORE_ERROR;
 	}
 	if ((sb.st_mode & 077) != 0)
 		log_warn("event=db_file_mode path=%s mode=%03o "
 		    "err=\"database is readable by other users; chmod 600 it\"",
 		    log_quote(path, quoted, sizeof(quoted)), (unsigned)(sb.st_mode & 0777));
-	r = STORE_OK;
-out:
-	close(fd);
-	return r;
+	return STORE_OK;
 }
 
 /* Run a PRAGMA that sets a value, ignoring the row some of them return. */

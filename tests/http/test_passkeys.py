@@ -1051,6 +1051,7 @@ class PasswordlessTest(PasskeyTestCase):
         self.assertEqual(me["Scope"], "full")
         self.assertIn("passkey", me["Factors"])
         self.assertNotIn("password", me["Factors"], "no password was given")
+        self.assertTrue(me["UserVerified"], "a passwordless logon verified the user")
 
     def test_two_users_one_authenticator(self):
         bob_token = self.add_user("bob")

@@ -287,6 +287,39 @@ cose_rsa_modulus_range(void **state)
 	softauthn_buf_free(&b);
 }
 
+/* Ed25519 public keys of small order, canonical or not, which verify forged signatures. */
+static const uint8_t ed25519_small_order[][32] = {
+	{ 0x01 },                                   /* the identity, y = 1 */
+	{ 0x00 },                                   /* y = 0, order 4 */
+	{ 0x01, [31] = 0x80 },                      /* the identity with the sign bit set */
+	{ 0xec, [1 ... 30] = 0xff, [31] = 0x7f },   /* y = p - 1, order 2 */
+	{ 0xed, [1 ... 30] = 0xff, [31] = 0x7f },   /* y = p, not reduced */
+	{ 0xee, [1 ... 30] = 0xff, [31] = 0x7f },   /* y = p + 1, the identity not reduced */
+	{ 0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+	  0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+	  0x6d, 0x53, 0xfc, 0x05 },                  /* order 8 */
+	{ 0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
+	  0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
+	  0x92, 0xac, 0x03, 0x7a },                  /* order 8 */
+};
+
+static void
+cose_ed25519_small_order(void **state)
+{
+	/* {1: 1 (OKP), 3: -8 (EdDSA), -1: 6 (Ed25519), -2: 32 bytes} */
+	static const uint8_t head[] = { 0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20 };
+	uint8_t cbor[sizeof(head) + 32];
+	mfa_cose_key_t *key = NULL;
+
+	(void)state;
+	memcpy(cbor, head, sizeof(head));
+	for (size_t i = 0; i < sizeof(ed25519_small_order) / sizeof(ed25519_small_order[0]); i++) {
+		memcpy(cbor + sizeof(head), ed25519_small_order[i], 32);
+		assert_int_equal(mfa_cose_key_parse(cbor, sizeof(cbor), &key), MFA_ERR_COSE_KEY);
+		assert_null(key);
+	}
+}
+
 static void
 cose_invalid_arguments(void **state)
 {
@@ -319,6 +352,7 @@ main(void)
 		cmocka_unit_test(cose_malformed_ec2),
 		cmocka_unit_test(cose_malformed_cbor),
 		cmocka_unit_test(cose_rsa_modulus_range),
+		cmocka_unit_test(cose_ed25519_small_order),
 		cmocka_unit_test(cose_invalid_arguments),
 	};
 

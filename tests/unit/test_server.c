@@ -268,6 +268,47 @@ config_values_and_errors(void **state)
 	assert_non_null(strstr(err, "session_idle"));
 }
 
+/* Apply one [webauthn] setting to fresh defaults and return config_finish()'s result. */
+static int
+webauthn_finish_with(const char *key, const char *value, const char *key2, const char *value2)
+{
+	struct mfad_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	assert_int_equal(config_set(&cfg, "webauthn", key, value, err, sizeof(err)), 0);
+	if (key2 != NULL)
+		assert_int_equal(config_set(&cfg, "webauthn", key2, value2, err, sizeof(err)), 0);
+	return config_finish(&cfg, err, sizeof(err));
+}
+
+static void
+config_webauthn_checks(void **state)
+{
+	(void)state;
+	assert_int_equal(webauthn_finish_with("rp_id", "localhost", NULL, NULL), 0);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "https://id.example.com, https://example.com:8443"), 0);
+
+	assert_int_equal(webauthn_finish_with("rp_id", "https://example.com", NULL, NULL), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com:443", NULL, NULL), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "Example.COM", NULL, NULL), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "https://id.example.com/"), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "https://id.example.com/login"), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "https://*.example.com"), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "https://user@id.example.com"), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "https://badexample.com"), -1);
+	assert_int_equal(webauthn_finish_with("rp_id", "example.com", "origins",
+	    "http://id.example.com"), -1);
+	assert_int_equal(webauthn_finish_with("attestation_trust", "required", "trust_anchors",
+	    "/dev/null"), -1);
+}
+
 static void
 config_file_reports_line(void **state)
 {
@@ -322,6 +363,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_webauthn_checks),
 		cmocka_unit_test(principal_user_and_owner),
 		cmocka_unit_test(principal_rejects_malformed),
 		cmocka_unit_test(principal_key_folds_case),

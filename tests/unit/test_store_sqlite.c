@@ -41,10 +41,10 @@ t_unlink_db(const char *path)
 	char side[PATH_MAX + 8];
 
 	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side))
+		unlink(side);
+	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side))
+		unlink(side);
 }
 
 /* Give each test its own fresh file and an open handle on it. */

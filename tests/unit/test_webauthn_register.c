@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
 
 #include <mfa/err.h>
 #include <mfa/webauthn.h>
@@ -673,6 +674,47 @@ reg_bad_cose_keys(void **state)
 	assert_int_equal(verify(&reg), MFA_ERR_COSE_KEY);
 }
 
+/* Write {1: 3 (RSA), 3: -257, -1: n, -2: 65537} with a 2048-bit n into cbor. */
+static size_t
+rsa_cose_with_modulus(const BIGNUM *n, uint8_t *cbor)
+{
+	static const uint8_t head[] = { 0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59,
+		0x01, 0x00 };
+	static const uint8_t tail[] = { 0x21, 0x43, 0x01, 0x00, 0x01 };
+
+	memcpy(cbor, head, sizeof(head));
+	assert_int_equal(BN_bn2binpad(n, cbor + sizeof(head), 256), 256);
+	memcpy(cbor + sizeof(head) + 256, tail, sizeof(tail));
+	return sizeof(head) + 256 + sizeof(tail);
+}
+
+/* RSA moduli whose private key anyone can compute: a prime, and an even number. */
+static void
+reg_weak_rsa_keys(void **state)
+{
+	uint8_t cbor[11 + 256 + 5];
+	softauthn_reg_t reg;
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *n = BN_new();
+
+	(void)state;
+	assert_non_null(n);
+	assert_non_null(ctx);
+	assert_int_equal(BN_generate_prime_ex2(n, 2048, 0, NULL, NULL, NULL, ctx), 1);
+	BN_CTX_free(ctx);
+	reg_init(&reg, -257);
+	reg.auth_data.cose_key = cbor;
+	reg.auth_data.cose_key_len = rsa_cose_with_modulus(n, cbor);
+	assert_int_equal(verify(&reg), MFA_ERR_COSE_KEY);
+
+	assert_int_equal(BN_add_word(n, 1), 1);
+	reg_init(&reg, -257);
+	reg.auth_data.cose_key = cbor;
+	reg.auth_data.cose_key_len = rsa_cose_with_modulus(n, cbor);
+	assert_int_equal(verify(&reg), MFA_ERR_COSE_KEY);
+	BN_free(n);
+}
+
 static void
 reg_extensions(void **state)
 {
@@ -909,6 +951,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reg_none_every_alg),
+		cmocka_unit_test(reg_weak_rsa_keys),
 		cmocka_unit_test(reg_packed_self_every_alg),
 		cmocka_unit_test(reg_packed_x5c_policies),
 		cmocka_unit_test(reg_packed_x5c_untrusted_optional),
