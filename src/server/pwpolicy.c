@@ -275,6 +275,7 @@ pwpolicy_whole_word(const char *s, size_t len, const char **words, double *ret_b
 {
 	ZxcMatch_t *info = NULL;
 	enum pwpolicy_word word = PWPOLICY_WORD_NONE;
+	/* NOTE: libzxcvbn keeps single characters of s in its stack frames, which nobody wipes. */
 	double bits = ZxcvbnMatch(s, words, &info);
 
 	if (info != NULL && info->Next == NULL && info->Begin == 0 && (size_t)info->Length == len) {

@@ -686,6 +686,19 @@ reused_matches_old_hashes(void **state)
 }
 
 static void
+reused_busy_fails_closed(void **state)
+{
+	const char *const old[] = { "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA" };
+	struct pwhash *pw = NULL;
+
+	(void)state;
+	/* No hashing slot at all, so every verification times out after 1 ms. */
+	assert_int_equal(pwhash_init(0, 1, &pw), 0);
+	assert_int_equal(pwpolicy_reused(GOOD_PHRASE, strlen(GOOD_PHRASE), old, 1, pw), -1);
+	pwhash_free(&pw);
+}
+
+static void
 expired_by_age(void **state)
 {
 	const int64_t day = 86400;
@@ -745,6 +758,7 @@ main(void)
 		cmocka_unit_test(check_blocklist_accepts_strong),
 		cmocka_unit_test(check_rejects_bad_input),
 		cmocka_unit_test(reused_matches_old_hashes),
+		cmocka_unit_test(reused_busy_fails_closed),
 		cmocka_unit_test(expired_by_age),
 	};
 
