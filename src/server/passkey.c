@@ -345,6 +345,11 @@ passkey_verify_error(int mfa_r, int code, const char *what, struct srv_status *s
 		log_error("event=passkey_error what=%s error=%s", what, mfa_strerror_name(mfa_r));
 		return SRV_ERR_INTERNAL;
 	}
+	/* Malformed input is a bad request in both ceremonies, whatever step it reached. */
+	if (mfa_r == MFA_ERR_MALFORMED_CBOR || mfa_r == MFA_ERR_MALFORMED_JSON ||
+	    mfa_r == MFA_ERR_MALFORMED_AUTH_DATA || mfa_r == MFA_ERR_MALFORMED_ATTESTATION ||
+	    mfa_r == MFA_ERR_TOO_LARGE)
+		code = SRV_ERR_PASSKEY_REJECTED;
 	return srv_fail(st, code, "The passkey %s failed: %s (%s).", what, mfa_strerror(mfa_r),
 	    mfa_strerror_name(mfa_r));
 }
