@@ -31,10 +31,13 @@ typedef enum {
 	 * WebAuthn and COSE. MFA_ERR_MALFORMED_* and MFA_ERR_COSE_KEY are bad input;
 	 * MFA_ERR_WEBAUTHN_* are well-formed responses that fail one verification step.
 	 */
-	MFA_ERR_MALFORMED_CBOR = -11, /* CBOR is malformed, not definite-length or over its size, depth or item limits */
+	/* CBOR is malformed, not definite-length or over its size, depth or item limits */
+	MFA_ERR_MALFORMED_CBOR = -11,
 	MFA_ERR_MALFORMED_JSON = -12, /* clientDataJSON is not a UTF-8 JSON object with valid members */
-	MFA_ERR_MALFORMED_AUTH_DATA = -13, /* authenticator data is truncated, has trailing bytes or bad flags */
-	MFA_ERR_MALFORMED_ATTESTATION = -14, /* attestationObject lacks fmt, attStmt or authData, or has others */
+	/* authenticator data is truncated, has trailing bytes or bad flags */
+	MFA_ERR_MALFORMED_AUTH_DATA = -13,
+	/* attestationObject lacks fmt, attStmt or authData, or has other members */
+	MFA_ERR_MALFORMED_ATTESTATION = -14,
 	MFA_ERR_COSE_KEY = -15, /* COSE key is malformed or its public key is invalid */
 	MFA_ERR_WEBAUTHN_TYPE = -16, /* clientDataJSON type is not the one of this ceremony */
 	MFA_ERR_WEBAUTHN_CHALLENGE = -17, /* challenge differs from the one issued */

@@ -102,6 +102,12 @@ typedef struct {
 	const mfa_webauthn_trust_t *trust; /* NULL unless OPTIONAL or REQUIRED */
 	const uint8_t *raw_id;     /* the response's rawId, or NULL to skip the comparison */
 	size_t raw_id_len;
+	/*
+	 * Unix time in seconds at which attestation certificates must be valid,
+	 * or 0 for now. Lets a caller check a recorded response whose
+	 * certificates have expired since.
+	 */
+	int64_t time;
 } mfa_webauthn_registration_options_t;
 
 /* A verified new credential: what the server stores. */

@@ -22,8 +22,10 @@ static const struct err_entry err_table[] = {
 	{ "MFA_ERR_TOO_LARGE", "input over its size limit" },
 	{ "MFA_ERR_MALFORMED_CBOR", "malformed CBOR or CBOR over its size, depth or item limits" },
 	{ "MFA_ERR_MALFORMED_JSON", "clientDataJSON is not a UTF-8 JSON object with valid members" },
-	{ "MFA_ERR_MALFORMED_AUTH_DATA", "authenticator data is truncated, has trailing bytes or inconsistent flags" },
-	{ "MFA_ERR_MALFORMED_ATTESTATION", "attestationObject does not have exactly fmt, attStmt and authData" },
+	{ "MFA_ERR_MALFORMED_AUTH_DATA",
+	    "authenticator data is truncated, has trailing bytes or inconsistent flags" },
+	{ "MFA_ERR_MALFORMED_ATTESTATION",
+	    "attestationObject does not have exactly fmt, attStmt and authData" },
 	{ "MFA_ERR_COSE_KEY", "COSE key is malformed or its public key is invalid" },
 	{ "MFA_ERR_WEBAUTHN_TYPE", "clientDataJSON type does not match the ceremony" },
 	{ "MFA_ERR_WEBAUTHN_CHALLENGE", "clientDataJSON challenge differs from the one issued" },
@@ -35,7 +37,8 @@ static const struct err_entry err_table[] = {
 	{ "MFA_ERR_WEBAUTHN_USER_PRESENT", "user present (UP) flag not set" },
 	{ "MFA_ERR_WEBAUTHN_USER_VERIFIED", "user verified (UV) flag not set but required" },
 	{ "MFA_ERR_WEBAUTHN_BACKUP_STATE", "backup state (BS) flag set without backup eligibility (BE)" },
-	{ "MFA_ERR_WEBAUTHN_BACKUP_ELIGIBILITY_CHANGED", "backup eligibility (BE) flag differs from the stored value" },
+	{ "MFA_ERR_WEBAUTHN_BACKUP_ELIGIBILITY_CHANGED",
+	    "backup eligibility (BE) flag differs from the stored value" },
 	{ "MFA_ERR_WEBAUTHN_ATTESTED_DATA", "attested credential data missing (AT flag not set)" },
 	{ "MFA_ERR_WEBAUTHN_CREDENTIAL_ID", "credential ID over 1023 bytes or different from rawId" },
 	{ "MFA_ERR_WEBAUTHN_ALGORITHM", "credential public key algorithm was not offered" },
@@ -44,7 +47,8 @@ static const struct err_entry err_table[] = {
 	{ "MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT", "attestation statement is malformed or does not verify" },
 	{ "MFA_ERR_WEBAUTHN_ATTESTATION_TRUST", "attestation does not chain to a trusted root" },
 	{ "MFA_ERR_WEBAUTHN_SIGNATURE", "assertion signature does not verify with the credential key" },
-	{ "MFA_ERR_WEBAUTHN_SIGN_COUNT", "signature counter not greater than the stored one (possible cloned authenticator)" },
+	{ "MFA_ERR_WEBAUTHN_SIGN_COUNT",
+	    "signature counter not greater than the stored one (possible cloned authenticator)" },
 };
 
 /* A code appended to mfa_err_t without a row here fails the build. */

@@ -17,10 +17,31 @@
 #define CBOR_ITEMS_MAX 512   /* data items in one CBOR document, map keys counted */
 #define WEBAUTHN_X5C_MAX 8   /* certificates in an attestation x5c array */
 
+/* COSE key types (RFC 9053 "COSE Key Types"). */
+#define COSE_KTY_OKP 1
+#define COSE_KTY_EC2 2
+#define COSE_KTY_RSA 3
+
+/* What libmfa needs to know about one COSE algorithm. */
+struct cose_alg_info {
+	int alg;             /* mfa_cose_alg_t */
+	int kty;             /* COSE_KTY_* */
+	int crv;             /* COSE curve identifier, 0 for RSA */
+	const char *ossl_name; /* OpenSSL group (EC2) or key type (OKP, RSA) */
+	const char *md_name; /* digest the signature covers, NULL for EdDSA */
+	size_t coord_len;    /* bytes of each EC2 coordinate or of an OKP key, 0 for RSA */
+};
+
+/*
+ * Both digests are fetched once in mfa_cose_key_parse(), so that
+ * verification does no algorithm lookups.
+ */
 struct mfa_cose_key {
 	EVP_PKEY *pkey;
 	int alg;       /* mfa_cose_alg_t */
 	const char *md_name; /* digest for EVP_DigestVerifyInit_ex, NULL for EdDSA */
+	EVP_MD *md;          /* md_name fetched, NULL for EdDSA */
+	EVP_MD *sha256;      /* for clientDataJSON and RP ID hashes in assertions */
 };
 
 struct mfa_webauthn_trust {
@@ -67,6 +88,17 @@ int cose_key_from_map(const cbor_item_t *map, mfa_cose_key_t **ret_key);
 
 /* Return the digest name a COSE alg signs with, or NULL when unknown or EdDSA. */
 const char *cose_alg_md_name(int alg);
+
+/* Return the description of a COSE alg that libmfa verifies, or NULL. */
+const struct cose_alg_info *cose_alg_lookup(int alg);
+
+/*
+ * Verify sig over the concatenation a || b with key, hashing with the
+ * digest fetched at parse time. b may be NULL when b_len is 0. Returns
+ * MFA_OK, MFA_ERR_VERIFY_FAILED, MFA_ERR_NOMEM or MFA_ERR_INTERNAL.
+ */
+int cose_key_verify_parts(const mfa_cose_key_t *key, const uint8_t *a, size_t a_len,
+    const uint8_t *b, size_t b_len, const uint8_t *sig, size_t sig_len);
 
 /*
  * Verify sig over msg with any OpenSSL public key, as COSE alg defines,
@@ -148,7 +180,7 @@ bool webauthn_cert_is_v3_leaf(X509 *cert);
 int webauthn_attest_check_sig(const struct webauthn_attest_input *in, EVP_PKEY *pkey,
     int alg);
 
-/* Read one DER element; see webauthn_der.c. */
+/* Read one DER element from in and move in past it (webauthn_cert.c). */
 struct der {
 	const uint8_t *p;
 	size_t len;
@@ -157,20 +189,53 @@ bool der_next(struct der *in, unsigned *ret_class, bool *ret_constructed, uint32
     struct der *ret_value);
 
 /*
+ * Hash len bytes with SHA-256 into out. sha256 is a fetched digest, or NULL
+ * to let OpenSSL look it up. Returns MFA_OK, MFA_ERR_NOMEM or MFA_ERR_INTERNAL.
+ */
+int webauthn_sha256(const EVP_MD *sha256, const void *data, size_t len, uint8_t out[32]);
+
+/*
  * Check clientDataJSON against the ceremony: type, challenge, origin,
  * crossOrigin, topOrigin and token binding. Also stores SHA-256 of it in
- * hash. Returns MFA_OK, a parse code or the MFA_ERR_WEBAUTHN_* of the
- * failing check.
+ * hash (sha256 as for webauthn_sha256()). Returns MFA_OK, a parse code or
+ * the MFA_ERR_WEBAUTHN_* of the failing check.
  */
 int webauthn_check_client_data(const mfa_webauthn_ceremony_t *c, const char *type,
-    const uint8_t *json, size_t len, uint8_t hash[32]);
+    const EVP_MD *sha256, const uint8_t *json, size_t len, uint8_t hash[32]);
 
 /*
  * Check authenticator data against the ceremony: rpIdHash, UP, UV, the
  * extension outputs. Returns MFA_OK or the MFA_ERR_WEBAUTHN_* of the
  * failing check.
  */
-int webauthn_check_auth_data(const mfa_webauthn_ceremony_t *c, const mfa_webauthn_auth_data_t *ad);
+int webauthn_check_auth_data(const mfa_webauthn_ceremony_t *c, const EVP_MD *sha256,
+    const mfa_webauthn_auth_data_t *ad);
+
+/*
+ * Check that the chain x5c (leaf first) leads to one of the trust anchors,
+ * with certificates valid at time (Unix seconds, 0 for now). Stores the
+ * outcome in *ret_trusted. Returns MFA_OK, MFA_ERR_NOMEM or MFA_ERR_INTERNAL.
+ */
+int webauthn_trust_check_chain(const mfa_webauthn_trust_t *trust, STACK_OF(X509) *x5c,
+    int64_t time, bool *ret_trusted);
+
+/*
+ * Verify the attestation statement of format fmt (WebAuthn L3 7.1 steps 20
+ * to 23) and evaluate its trust under opts->attestation. Stores the
+ * attestation type and whether x5c chains to opts->trust. Returns MFA_OK,
+ * MFA_ERR_WEBAUTHN_ATTESTATION_FORMAT, _STATEMENT or _TRUST, MFA_ERR_NOMEM
+ * or MFA_ERR_INTERNAL.
+ */
+int webauthn_attest_verify(const char *fmt, const struct webauthn_attest_input *in,
+    const mfa_webauthn_registration_options_t *opts, mfa_webauthn_attestation_type_t *ret_type,
+    bool *ret_trusted);
+
+/*
+ * Check that the keys of att_stmt are text strings among the count names
+ * and that none repeats. Returns MFA_OK or MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT.
+ */
+int webauthn_att_stmt_check_keys(const cbor_item_t *att_stmt, const char *const *names,
+    size_t count);
 
 /* Check the ceremony fields of options. Returns MFA_OK or MFA_ERR_INVALID_ARGUMENT. */
 int webauthn_check_ceremony(const mfa_webauthn_ceremony_t *c);
