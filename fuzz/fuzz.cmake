@@ -9,7 +9,7 @@
 
 option(MFA_FUZZ "Build libFuzzer binaries fuzz_<name> (needs clang)" OFF)
 
-set(MFA_FUZZ_HARNESSES base32 otpauth)
+set(MFA_FUZZ_HARNESSES base32 otpauth attestation auth_data client_data cose)
 
 if(MFA_FUZZ AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
 	message(WARNING "MFA_FUZZ needs clang (libFuzzer); building only the replay programs")
