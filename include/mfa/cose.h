@@ -45,8 +45,9 @@ typedef struct mfa_cose_key mfa_cose_key_t;
  * mfa_cose_key_free(). Returns MFA_OK, MFA_ERR_INVALID_ARGUMENT,
  * MFA_ERR_TOO_LARGE (over MFA_COSE_KEY_MAX), MFA_ERR_MALFORMED_CBOR,
  * MFA_ERR_COSE_KEY (bad or missing member, curve not matching alg, point
- * not on the curve, RSA modulus too small), MFA_ERR_UNSUPPORTED (unknown
- * kty, alg or crv), MFA_ERR_NOMEM or MFA_ERR_INTERNAL.
+ * not on the curve, RSA modulus out of range or even exponent, private
+ * part), MFA_ERR_UNSUPPORTED (unknown kty or alg, Ed448), MFA_ERR_NOMEM or
+ * MFA_ERR_INTERNAL.
  */
 MFA_API int mfa_cose_key_parse(const uint8_t *cbor, size_t len, mfa_cose_key_t **ret_key);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libmfa: one-time passwords and related encodings, with no I/O and no globals. */
+/* libmfa: one-time passwords, WebAuthn verification and related encodings, with no I/O and no globals. */
 #ifndef MFA_MFA_H
 #define MFA_MFA_H
 
@@ -8,5 +8,7 @@
 #include <mfa/otp.h>
 #include <mfa/base32.h>
 #include <mfa/otpauth.h>
+#include <mfa/cose.h>
+#include <mfa/webauthn.h>
 
 #endif

@@ -104,8 +104,8 @@ typedef struct {
 	size_t raw_id_len;
 	/*
 	 * Unix time in seconds at which attestation certificates must be valid,
-	 * or 0 for now. Lets a caller check a recorded response whose
-	 * certificates have expired since.
+	 * or 0 for now, so that a caller can check a recorded response whose
+	 * certificates have expired since. Negative values are invalid.
 	 */
 	int64_t time;
 } mfa_webauthn_registration_options_t;

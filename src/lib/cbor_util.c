@@ -42,6 +42,10 @@ scan_head(const uint8_t *data, size_t len, size_t *pos, unsigned *ret_major, uin
 		arg = arg << 8 | data[*pos + i];
 	*pos += extra;
 
+	/* Simple values below 32 have a one-byte head, so the two-byte form is not well-formed. */
+	if (*ret_major == CBOR_MAJOR_SIMPLE && ai == 24 && arg < 32)
+		return MFA_ERR_MALFORMED_CBOR;
+
 	*ret_arg = arg;
 	return MFA_OK;
 }

@@ -68,8 +68,9 @@ cose_bytes(const cbor_item_t *map, int64_t label, size_t len)
 }
 
 /*
- * Check the curve label against alg: another curve libmfa knows means the
- * key is mislabelled (MFA_ERR_COSE_KEY), Ed448 is MFA_ERR_UNSUPPORTED.
+ * Check the curve label against alg. Another curve means the key is
+ * mislabelled (MFA_ERR_COSE_KEY), but Ed448 under EdDSA is a real key that
+ * libmfa does not verify (MFA_ERR_UNSUPPORTED).
  */
 static int
 cose_check_crv(const struct cose_alg_info *info, const cbor_item_t *map)

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
@@ -157,7 +159,8 @@ cose_pkey_fits(EVP_PKEY *pkey, const struct cose_alg_info *info)
 	    NULL) != 1)
 		return false;
 
-	return strcmp(group, info->ossl_name) == 0;
+	/* OpenSSL reports the SEC 2 name ("prime256v1"), COSE tables use the NIST one ("P-256"). */
+	return OBJ_txt2nid(group) == EC_curve_nist2nid(info->ossl_name);
 }
 
 int

@@ -12,16 +12,16 @@ assert_check_args(const mfa_webauthn_assertion_options_t *opts, const uint8_t *c
     const mfa_webauthn_assertion_result_t *ret)
 {
 	if (opts == NULL || opts->key == NULL || client_data_json == NULL || auth_data == NULL ||
-	    sig == NULL || sig_len == 0 || ret == NULL)
+	    (sig == NULL && sig_len > 0) || ret == NULL)
 		return MFA_ERR_INVALID_ARGUMENT;
 
 	return webauthn_check_ceremony(&opts->ceremony);
 }
 
 /*
- * Step 21: a counter that does not grow may mean a cloned authenticator.
- * Authenticators without a counter send 0 every time, which is accepted
- * while the stored count is 0 too.
+ * Reject a counter that does not grow, because it may mean a cloned
+ * authenticator. Authenticators without a counter send 0 every time, which
+ * is accepted while the stored count is 0 too.
  */
 static int
 assert_check_sign_count(uint32_t stored, uint32_t count)
@@ -47,13 +47,13 @@ mfa_webauthn_assertion_verify(const mfa_webauthn_assertion_options_t *opts,
 	if (r != MFA_OK)
 		return r;
 
-	/* Steps 8 to 13 and 19: clientDataJSON members, then its hash. */
+	/* clientDataJSON members, then its hash. */
 	r = webauthn_check_client_data(&opts->ceremony, "webauthn.get", opts->key->sha256,
 	    client_data_json, client_data_len, client_data_hash);
 	if (r != MFA_OK)
 		return r;
 
-	/* Steps 14 to 16 and 18: rpIdHash, UP, UV, extension outputs. */
+	/* rpIdHash, UP, UV and extension outputs. */
 	r = mfa_webauthn_auth_data_parse(auth_data, auth_data_len, &ad);
 	if (r != MFA_OK)
 		return r;
@@ -61,12 +61,14 @@ mfa_webauthn_assertion_verify(const mfa_webauthn_assertion_options_t *opts,
 	if (r != MFA_OK)
 		return r;
 
-	/* Step 17: BE never changes for a credential; BS without BE failed in the parse. */
+	/* BE never changes for a credential. BS without BE already failed in the parse. */
 	be = (ad.flags & MFA_WEBAUTHN_FLAG_BE) != 0;
 	if (be != opts->stored_backup_eligible)
 		return MFA_ERR_WEBAUTHN_BACKUP_ELIGIBILITY_CHANGED;
 
-	/* Step 20: the signature covers authData || SHA-256(clientDataJSON). */
+	/* The signature covers authData || SHA-256(clientDataJSON). A client may send it empty. */
+	if (sig_len == 0)
+		return MFA_ERR_WEBAUTHN_SIGNATURE;
 	r = cose_key_verify_parts(opts->key, auth_data, auth_data_len, client_data_hash,
 	    sizeof(client_data_hash), sig, sig_len);
 	if (r == MFA_ERR_VERIFY_FAILED)

@@ -54,9 +54,9 @@ webauthn_att_stmt_check_keys(const cbor_item_t *att_stmt, const char *const *nam
 }
 
 /*
- * Steps 22 and 23: under NONE nothing is evaluated; OPTIONAL reports
- * whether x5c chains to the anchors; REQUIRED also rejects statements
- * without such a chain, self attestation and "none" included.
+ * Evaluate trust: NONE evaluates nothing, OPTIONAL reports whether x5c
+ * chains to the anchors, and REQUIRED also rejects statements without such
+ * a chain, self attestation and "none" included.
  */
 static int
 attest_evaluate_trust(const mfa_webauthn_registration_options_t *opts, STACK_OF(X509) *x5c,
@@ -89,7 +89,7 @@ webauthn_attest_verify(const char *fmt, const struct webauthn_attest_input *in,
 	bool trusted = false;
 	int r;
 
-	/* Step 20: fmt is compared as an exact, case-sensitive string. */
+	/* fmt is compared as an exact, case-sensitive string. */
 	for (size_t i = 0; i < sizeof(attest_formats) / sizeof(attest_formats[0]); i++) {
 		if (strcmp(fmt, attest_formats[i].fmt) == 0)
 			verify = attest_formats[i].verify;
@@ -99,7 +99,7 @@ webauthn_attest_verify(const char *fmt, const struct webauthn_attest_input *in,
 		goto out;
 	}
 
-	/* Step 21, under every policy: a statement that is sent must verify. */
+	/* Under every policy, a statement that is sent must verify. */
 	r = verify(in, &res);
 	if (r != MFA_OK)
 		goto out;

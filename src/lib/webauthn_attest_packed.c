@@ -80,7 +80,7 @@ packed_x5c(const struct webauthn_attest_input *in, const cbor_item_t *x5c_item, 
 	if (r != MFA_OK)
 		goto out;
 
-	/* Basic and AttCA cannot be told apart without metadata. */
+	/* Without metadata, Basic and AttCA attestation look the same. */
 	res->type = MFA_WEBAUTHN_ATTESTATION_TYPE_BASIC;
 	res->x5c = x5c;
 	x5c = NULL;

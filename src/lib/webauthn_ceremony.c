@@ -68,9 +68,9 @@ string_listed(const char *s, const char *const *list, size_t count)
 }
 
 /*
- * Check crossOrigin and topOrigin (WebAuthn L3 7.1 step 10, 7.2 step 13).
- * A topOrigin also means the page was embedded, so it needs
- * allow_cross_origin even when crossOrigin is false or absent.
+ * Check crossOrigin and topOrigin. A topOrigin also means the page was
+ * embedded, so it needs allow_cross_origin even when crossOrigin is false
+ * or absent.
  */
 static int
 check_cross_origin(const mfa_webauthn_ceremony_t *c, const mfa_webauthn_client_data_t *cd)
@@ -89,7 +89,7 @@ check_cross_origin(const mfa_webauthn_ceremony_t *c, const mfa_webauthn_client_d
 	return MFA_OK;
 }
 
-/* Check the parsed members in the order of WebAuthn L3 7.1 steps 7 to 10 (7.2 steps 10 to 13). */
+/* Check the parsed members in the order WebAuthn L3 7.1 and 7.2 list them. */
 static int
 check_client_data_members(const mfa_webauthn_ceremony_t *c, const char *type,
     const mfa_webauthn_client_data_t *cd)
@@ -113,7 +113,7 @@ check_client_data_members(const mfa_webauthn_ceremony_t *c, const char *type,
 	if (r != MFA_OK)
 		return r;
 
-	/* WebAuthn L2 7.1 step 10: libmfa supports no token binding, so "present" cannot match. */
+	/* libmfa supports no token binding, so a "present" status can never match (WebAuthn L2). */
 	if (mfa_webauthn_client_data_token_binding_present(cd))
 		return MFA_ERR_WEBAUTHN_TOKEN_BINDING;
 
@@ -140,7 +140,7 @@ out:
 	return r;
 }
 
-/* Check that every extension output was requested (7.1 step 19, 7.2 step 18). */
+/* Check that every authenticator extension output was requested. */
 static int
 check_extensions(const mfa_webauthn_ceremony_t *c, const mfa_webauthn_auth_data_t *ad)
 {
@@ -190,6 +190,7 @@ webauthn_check_auth_data(const mfa_webauthn_ceremony_t *c, const EVP_MD *sha256,
 	if (mfa_memcmp_ct(ad->rp_id_hash, rp_id_hash, SHA256_LEN) != 0)
 		return MFA_ERR_WEBAUTHN_RP_ID_HASH;
 
+	/* NOTE: UP is always required. No option lets a caller accept UP clear at registration. */
 	if (!(ad->flags & MFA_WEBAUTHN_FLAG_UP))
 		return MFA_ERR_WEBAUTHN_USER_PRESENT;
 	if (c->require_user_verification && !(ad->flags & MFA_WEBAUTHN_FLAG_UV))

@@ -180,20 +180,20 @@ out:
 }
 
 /*
- * Find the extension oid in cert. Stores the number of times it occurs in
- * *ret_count and returns the first, or NULL when absent or oid is invalid.
+ * Find the extension oid in cert. Returns how many times it occurs and
+ * stores the first in *ret_ext, or returns -1 when oid cannot be converted
+ * (an allocation failure for the OIDs used here), so callers fail closed.
  */
-static X509_EXTENSION *
-cert_ext_find(X509 *cert, const char *oid, int *ret_count)
+static int
+cert_ext_find(X509 *cert, const char *oid, X509_EXTENSION **ret_ext)
 {
 	ASN1_OBJECT *obj;
 	X509_EXTENSION *ext = NULL;
 	int count = 0, pos = -1;
 
-	*ret_count = 0;
 	obj = OBJ_txt2obj(oid, 1);
 	if (obj == NULL)
-		return NULL;
+		return -1;
 
 	for (;;) {
 		pos = X509_get_ext_by_OBJ(cert, obj, pos);
@@ -204,19 +204,18 @@ cert_ext_find(X509 *cert, const char *oid, int *ret_count)
 	}
 	ASN1_OBJECT_free(obj);
 
-	*ret_count = count;
-	return ext;
+	*ret_ext = ext;
+	return count;
 }
 
 const uint8_t *
 webauthn_cert_ext(X509 *cert, const char *oid, size_t *ret_len, bool *ret_critical)
 {
-	X509_EXTENSION *ext;
+	X509_EXTENSION *ext = NULL;
 	ASN1_OCTET_STRING *value;
-	int count, len;
+	int len;
 
-	ext = cert_ext_find(cert, oid, &count);
-	if (ext == NULL || count != 1)
+	if (cert_ext_find(cert, oid, &ext) != 1 || ext == NULL)
 		return NULL;
 
 	value = X509_EXTENSION_get_data(ext);
@@ -240,10 +239,10 @@ webauthn_cert_check_aaguid(X509 *cert, const uint8_t *aaguid)
 	bool critical = false, constructed;
 	unsigned cls;
 	uint32_t tag;
-	int count;
+	X509_EXTENSION *found = NULL;
 
-	/* Absent is fine; repeated is not (webauthn_cert_ext() returns NULL for both). */
-	if (cert_ext_find(cert, OID_FIDO_AAGUID, &count) == NULL && count == 0)
+	/* Absent is fine, but repeated is not, and webauthn_cert_ext() returns NULL for both. */
+	if (cert_ext_find(cert, OID_FIDO_AAGUID, &found) == 0)
 		return MFA_OK;
 	p = webauthn_cert_ext(cert, OID_FIDO_AAGUID, &len, &critical);
 	if (p == NULL || critical || aaguid == NULL)
@@ -264,9 +263,9 @@ webauthn_cert_check_aaguid(X509 *cert, const uint8_t *aaguid)
 }
 
 /*
- * A missing basicConstraints extension counts as CA false, as RFC 5280
- * 4.2.1.9 defines and as the common WebAuthn servers accept; a repeated or
- * undecodable one does not.
+ * A missing basicConstraints extension counts as CA false, because RFC 5280
+ * 4.2.1.9 forbids using such a key to verify certificates. A repeated or
+ * undecodable extension fails the check.
  */
 bool
 webauthn_cert_is_v3_leaf(X509 *cert)

@@ -94,7 +94,7 @@ mfa_webauthn_client_data_parse(const uint8_t *json, size_t len,
 		goto out;
 	}
 
-	/* jansson rejects invalid UTF-8 and NUL characters in strings without being asked. */
+	/* Without JSON_ALLOW_NUL, jansson rejects \u0000 in strings, and it always rejects invalid UTF-8. */
 	r = MFA_ERR_MALFORMED_JSON;
 	cd->root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &error);
 	if (cd->root == NULL || !json_is_object(cd->root))

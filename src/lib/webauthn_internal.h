@@ -22,7 +22,7 @@
 #define COSE_KTY_EC2 2
 #define COSE_KTY_RSA 3
 
-/* What libmfa needs to know about one COSE algorithm. */
+/* Key type, curve and digest of one COSE algorithm. */
 struct cose_alg_info {
 	int alg;             /* mfa_cose_alg_t */
 	int kty;             /* COSE_KTY_* */
@@ -220,8 +220,8 @@ int webauthn_trust_check_chain(const mfa_webauthn_trust_t *trust, STACK_OF(X509)
     int64_t time, bool *ret_trusted);
 
 /*
- * Verify the attestation statement of format fmt (WebAuthn L3 7.1 steps 20
- * to 23) and evaluate its trust under opts->attestation. Stores the
+ * Verify the attestation statement of format fmt and evaluate its trust
+ * under opts->attestation. Stores the
  * attestation type and whether x5c chains to opts->trust. Returns MFA_OK,
  * MFA_ERR_WEBAUTHN_ATTESTATION_FORMAT, _STATEMENT or _TRUST, MFA_ERR_NOMEM
  * or MFA_ERR_INTERNAL.

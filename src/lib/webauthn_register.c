@@ -30,7 +30,7 @@ register_check_args(const mfa_webauthn_registration_options_t *opts,
 		return MFA_ERR_INVALID_ARGUMENT;
 	if (opts->attestation == MFA_WEBAUTHN_ATTESTATION_REQUIRED && opts->trust == NULL)
 		return MFA_ERR_INVALID_ARGUMENT;
-	if (opts->raw_id == NULL && opts->raw_id_len > 0)
+	if ((opts->raw_id == NULL && opts->raw_id_len > 0) || opts->time < 0)
 		return MFA_ERR_INVALID_ARGUMENT;
 
 	return webauthn_check_ceremony(&opts->ceremony);
@@ -53,7 +53,7 @@ att_obj_take_fmt(struct att_obj *obj, const cbor_item_t *v)
 	return true;
 }
 
-/* Step 12: decode the attestationObject, which has exactly fmt, attStmt and authData. */
+/* Decode the attestationObject, which has exactly fmt, attStmt and authData. */
 static int
 att_obj_parse(const uint8_t *data, size_t len, struct att_obj *obj)
 {
@@ -81,15 +81,18 @@ att_obj_parse(const uint8_t *data, size_t len, struct att_obj *obj)
 	    !cborutil_is_bytes(auth_data))
 		return MFA_ERR_MALFORMED_ATTESTATION;
 
+	/* libcbor has no buffer for an empty byte string. */
 	obj->auth_data = cbor_bytestring_handle(auth_data);
 	obj->auth_data_len = cbor_bytestring_length(auth_data);
+	if (obj->auth_data == NULL || obj->auth_data_len == 0)
+		return MFA_ERR_MALFORMED_AUTH_DATA;
 	return MFA_OK;
 }
 
 /*
- * Checks on the new credential: attested data present, credential ID equal
- * to rawId (and at most 1023 bytes, which the parse enforced), key valid
- * and of an offered algorithm (step 18).
+ * Check the new credential: attested data present, credential ID equal to
+ * rawId (the parse already limited it to 1023 bytes), and a valid key of an
+ * algorithm offered in pubKeyCredParams.
  */
 static int
 register_check_credential(const mfa_webauthn_registration_options_t *opts,
@@ -123,7 +126,7 @@ out:
 	return r;
 }
 
-/* Step 26: what the caller stores for the credential. */
+/* Copy what the caller stores for the credential. */
 static void
 register_fill(mfa_webauthn_credential_t *cred, const struct att_obj *obj,
     const mfa_webauthn_auth_data_t *ad, int alg)
@@ -157,14 +160,14 @@ mfa_webauthn_registration_verify(const mfa_webauthn_registration_options_t *opts
 	if (r != MFA_OK)
 		goto out;
 
-	/* Steps 5 to 11: clientDataJSON members, then its hash. */
+	/* clientDataJSON members, then its hash. */
 	memset(&in, 0, sizeof(in));
 	r = webauthn_check_client_data(&opts->ceremony, "webauthn.create", NULL, client_data_json,
 	    client_data_len, in.client_data_hash);
 	if (r != MFA_OK)
 		goto out;
 
-	/* Steps 12 to 16 and 19: rpIdHash, UP, UV, BS without BE, extension outputs. */
+	/* attestationObject, then rpIdHash, UP, UV, BS without BE and extension outputs. */
 	r = att_obj_parse(attestation_object, attestation_len, &obj);
 	if (r != MFA_OK)
 		goto out;
@@ -179,7 +182,7 @@ mfa_webauthn_registration_verify(const mfa_webauthn_registration_options_t *opts
 	if (r != MFA_OK)
 		goto out;
 
-	/* Steps 20 to 23: the statement, then trust as the policy asks. */
+	/* The attestation statement, then its trust under the caller's policy. */
 	in.att_stmt = obj.att_stmt;
 	in.auth_data = obj.auth_data;
 	in.auth_data_len = obj.auth_data_len;

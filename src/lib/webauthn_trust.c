@@ -30,8 +30,8 @@ mfa_webauthn_trust_new(mfa_webauthn_trust_t **ret_trust)
 		goto out;
 
 	/*
-	 * Any listed certificate is an anchor, root or not, as FIDO metadata
-	 * lists attestation roots that are intermediates elsewhere.
+	 * Any added certificate is an anchor, self-signed or not, because a
+	 * vendor may publish an intermediate CA as its attestation root.
 	 */
 	if (X509_STORE_set_flags(trust->store, X509_V_FLAG_PARTIAL_CHAIN) != 1)
 		goto out;

@@ -15,6 +15,19 @@
 #include "certgen.h"
 
 #define CERTGEN_DAY_SECONDS 86400L
+
+/* TPM 2.0 Library Part 2 constants, written out here rather than taken from the code under test. */
+#define CERTGEN_TPM_GENERATED_VALUE 0xff544347u
+#define CERTGEN_TPM_ST_ATTEST_CERTIFY 0x8017u
+#define CERTGEN_TPM_ALG_RSA 0x0001u
+#define CERTGEN_TPM_ALG_SHA256 0x000bu
+#define CERTGEN_TPM_ALG_NULL 0x0010u
+#define CERTGEN_TPM_ALG_ECDSA 0x0018u
+#define CERTGEN_TPM_ALG_ECC 0x0023u
+#define CERTGEN_TPM_ECC_NIST_P256 0x0003u
+#define CERTGEN_TPM_ECC_NIST_P384 0x0004u
+/* fixedTPM, fixedParent, sensitiveDataOrigin, userWithAuth, noDA, sign: a typical credential key. */
+#define CERTGEN_TPMA_OBJECT_CREDENTIAL 0x00060472u
 #define CERTGEN_YEAR_SECONDS (365L * CERTGEN_DAY_SECONDS)
 
 EVP_PKEY *
@@ -116,7 +129,7 @@ certgen_add_tpm_san(X509 *cert, const char *manufacturer, const char *model, con
 
 	GENERAL_NAME_set0_value(gen, GEN_DIRNAME, dir);
 	assert_int_equal(sk_GENERAL_NAME_push(names, gen), 1);
-	/* RFC 5280 asks for a critical subjectAltName when the subject is empty. */
+	/* RFC 5280 requires a critical subjectAltName when the subject is empty. */
 	assert_int_equal(X509_add1_ext_i2d(cert, NID_subject_alt_name, names, 1, X509V3_ADD_DEFAULT), 1);
 	GENERAL_NAMES_free(names);
 }
@@ -243,50 +256,128 @@ certgen_rsa_modulus(EVP_PKEY *key, size_t *ret_len)
 
 /* Append an identifier (with a high tag number when tag is 31 or more) and a definite length. */
 static void
-certgen_der_head(struct certgen_der *out, unsigned cls, bool constructed, uint32_t tag, size_t len)
+certgen_der_head(struct certgen_buf *out, unsigned cls, bool constructed, uint32_t tag, size_t len)
 {
 	uint8_t first = (uint8_t)(cls << 6 | (constructed ? 0x20u : 0));
 	uint8_t tmp[8];
 	size_t n = 0;
 
 	if (tag < 31) {
-		certgen_der_raw(out, &(uint8_t){ (uint8_t)(first | tag) }, 1);
+		certgen_buf_put(out, &(uint8_t){ (uint8_t)(first | tag) }, 1);
 	} else {
-		certgen_der_raw(out, &(uint8_t){ (uint8_t)(first | 0x1f) }, 1);
+		certgen_buf_put(out, &(uint8_t){ (uint8_t)(first | 0x1f) }, 1);
 		for (uint32_t t = tag; t != 0; t >>= 7)
 			tmp[n++] = (uint8_t)(t & 0x7f);
 		while (n > 0) {
 			n--;
-			certgen_der_raw(out, &(uint8_t){ (uint8_t)(tmp[n] | (n > 0 ? 0x80 : 0)) }, 1);
+			certgen_buf_put(out, &(uint8_t){ (uint8_t)(tmp[n] | (n > 0 ? 0x80 : 0)) }, 1);
 		}
 	}
 
 	if (len < 0x80) {
-		certgen_der_raw(out, &(uint8_t){ (uint8_t)len }, 1);
+		certgen_buf_put(out, &(uint8_t){ (uint8_t)len }, 1);
 		return;
 	}
 	for (size_t l = len; l != 0; l >>= 8)
 		tmp[n++] = (uint8_t)l;
-	certgen_der_raw(out, &(uint8_t){ (uint8_t)(0x80 | n) }, 1);
+	certgen_buf_put(out, &(uint8_t){ (uint8_t)(0x80 | n) }, 1);
 	while (n > 0)
-		certgen_der_raw(out, &tmp[--n], 1);
+		certgen_buf_put(out, &tmp[--n], 1);
 }
 
 void
-certgen_der_put(struct certgen_der *out, unsigned cls, bool constructed, uint32_t tag,
+certgen_der_put(struct certgen_buf *out, unsigned cls, bool constructed, uint32_t tag,
     const uint8_t *content, size_t len)
 {
 	certgen_der_head(out, cls, constructed, tag, len);
-	certgen_der_raw(out, content, len);
+	certgen_buf_put(out, content, len);
 }
 
 void
-certgen_der_raw(struct certgen_der *out, const uint8_t *p, size_t len)
+certgen_buf_put(struct certgen_buf *out, const uint8_t *p, size_t len)
 {
 	assert_true(len <= sizeof(out->buf) - out->len);
 	if (len > 0)
 		memcpy(out->buf + out->len, p, len);
 	out->len += len;
+}
+
+void
+certgen_buf_u16(struct certgen_buf *out, uint16_t value)
+{
+	uint8_t b[2] = { (uint8_t)(value >> 8), (uint8_t)value };
+
+	certgen_buf_put(out, b, 2);
+}
+
+static void
+certgen_buf_u32(struct certgen_buf *out, uint32_t value)
+{
+	certgen_buf_u16(out, (uint16_t)(value >> 16));
+	certgen_buf_u16(out, (uint16_t)value);
+}
+
+/* A TPM2B: 16-bit size, then the bytes. */
+static void
+certgen_buf_2b(struct certgen_buf *out, const uint8_t *p, size_t len)
+{
+	certgen_buf_u16(out, (uint16_t)len);
+	certgen_buf_put(out, p, len);
+}
+
+void
+certgen_tpm_pub_area(struct certgen_buf *out, EVP_PKEY *key, uint16_t name_alg, uint32_t exponent)
+{
+	uint8_t *p;
+	size_t len = 0;
+
+	out->len = 0;
+	certgen_buf_u16(out, EVP_PKEY_is_a(key, "RSA") ? CERTGEN_TPM_ALG_RSA : CERTGEN_TPM_ALG_ECC);
+	certgen_buf_u16(out, name_alg);
+	certgen_buf_u32(out, CERTGEN_TPMA_OBJECT_CREDENTIAL);
+	certgen_buf_2b(out, NULL, 0);                    /* authPolicy */
+	certgen_buf_u16(out, CERTGEN_TPM_ALG_NULL);      /* symmetric */
+
+	if (EVP_PKEY_is_a(key, "RSA")) {
+		p = certgen_rsa_modulus(key, &len);
+		certgen_buf_u16(out, CERTGEN_TPM_ALG_NULL);  /* scheme */
+		certgen_buf_u16(out, (uint16_t)(len * 8));
+		certgen_buf_u32(out, exponent);
+		certgen_buf_2b(out, p, len);
+	} else {
+		p = certgen_ec_point(key, &len);
+		certgen_buf_u16(out, CERTGEN_TPM_ALG_ECDSA); /* scheme, with its hash */
+		certgen_buf_u16(out, CERTGEN_TPM_ALG_SHA256);
+		certgen_buf_u16(out, len == 65 ? CERTGEN_TPM_ECC_NIST_P256 : CERTGEN_TPM_ECC_NIST_P384);
+		certgen_buf_u16(out, CERTGEN_TPM_ALG_NULL);  /* kdf */
+		certgen_buf_2b(out, p + 1, (len - 1) / 2);
+		certgen_buf_2b(out, p + 1 + (len - 1) / 2, (len - 1) / 2);
+	}
+	free(p);
+}
+
+void
+certgen_tpm_cert_info(struct certgen_buf *out, const uint8_t *extra_data, size_t extra_len,
+    uint16_t name_alg, const char *md, const uint8_t *pub_area, size_t pub_area_len)
+{
+	uint8_t name[2 + EVP_MAX_MD_SIZE], qualified[34], clock[17 + 8];
+	size_t len;
+
+	out->len = 0;
+	certgen_buf_u32(out, CERTGEN_TPM_GENERATED_VALUE);
+	certgen_buf_u16(out, CERTGEN_TPM_ST_ATTEST_CERTIFY);
+	memset(qualified, 0x11, sizeof(qualified));
+	certgen_buf_2b(out, qualified, sizeof(qualified)); /* qualifiedSigner */
+	certgen_buf_2b(out, extra_data, extra_len);
+	memset(clock, 0x01, sizeof(clock));
+	certgen_buf_put(out, clock, sizeof(clock));        /* clockInfo, firmwareVersion */
+
+	name[0] = (uint8_t)(name_alg >> 8);
+	name[1] = (uint8_t)name_alg;
+	len = certgen_digest(md, pub_area, pub_area_len, NULL, 0, name + 2);
+	certgen_buf_2b(out, name, 2 + len);                /* attested.name */
+	memset(qualified, 0x22, sizeof(qualified));
+	certgen_buf_2b(out, qualified, sizeof(qualified)); /* attested.qualifiedName */
 }
 
 static void
@@ -340,7 +431,12 @@ certgen_cose_key(EVP_PKEY *key, int alg, size_t *ret_len)
 	assert_non_null(map);
 	if (EVP_PKEY_is_a(key, "EC")) {
 		/* RFC 9053: kty 2 (EC2), crv 1/2/3 for P-256/P-384/P-521. */
-		int crv = alg == -7 ? 1 : alg == -35 ? 2 : 3;
+		int crv = 3;
+
+		if (alg == -7)
+			crv = 1;
+		else if (alg == -35)
+			crv = 2;
 
 		p = certgen_ec_point(key, &len);
 		certgen_cose_put(map, 1, certgen_cbor_int(2));

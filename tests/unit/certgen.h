@@ -62,19 +62,36 @@ size_t certgen_digest(const char *md, const uint8_t *a, size_t a_len, const uint
 uint8_t *certgen_ec_point(EVP_PKEY *key, size_t *ret_len);
 uint8_t *certgen_rsa_modulus(EVP_PKEY *key, size_t *ret_len);
 
-/* A DER writer with a fixed buffer, enough for the extensions the tests make. */
-#define CERTGEN_DER_MAX 2048
-struct certgen_der {
-	uint8_t buf[CERTGEN_DER_MAX];
+/* A byte buffer of fixed size, enough for the extensions and TPM structures the tests make. */
+#define CERTGEN_BUF_MAX 2048
+struct certgen_buf {
+	uint8_t buf[CERTGEN_BUF_MAX];
 	size_t len;
 };
 
 /* Append one element: class (0 universal, 2 context), constructed, tag number and content. */
-void certgen_der_put(struct certgen_der *out, unsigned cls, bool constructed, uint32_t tag,
+void certgen_der_put(struct certgen_buf *out, unsigned cls, bool constructed, uint32_t tag,
     const uint8_t *content, size_t len);
 
-/* Append raw bytes. */
-void certgen_der_raw(struct certgen_der *out, const uint8_t *p, size_t len);
+/* Append raw bytes, or a big-endian 16-bit value. */
+void certgen_buf_put(struct certgen_buf *out, const uint8_t *p, size_t len);
+void certgen_buf_u16(struct certgen_buf *out, uint16_t value);
+
+/*
+ * Write a TPMT_PUBLIC (TPM 2.0 Part 2) for the public half of key: RSA with
+ * a NULL scheme and the given exponent field (0 means 65537), or ECC P-256
+ * or P-384 with an ECDSA SHA-256 scheme. name_alg is a TPM_ALG_ID.
+ */
+void certgen_tpm_pub_area(struct certgen_buf *out, EVP_PKEY *key, uint16_t name_alg,
+    uint32_t exponent);
+
+/*
+ * Write a TPMS_ATTEST of type TPM_ST_ATTEST_CERTIFY with extraData and the
+ * Name name_alg || H(pub_area), hashed with md ("SHA256"). The magic is at
+ * offset 0 and the type at offset 4, for tests that change them.
+ */
+void certgen_tpm_cert_info(struct certgen_buf *out, const uint8_t *extra_data, size_t extra_len,
+    uint16_t name_alg, const char *md, const uint8_t *pub_area, size_t pub_area_len);
 
 /*
  * The CBOR COSE_Key of the public half of key with alg (-7, -35, -257):

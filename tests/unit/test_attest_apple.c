@@ -75,9 +75,9 @@ teardown(void **state)
 
 /* The nonce extension value SEQUENCE { [1] { OCTET STRING nonce } }. */
 static void
-nonce_ext(struct certgen_der *out, const uint8_t *nonce, size_t len)
+nonce_ext(struct certgen_buf *out, const uint8_t *nonce, size_t len)
 {
-	struct certgen_der octet = { .len = 0 }, tagged = { .len = 0 };
+	struct certgen_buf octet = { .len = 0 }, tagged = { .len = 0 };
 
 	certgen_der_put(&octet, 0, false, 4, nonce, len);
 	certgen_der_put(&tagged, 2, true, 1, octet.buf, octet.len);
@@ -86,7 +86,7 @@ nonce_ext(struct certgen_der *out, const uint8_t *nonce, size_t len)
 
 /* A credential certificate for key with ext (NULL for none) as the nonce extension. */
 static X509 *
-leaf_new(struct fixture *f, EVP_PKEY *key, const struct certgen_der *ext)
+leaf_new(struct fixture *f, EVP_PKEY *key, const struct certgen_buf *ext)
 {
 	X509 *cert = certgen_new(key, X509_VERSION_3, "Test Apple credential");
 
@@ -96,7 +96,7 @@ leaf_new(struct fixture *f, EVP_PKEY *key, const struct certgen_der *ext)
 	return cert;
 }
 
-/* Verify an attStmt holding x5c [leaf, CA], and free leaf. */
+/* Verify an attStmt that contains x5c [leaf, CA], and free leaf. */
 static int
 verify_leaf(struct fixture *f, X509 *leaf, struct webauthn_attest_result *res)
 {
@@ -121,7 +121,7 @@ verify_leaf(struct fixture *f, X509 *leaf, struct webauthn_attest_result *res)
 }
 
 static int
-verify_nonce_ext(struct fixture *f, const struct certgen_der *ext)
+verify_nonce_ext(struct fixture *f, const struct certgen_buf *ext)
 {
 	struct webauthn_attest_result res = { .x5c = NULL };
 	int r = verify_leaf(f, leaf_new(f, f->cred, ext), &res);
@@ -134,7 +134,7 @@ static void
 apple_valid(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf;
 
@@ -157,7 +157,7 @@ static void
 apple_nonce_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 	uint8_t nonce[32];
 
 	memcpy(nonce, f->nonce, sizeof(nonce));
@@ -178,7 +178,7 @@ static void
 apple_nonce_repeated(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	X509 *leaf = certgen_new(f->cred, X509_VERSION_3, "Test Apple credential");
 
@@ -195,7 +195,7 @@ static void
 apple_nonce_untagged(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der octet = { .len = 0 }, ext = { .len = 0 };
+	struct certgen_buf octet = { .len = 0 }, ext = { .len = 0 };
 
 	/* SEQUENCE { OCTET STRING } without the [1] wrapper. */
 	certgen_der_put(&octet, 0, false, 4, f->nonce, sizeof(f->nonce));
@@ -207,7 +207,7 @@ static void
 apple_nonce_short(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 
 	nonce_ext(&ext, f->nonce, sizeof(f->nonce) - 1);
 	assert_int_equal(verify_nonce_ext(f, &ext), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -217,10 +217,10 @@ static void
 apple_nonce_trailing_byte(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 
 	nonce_ext(&ext, f->nonce, sizeof(f->nonce));
-	certgen_der_raw(&ext, (const uint8_t *)"", 1);
+	certgen_buf_put(&ext, (const uint8_t *)"", 1);
 	assert_int_equal(verify_nonce_ext(f, &ext), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -228,13 +228,13 @@ static void
 apple_nonce_truncated(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 
 	nonce_ext(&ext, f->nonce, sizeof(f->nonce));
 	for (size_t len = 0; len < ext.len; len++) {
-		struct certgen_der cut = { .len = 0 };
+		struct certgen_buf cut = { .len = 0 };
 
-		certgen_der_raw(&cut, ext.buf, len);
+		certgen_buf_put(&cut, ext.buf, len);
 		assert_int_equal(verify_nonce_ext(f, &cut), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 	}
 }
@@ -243,7 +243,7 @@ static void
 apple_key_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct certgen_der ext = { .len = 0 };
+	struct certgen_buf ext = { .len = 0 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 
 	nonce_ext(&ext, f->nonce, sizeof(f->nonce));
