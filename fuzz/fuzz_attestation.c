@@ -21,11 +21,12 @@
 #define FUZZ_OPT_ES256_ONLY 0x08u /* offer only ES256 in pubKeyCredParams */
 
 /*
- * Certificates are checked at this fixed time, 2026-12-01T00:00:00Z, so
+ * Certificates are checked at this fixed time, 2027-01-01T00:00:00Z, so
  * that a saved input gives the same result on any day. Chromium's batch
- * certificate below is valid then.
+ * certificate below and the seeds' test certificates (made on 2026-12-04,
+ * valid for a year) are valid then.
  */
-#define FUZZ_TIME 1796083200
+#define FUZZ_TIME 1798761600
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
