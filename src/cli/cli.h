@@ -30,6 +30,9 @@ int cli_open_app(struct cli *cli, int create);
 /* "mfactl totp ...": code and uri. */
 int cmd_totp(int argc, char **argv);
 
+/* "mfactl passkey ...": verify-registration and verify-assertion. */
+int cmd_passkey(int argc, char **argv);
+
 /* Admin commands: init, user, password, mfa. */
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_user(struct cli *cli, int argc, char **argv);

@@ -33,6 +33,13 @@ mfactl_usage(FILE *out)
 	    "            [--period SECONDS]              print the code an app shows\n"
 	    "  totp uri --secret BASE32 --account NAME [--issuer TEXT] [--digits N]\n"
 	    "           [--algorithm A] [--period S]     print the otpauth:// URI\n"
+	    "  passkey verify-registration --rp-id ID --origin ORIGIN --challenge B64URL\n"
+	    "          [--attestation none|optional|required] [--trust-anchor PEM]... [--json] FILE\n"
+	    "                                            verify a WebAuthn registration response\n"
+	    "  passkey verify-assertion --rp-id ID --origin ORIGIN --challenge B64URL\n"
+	    "          --public-key COSE --sign-count N [--json] FILE\n"
+	    "                                            verify a WebAuthn assertion response\n"
+	    "  (mfactl passkey verify-registration --help lists every passkey option)\n"
 	    "\n"
 	    "Passwords are read from standard input with --password-stdin, or asked for on\n"
 	    "the terminal; they are never taken from the command line.\n");
@@ -130,6 +137,8 @@ main(int argc, char **argv)
 
 	if (strcmp(cmd, "totp") == 0)
 		r = cmd_totp(argc, argv);
+	else if (strcmp(cmd, "passkey") == 0)
+		r = cmd_passkey(argc, argv);
 	else if (strcmp(cmd, "init") == 0)
 		r = cmd_init(&cli, argc, argv);
 	else if (strcmp(cmd, "user") == 0)

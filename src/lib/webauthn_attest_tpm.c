@@ -466,7 +466,11 @@ tpm_check_dir_name(const X509_NAME *name)
 	return true;
 }
 
-/* Check that the subjectAltName of cert has one directoryName with the TPM attributes. */
+/*
+ * Check that the subjectAltName of cert has one directoryName with the TPM
+ * attributes. Its critical flag is not checked, although RFC 5280 requires
+ * it with an empty subject, and other name forms beside it are allowed.
+ */
 static bool
 tpm_check_san(X509 *cert)
 {

@@ -153,7 +153,7 @@ typedef struct {
 	uint8_t cred_id[32];                /* default credential ID, in auth_data.cred_id */
 
 	softauthn_att_t att;
-	const char *fmt;                    /* NULL for the one att implies */
+	const char *fmt;                    /* NULL for the one att implies, "custom" for CUSTOM */
 	int att_alg;                        /* alg member to write; 0 for the signer's alg */
 	bool att_bad_sig;                   /* flip one bit of the statement signature */
 	const softauthn_key_t *att_key;     /* signer for PACKED_X5C and FIDO_U2F */

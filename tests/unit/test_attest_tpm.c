@@ -64,23 +64,26 @@ struct tpm_parts {
 	struct aik_opts aik;
 };
 
+/* A credential key pair with its COSE key and the authenticator data that carries it. */
+struct credential {
+	EVP_PKEY *pkey;
+	mfa_cose_key_t *key;
+	uint8_t *auth_data;
+	size_t auth_data_len;
+};
+
 struct fixture {
 	EVP_PKEY *ca_key;
 	X509 *ca;
 	EVP_PKEY *aik_rsa;
 	EVP_PKEY *aik_ec;
-	EVP_PKEY *cred_rsa;
-	EVP_PKEY *cred_ec;
+	struct credential rsa;       /* RSA-2048, RS256 */
+	struct credential ec;        /* P-256, ES256 */
+	struct credential p384;      /* P-384, ES384 */
 	EVP_PKEY *other_rsa;
-	mfa_cose_key_t *key_rsa;
-	mfa_cose_key_t *key_ec;
-	uint8_t *auth_data_rsa;
-	size_t auth_data_rsa_len;
-	uint8_t *auth_data_ec;
-	size_t auth_data_ec_len;
 	uint8_t cdh[32];
 	EVP_PKEY *aik_key;           /* the AIK of the running case */
-	EVP_PKEY *cred;              /* the credential of the running case */
+	const struct credential *cred; /* the credential of the running case */
 };
 
 /* The AAGUID of Windows Hello's TPM authenticator. */
@@ -142,7 +145,8 @@ aik_new(struct fixture *f, const struct aik_opts *o)
 
 /* Fill a valid statement for cred, signed by aik with alg. */
 static void
-tpm_default(struct fixture *f, struct tpm_parts *p, EVP_PKEY *cred, EVP_PKEY *aik, int64_t alg)
+tpm_default(struct fixture *f, struct tpm_parts *p, const struct credential *cred, EVP_PKEY *aik,
+    int64_t alg)
 {
 	memset(p, 0, sizeof(*p));
 	f->cred = cred;
@@ -152,7 +156,7 @@ tpm_default(struct fixture *f, struct tpm_parts *p, EVP_PKEY *cred, EVP_PKEY *ai
 	p->alg = alg;
 	p->x5c = true;
 	p->name_alg = TPM_ALG_SHA256;
-	certgen_tpm_pub_area(&p->pub_area, cred, TPM_ALG_SHA256, 0);
+	certgen_tpm_pub_area(&p->pub_area, cred->pkey, TPM_ALG_SHA256, 0);
 	p->magic = TPM_GENERATED_VALUE;
 	p->type = TPM_ST_ATTEST_CERTIFY;
 	p->extra_data_md = alg == MFA_COSE_ES384 ? "SHA384" : "SHA256";
@@ -230,16 +234,15 @@ tpm_stmt(struct fixture *f, const struct tpm_parts *p, const uint8_t *auth_data,
 static int
 tpm_verify(struct fixture *f, const struct tpm_parts *p)
 {
-	bool rsa = f->cred == f->cred_rsa;
-	const uint8_t *auth_data = rsa ? f->auth_data_rsa : f->auth_data_ec;
-	size_t auth_data_len = rsa ? f->auth_data_rsa_len : f->auth_data_ec_len;
+	const uint8_t *auth_data = f->cred->auth_data;
+	size_t auth_data_len = f->cred->auth_data_len;
 	mfa_webauthn_auth_data_t ad = { .aaguid = auth_data + 37 };
 	struct webauthn_attest_result res = { .x5c = NULL };
 	struct webauthn_attest_input in = {
 		.auth_data = auth_data,
 		.auth_data_len = auth_data_len,
 		.ad = &ad,
-		.cred_key = rsa ? f->key_rsa : f->key_ec,
+		.cred_key = f->cred->key,
 	};
 	cbor_item_t *stmt = tpm_stmt(f, p, auth_data, auth_data_len);
 	int r;
@@ -262,18 +265,25 @@ tpm_verify(struct fixture *f, const struct tpm_parts *p)
 	return r;
 }
 
-static mfa_cose_key_t *
-cose_key_of(EVP_PKEY *key, int alg, uint8_t **ret_auth_data, size_t *ret_len)
+static void
+credential_new(struct credential *c, EVP_PKEY *pkey, int alg)
 {
-	mfa_cose_key_t *cose_key = NULL;
 	uint8_t *cose;
 	size_t cose_len = 0;
 
-	cose = certgen_cose_key(key, alg, &cose_len);
-	assert_int_equal(mfa_cose_key_parse(cose, cose_len, &cose_key), MFA_OK);
-	*ret_auth_data = certgen_auth_data(aaguid, cose, cose_len, ret_len);
+	c->pkey = pkey;
+	cose = certgen_cose_key(pkey, alg, &cose_len);
+	assert_int_equal(mfa_cose_key_parse(cose, cose_len, &c->key), MFA_OK);
+	c->auth_data = certgen_auth_data(aaguid, cose, cose_len, &c->auth_data_len);
 	free(cose);
-	return cose_key;
+}
+
+static void
+credential_free(struct credential *c)
+{
+	mfa_cose_key_free(&c->key);
+	free(c->auth_data);
+	EVP_PKEY_free(c->pkey);
 }
 
 static int
@@ -286,11 +296,10 @@ setup(void **state)
 	f->ca = certgen_ca(f->ca_key, "Test TPM Attestation CA");
 	f->aik_rsa = certgen_key_rsa(2048);
 	f->aik_ec = certgen_key_ec("P-256");
-	f->cred_rsa = certgen_key_rsa(2048);
-	f->cred_ec = certgen_key_ec("P-256");
+	credential_new(&f->rsa, certgen_key_rsa(2048), MFA_COSE_RS256);
+	credential_new(&f->ec, certgen_key_ec("P-256"), MFA_COSE_ES256);
+	credential_new(&f->p384, certgen_key_ec("P-384"), MFA_COSE_ES384);
 	f->other_rsa = certgen_key_rsa(2048);
-	f->key_rsa = cose_key_of(f->cred_rsa, MFA_COSE_RS256, &f->auth_data_rsa, &f->auth_data_rsa_len);
-	f->key_ec = cose_key_of(f->cred_ec, MFA_COSE_ES256, &f->auth_data_ec, &f->auth_data_ec_len);
 	memset(f->cdh, 0x7e, sizeof(f->cdh));
 
 	*state = f;
@@ -302,16 +311,13 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	mfa_cose_key_free(&f->key_rsa);
-	mfa_cose_key_free(&f->key_ec);
-	free(f->auth_data_rsa);
-	free(f->auth_data_ec);
+	credential_free(&f->rsa);
+	credential_free(&f->ec);
+	credential_free(&f->p384);
 	X509_free(f->ca);
 	EVP_PKEY_free(f->ca_key);
 	EVP_PKEY_free(f->aik_rsa);
 	EVP_PKEY_free(f->aik_ec);
-	EVP_PKEY_free(f->cred_rsa);
-	EVP_PKEY_free(f->cred_ec);
 	EVP_PKEY_free(f->other_rsa);
 	free(f);
 	return 0;
@@ -323,7 +329,7 @@ rsa_default(void **state, struct tpm_parts *p)
 {
 	struct fixture *f = *state;
 
-	tpm_default(f, p, f->cred_rsa, f->aik_rsa, MFA_COSE_RS256);
+	tpm_default(f, p, &f->rsa, f->aik_rsa, MFA_COSE_RS256);
 }
 
 static void
@@ -341,7 +347,7 @@ tpm_valid_ecc(void **state)
 	struct fixture *f = *state;
 	struct tpm_parts p;
 
-	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
+	tpm_default(f, &p, &f->ec, f->aik_rsa, MFA_COSE_RS256);
 	assert_int_equal(tpm_verify(f, &p), MFA_OK);
 }
 
@@ -351,7 +357,17 @@ tpm_valid_ecdsa_aik(void **state)
 	struct fixture *f = *state;
 	struct tpm_parts p;
 
-	tpm_default(f, &p, f->cred_ec, f->aik_ec, MFA_COSE_ES256);
+	tpm_default(f, &p, &f->ec, f->aik_ec, MFA_COSE_ES256);
+	assert_int_equal(tpm_verify(f, &p), MFA_OK);
+}
+
+static void
+tpm_valid_ecc_p384(void **state)
+{
+	struct fixture *f = *state;
+	struct tpm_parts p;
+
+	tpm_default(f, &p, &f->p384, f->aik_rsa, MFA_COSE_RS256);
 	assert_int_equal(tpm_verify(f, &p), MFA_OK);
 }
 
@@ -362,7 +378,7 @@ tpm_valid_rsa_explicit_exponent(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA256, 65537);
+	certgen_tpm_pub_area(&p.pub_area, f->rsa.pkey, TPM_ALG_SHA256, 65537);
 	assert_int_equal(tpm_verify(f, &p), MFA_OK);
 }
 
@@ -373,7 +389,7 @@ tpm_valid_sha384_name(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA384, 0);
+	certgen_tpm_pub_area(&p.pub_area, f->rsa.pkey, TPM_ALG_SHA384, 0);
 	p.name_alg = TPM_ALG_SHA384;
 	assert_int_equal(tpm_verify(f, &p), MFA_OK);
 }
@@ -468,7 +484,7 @@ tpm_pub_area_other_type(void **state)
 
 	/* The ECC pubArea of the EC key, for the RSA credential. */
 	rsa_default(state, &p);
-	certgen_tpm_pub_area(&p.pub_area, f->cred_ec, TPM_ALG_SHA256, 0);
+	certgen_tpm_pub_area(&p.pub_area, f->ec.pkey, TPM_ALG_SHA256, 0);
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -479,7 +495,7 @@ tpm_pub_area_rsa_exponent(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA256, 3);
+	certgen_tpm_pub_area(&p.pub_area, f->rsa.pkey, TPM_ALG_SHA256, 3);
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
 
@@ -490,7 +506,7 @@ tpm_pub_area_ecc_curve(void **state)
 	struct tpm_parts p;
 
 	/* Claim P-384 for the P-256 point: offset 16 is curveID, after the ECDSA scheme and its hash. */
-	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
+	tpm_default(f, &p, &f->ec, f->aik_rsa, MFA_COSE_RS256);
 	assert_int_equal(p.pub_area.buf[16] << 8 | p.pub_area.buf[17], TPM_ECC_NIST_P256);
 	p.pub_area.buf[17] = TPM_ECC_NIST_P384;
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -502,7 +518,7 @@ tpm_pub_area_ecc_coordinate(void **state)
 	struct fixture *f = *state;
 	struct tpm_parts p;
 
-	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
+	tpm_default(f, &p, &f->ec, f->aik_rsa, MFA_COSE_RS256);
 	p.pub_area.buf[p.pub_area.len - 1] ^= 0x01;
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
@@ -546,7 +562,7 @@ tpm_pub_area_truncated(void **state)
 	struct tpm_parts p;
 
 	/* Every shorter pubArea, with certInfo naming exactly that prefix. */
-	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
+	tpm_default(f, &p, &f->ec, f->aik_rsa, MFA_COSE_RS256);
 	for (size_t len = p.pub_area.len - 1; len > 0; len--) {
 		p.pub_area.len = len;
 		assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -612,7 +628,7 @@ tpm_cert_info_name_sha1(void **state)
 	struct tpm_parts p;
 
 	rsa_default(state, &p);
-	certgen_tpm_pub_area(&p.pub_area, f->cred_rsa, TPM_ALG_SHA1, 0);
+	certgen_tpm_pub_area(&p.pub_area, f->rsa.pkey, TPM_ALG_SHA1, 0);
 	p.name_alg = TPM_ALG_SHA1;
 	assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
@@ -635,7 +651,7 @@ tpm_cert_info_truncated(void **state)
 	struct certgen_buf full = { .len = 0 };
 
 	rsa_default(state, &p);
-	cert_info(f, &p, f->auth_data_rsa, f->auth_data_rsa_len, &full);
+	cert_info(f, &p, f->rsa.auth_data, f->rsa.auth_data_len, &full);
 	for (p.cert_info_cut = 1; p.cert_info_cut < full.len; p.cert_info_cut++)
 		assert_int_equal(tpm_verify(f, &p), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
 }
@@ -785,7 +801,7 @@ tpm_bit_flips(void **state)
 	struct certgen_buf info;
 	int r;
 
-	tpm_default(f, &p, f->cred_ec, f->aik_rsa, MFA_COSE_RS256);
+	tpm_default(f, &p, &f->ec, f->aik_rsa, MFA_COSE_RS256);
 	for (size_t i = 0; i < p.pub_area.len; i++) {
 		p.pub_area.buf[i] ^= 0xff;
 		r = tpm_verify(f, &p);
@@ -794,7 +810,7 @@ tpm_bit_flips(void **state)
 	}
 
 	info.len = 0;
-	cert_info(f, &p, f->auth_data_ec, f->auth_data_ec_len, &info);
+	cert_info(f, &p, f->ec.auth_data, f->ec.auth_data_len, &info);
 	for (p.cert_info_flip = 1; p.cert_info_flip <= info.len; p.cert_info_flip++) {
 		r = tpm_verify(f, &p);
 		assert_true(r == MFA_OK || r == MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
@@ -808,6 +824,7 @@ main(void)
 		cmocka_unit_test(tpm_valid_rsa),
 		cmocka_unit_test(tpm_valid_ecc),
 		cmocka_unit_test(tpm_valid_ecdsa_aik),
+		cmocka_unit_test(tpm_valid_ecc_p384),
 		cmocka_unit_test(tpm_valid_rsa_explicit_exponent),
 		cmocka_unit_test(tpm_valid_sha384_name),
 		cmocka_unit_test(tpm_valid_without_aaguid_extension),

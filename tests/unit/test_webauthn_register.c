@@ -901,6 +901,111 @@ reg_oversized_inputs(void **state)
 	free(cred);
 }
 
+/* Packed x5c with attestation keys of other algorithms, and an alg that does not fit the leaf key. */
+static void
+reg_packed_x5c_other_algs(void **state)
+{
+	static const int att_algs[] = { -8, -35, -36, -37, -257 };
+	softauthn_cert_opts_t co;
+	softauthn_reg_t reg;
+
+	(void)state;
+	softauthn_cert_opts_packed(&co);
+	for (size_t i = 0; i < sizeof(att_algs) / sizeof(att_algs[0]); i++) {
+		softauthn_key_t *k = key_for(att_algs[i]);
+		X509 *leaf = softauthn_cert_issue(k, ca_key, ca_cert, &co);
+
+		reg_init_x5c(&reg, leaf, NULL);
+		reg.att_key = k;
+		if (verify(&reg) != MFA_OK)
+			fail_msg("packed x5c with alg %d did not verify", att_algs[i]);
+		X509_free(leaf);
+	}
+
+	reg_init_x5c(&reg, leaf_cert, NULL);
+	reg.att_alg = -257;
+	assert_int_equal(verify(&reg), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
+	reg.att_alg = -35;
+	assert_int_equal(verify(&reg), MFA_ERR_WEBAUTHN_ATTESTATION_STATEMENT);
+}
+
+/*
+ * Verify an attestationObject written by hand with the given member names.
+ * kinds[i] picks each value: 0 the valid one, 1 an integer, 2 a text of 33
+ * characters, 3 an empty array.
+ */
+static int
+verify_att_obj_members(const char *const *names, const int *kinds, size_t members)
+{
+	mfa_webauthn_registration_options_t o;
+	mfa_webauthn_credential_t *cred = malloc(sizeof(*cred));
+	softauthn_buf_t obj = { 0 };
+	softauthn_reg_t reg;
+	softauthn_reg_out_t out;
+	int r;
+
+	assert_non_null(cred);
+	opts_init(&o);
+	reg_init(&reg, -7);
+	softauthn_reg_build(&reg, &out);
+
+	softauthn_cbor_map(&obj, members);
+	for (size_t i = 0; i < members; i++) {
+		softauthn_cbor_text(&obj, names[i]);
+		switch (kinds[i]) {
+		case 0: /* the valid value of this member */
+			if (strcmp(names[i], "fmt") == 0)
+				softauthn_cbor_text(&obj, "none");
+			else if (strcmp(names[i], "attStmt") == 0)
+				softauthn_cbor_map(&obj, 0);
+			else
+				softauthn_cbor_bytes(&obj, out.auth_data.data, out.auth_data.len);
+			break;
+		case 1: /* an integer */
+			softauthn_cbor_int(&obj, 1);
+			break;
+		case 2: /* a text string of 33 characters */
+			softauthn_cbor_text(&obj, "abcdefghijklmnopqrstuvwxyz0123456");
+			break;
+		default: /* an empty array */
+			softauthn_cbor_array(&obj, 0);
+			break;
+		}
+	}
+
+	r = mfa_webauthn_registration_verify(&o, out.client_data_json.data, out.client_data_json.len,
+	    obj.data, obj.len, cred);
+	softauthn_buf_free(&obj);
+	softauthn_reg_out_free(&out);
+	free(cred);
+	return r;
+}
+
+static void
+reg_attestation_object_members(void **state)
+{
+	static const char *const names[] = { "fmt", "attStmt", "authData", "extra" };
+	static const char *const twice[] = { "fmt", "attStmt", "authData", "fmt" };
+	int kinds[4] = { 0, 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(verify_att_obj_members(names, kinds, 3), MFA_OK);
+	assert_int_equal(verify_att_obj_members(names, kinds, 4), MFA_ERR_MALFORMED_ATTESTATION);
+	assert_int_equal(verify_att_obj_members(twice, kinds, 4), MFA_ERR_MALFORMED_CBOR);
+
+	for (size_t member = 0; member < 3; member++) {
+		for (int kind = 1; kind <= 3; kind++) {
+			int r;
+
+			kinds[member] = kind;
+			r = verify_att_obj_members(names, kinds, 3);
+			if (r != MFA_ERR_MALFORMED_ATTESTATION)
+				fail_msg("%s of kind %d returned %d", names[member], kind, r);
+		}
+		kinds[member] = 0;
+	}
+}
+
 static void
 trust_add_pem_rejects_bad_text(void **state)
 {
@@ -984,6 +1089,8 @@ main(void)
 		cmocka_unit_test(reg_invalid_options),
 		cmocka_unit_test(reg_oversized_inputs),
 		cmocka_unit_test(trust_add_pem_rejects_bad_text),
+		cmocka_unit_test(reg_packed_x5c_other_algs),
+		cmocka_unit_test(reg_attestation_object_members),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
