@@ -104,6 +104,9 @@ register_check_credential(const mfa_webauthn_registration_options_t *opts,
 
 	if (!(ad->flags & MFA_WEBAUTHN_FLAG_AT))
 		return MFA_ERR_WEBAUTHN_ATTESTED_DATA;
+	/* WebAuthn sets no minimum, but an empty ID could never be looked up or stored. */
+	if (ad->cred_id_len == 0)
+		return MFA_ERR_WEBAUTHN_CREDENTIAL_ID;
 	if (opts->raw_id != NULL && (opts->raw_id_len != ad->cred_id_len ||
 	    memcmp(opts->raw_id, ad->cred_id, ad->cred_id_len) != 0))
 		return MFA_ERR_WEBAUTHN_CREDENTIAL_ID;

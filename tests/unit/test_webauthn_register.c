@@ -716,6 +716,18 @@ reg_weak_rsa_keys(void **state)
 }
 
 static void
+reg_empty_credential_id(void **state)
+{
+	softauthn_reg_t reg;
+
+	(void)state;
+	reg_init(&reg, -7);
+	reg.auth_data.cred_id = reg.cred_id;
+	reg.auth_data.cred_id_len = 0;
+	assert_int_equal(verify(&reg), MFA_ERR_WEBAUTHN_CREDENTIAL_ID);
+}
+
+static void
 reg_extensions(void **state)
 {
 	softauthn_buf_t ext = { 0 };
@@ -1057,6 +1069,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reg_none_every_alg),
 		cmocka_unit_test(reg_weak_rsa_keys),
+		cmocka_unit_test(reg_empty_credential_id),
 		cmocka_unit_test(reg_packed_self_every_alg),
 		cmocka_unit_test(reg_packed_x5c_policies),
 		cmocka_unit_test(reg_packed_x5c_untrusted_optional),
