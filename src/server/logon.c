@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/email.h"
 #include "server/lockout.h"
 #include "server/passkey.h"
 #include "server/principal.h"
@@ -76,16 +77,19 @@ struct logon_user {
 	int has_user;   /* account, user and login profile found */
 	int dev_bound;
 	int64_t passkeys;
+	int has_email;  /* a verified security email address */
+	struct store_security_email email;
 };
 
 /* The second factors the user can prove, as FACTOR_* bits. */
 static int
 logon_methods(const struct logon_user *lu)
 {
-	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0);
+	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) |
+	    (lu->has_email ? FACTOR_EMAIL : 0);
 }
 
-/* Load the bound device and count the passkeys of lu->user. */
+/* Load the bound device, the passkey count and the security email of lu->user. */
 static int
 logon_load_factors(struct store *db, struct logon_user *lu)
 {
@@ -94,6 +98,10 @@ logon_load_factors(struct store *db, struct logon_user *lu)
 	if (r == STORE_ERROR)
 		return STORE_ERROR;
 	lu->dev_bound = r == STORE_OK && lu->dev.bound;
+	r = db->ops->security_email_get(db, lu->user.id, &lu->email);
+	if (r == STORE_ERROR)
+		return STORE_ERROR;
+	lu->has_email = r == STORE_OK;
 	return db->ops->passkey_count_by_user(db, lu->user.id, &lu->passkeys);
 }
 
@@ -366,6 +374,136 @@ logon_fail_code(struct app *app, struct store *db, const uint8_t *hash, const st
 	return srv_fail(st, code, "%s %d tries left.", detail, left);
 }
 
+/* ---- Email codes ---- */
+
+int
+logon_email_start(struct app *app, const char *challenge, const char *src, int64_t *ret_expires,
+    char hint[EMAIL_HINT_MAX + 1], struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	char principal[STORE_NAME_MAX + STORE_ALIAS_MAX + 2];
+	struct store_challenge c;
+	struct logon_user lu;
+	int64_t now = clock_now();
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, now, &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = logon_check_lock(db, &lu, now, st);
+	if (r != SRV_OK)
+		return r;
+	/* Codes go only to an attached address, which its code has verified. */
+	if (!lu.has_email)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The user has no verified security email address: use another method.");
+
+	principal_format(&lu.user, &lu.acct, principal, sizeof(principal));
+	r = email_send_logon_code(app, &lu.email, principal, hash, c.expires, src, ret_expires, st);
+	if (r == SRV_OK)
+		email_hint(lu.email.address, hint);
+	return r;
+}
+
+struct email_ok_tx {
+	const struct app *app;
+	const uint8_t *challenge_hash;
+	struct logon_user *lu;
+	struct logon_result *res;
+	int64_t code_id;
+	int64_t now;
+	int spent;        /* the challenge or the code was used meanwhile */
+};
+
+/* Spend the challenge and the email code in the transaction that makes the session. */
+static int
+logon_email_ok_fn(struct store *db, void *arg)
+{
+	struct email_ok_tx *tx = arg;
+	struct store_session s;
+	int scope;
+	int r;
+
+	r = db->ops->challenge_delete(db, tx->challenge_hash);
+	if (r == STORE_OK)
+		r = db->ops->email_code_delete(db, tx->code_id);
+	if (r == STORE_NOT_FOUND)
+		tx->spent = 1;
+	if (r != STORE_OK)
+		return r;
+
+	/* Email is no MFA device: a login profile that requires one still gets a bind-mfa session. */
+	scope = logon_next_scope(&tx->lu->lp, tx->lu->dev_bound || tx->lu->passkeys > 0);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_EMAIL,
+	    tx->now, tx->now, tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	return lockout_clear(db, tx->lu->key);
+}
+
+static int
+logon_mfa_email(struct app *app, struct store *db, const char *challenge, const char *code,
+    const char *src, struct logon_result *res, struct srv_status *st)
+{
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	struct store_challenge c;
+	struct email_ok_tx tx;
+	struct logon_user lu;
+	char quoted[LOG_QUOTE_MAX];
+	int64_t now = clock_now();
+	int64_t code_id = 0;
+	int left = 0;
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, now, &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = logon_check_lock(db, &lu, now, st);
+	if (r != SRV_OK)
+		return r;
+	if (!lu.has_email)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The user has no verified security email address: use another method.");
+
+	r = email_check_logon_code(app, lu.user.id, hash, code, &code_id, &left, st);
+	if (r == SRV_ERR_INVALID_MFA_CODE) {
+		r = logon_fail_code(app, db, hash, &lu, "email", r, src, st);
+		if (r == SRV_ERR_INVALID_MFA_CODE && left == 0)
+			r = srv_fail(st, SRV_ERR_INVALID_CHALLENGE, "The code is incorrect and was "
+			    "used up by too many wrong tries: request a new one with SendLoginEmailCode.");
+		return r;
+	}
+	if (r != SRV_OK)
+		return r;
+
+	tx = (struct email_ok_tx){ app, hash, &lu, res, code_id, now, 0 };
+	r = store_tx(db, logon_email_ok_fn, &tx);
+	if (tx.spent)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	res->user = lu.user;
+	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=password,email",
+	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
+	return SRV_OK;
+}
+
 int
 logon_mfa(struct app *app, const char *challenge, const char *method, const char *code,
     const char *src, struct logon_result *res, struct srv_status *st)
@@ -384,9 +522,11 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	memset(res, 0, sizeof(*res));
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
+	if (strcmp(method, "email") == 0) /* not secret */
+		return logon_mfa_email(app, db, challenge, code, src, res, st);
 	if (strcmp(method, "totp") != 0) /* not secret */
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
-		    "Method must be \"totp\" or \"passkey\".");
+		    "Method must be \"totp\", \"passkey\" or \"email\".");
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
 	r = logon_load_challenge(db, hash, now, &lu, &c);
