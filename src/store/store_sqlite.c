@@ -2342,6 +2342,12 @@ sq_close(struct store *st)
  * Create the file with mode 0600 before SQLite opens it. SQLite gives the
  * -wal and -shm files the mode of the database file. An existing file keeps
  * its mode, with a warning when others may read it.
+ *
+ * An existing file is only stat'ed, never opened: closing any descriptor of
+ * a file drops every POSIX lock this process holds on it, including those of
+ * SQLite connections that other threads have open. Another process would
+ * then see the database unused, and could checkpoint and delete the WAL
+ * those connections still write to.
  */
 static int
 sq_create_file(const char *path)
@@ -2349,32 +2355,33 @@ sq_create_file(const char *path)
 	char quoted[LOG_QUOTE_MAX];
 	struct stat sb;
 	int fd;
-	int r = STORE_ERROR;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/* O_EXCL: only a file this call created is closed here. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return STORE_OK;
+	}
+	if (errno != EEXIST) {
 		log_error("event=db_error op=open path=%s err=%s",
 		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
 		return STORE_ERROR;
 	}
-	if (fstat(fd, &sb) != 0) {
+	if (stat(path, &sb) != 0) {
 		log_error("event=db_error op=stat path=%s err=%s",
 		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
-		goto out;
+		return STORE_ERROR;
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		log_error("event=db_error op=open path=%s err=\"not a regular file\"",
 		    log_quote(path, quoted, sizeof(quoted)));
-		goto out;
+		return STORE_ERROR;
 	}
 	if ((sb.st_mode & 077) != 0)
 		log_warn("event=db_file_mode path=%s mode=%03o "
 		    "err=\"database is readable by other users; chmod 600 it\"",
 		    log_quote(path, quoted, sizeof(quoted)), (unsigned)(sb.st_mode & 0777));
-	r = STORE_OK;
-out:
-	close(fd);
-	return r;
+	return STORE_OK;
 }
 
 /* Run a PRAGMA that sets a value, ignoring the row some of them return. */

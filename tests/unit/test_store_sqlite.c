@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -264,6 +265,74 @@ test_file_mode_0600(void **state)
 	snprintf(wal, sizeof(wal), "%s-wal", db->path);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+/*
+ * Run this test program again as another process (exec'd, because SQLite's
+ * locks do not survive a fork) with --child-write or --child-read on path,
+ * and return its exit status.
+ */
+static int
+t_run_child(const char *mode, const char *path)
+{
+	pid_t child;
+	int status = -1;
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execl("/proc/self/exe", "test_store_sqlite", mode, path, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The child's side of t_run_child: write an account, or read the parent's one. */
+static int
+t_child_main(const char *mode, const char *path)
+{
+	struct store_account a = { .created = T_NOW };
+	struct store *st = NULL;
+	int ok;
+
+	log_init(NULL, LOG_LEVEL_ERROR);
+	if (store_open(path, NULL, &st) != STORE_OK)
+		return 1;
+	snprintf(a.alias, sizeof(a.alias), "child");
+	if (strcmp(mode, "--child-write") == 0)
+		ok = st->ops->account_create(st, &a) == STORE_OK;
+	else
+		ok = st->ops->account_get_by_alias(st, "second", &a) == STORE_OK;
+	store_close(&st);
+	return ok ? 0 : 1;
+}
+
+/*
+ * A second handle opened in this process keeps the first handle's locks.
+ * Another process that writes and closes must then leave the WAL in place,
+ * and a later write of this process must be visible to other processes.
+ */
+static void
+test_second_handle_keeps_locks(void **state)
+{
+	struct t_db *db = *state;
+	struct store *second = NULL;
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+
+	t_account(db->st, "first");
+	assert_int_equal(store_open(db->path, NULL, &second), STORE_OK);
+
+	/* Its close deletes the WAL when it finds no other process using the file. */
+	assert_int_equal(t_run_child("--child-write", db->path), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", db->path);
+	assert_int_equal(stat(wal, &sb), 0);
+
+	t_account(second, "second");
+	assert_int_equal(t_run_child("--child-read", db->path), 0);
+	store_close(&second);
 }
 
 static void
@@ -2660,12 +2729,13 @@ test_delete_cascades_email(void **state)
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_pragmas_default),
 		T(test_pragmas_from_options),
 		T(test_file_mode_0600),
+		T(test_second_handle_keeps_locks),
 		T(test_open_url_forms),
 		T(test_migrate_fresh_and_reopen),
 		T(test_migrate_newer_rejected),
@@ -2722,6 +2792,9 @@ main(void)
 		T(test_purge_expired_email),
 		T(test_delete_cascades_email),
 	};
+
+	if (argc == 3 && strncmp(argv[1], "--child-", 8) == 0)
+		return t_child_main(argv[1], argv[2]);
 
 	/* Expected errors of the tests above go to stderr; nothing parses them. */
 	log_init(NULL, LOG_LEVEL_ERROR);
