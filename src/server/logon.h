@@ -43,10 +43,10 @@ int logon_password(struct app *app, const char *principal, const char *password,
 
 /*
  * Check the second factor for challenge: method "totp" or "email" with its
- * code. A wrong code counts against the challenge and the principal. Returns SRV_OK with a session in
- * res, or SRV_ERR_INVALID_CHALLENGE, SRV_ERR_INVALID_MFA_CODE,
- * SRV_ERR_MFA_CODE_REUSED, SRV_ERR_LOCKED (with retry_after in st),
- * SRV_ERR_INVALID_PARAMETER or SRV_ERR_INTERNAL.
+ * code. A wrong code counts against the challenge and the principal.
+ * Returns SRV_OK with a session in res, or SRV_ERR_INVALID_CHALLENGE,
+ * SRV_ERR_INVALID_MFA_CODE, SRV_ERR_MFA_CODE_REUSED, SRV_ERR_LOCKED (with
+ * retry_after in st), SRV_ERR_INVALID_PARAMETER or SRV_ERR_INTERNAL.
  */
 int logon_mfa(struct app *app, const char *challenge, const char *method, const char *code,
     const char *src, struct logon_result *res, struct srv_status *st);
