@@ -221,9 +221,15 @@ set_mail_key(struct mfad_config *cfg, const char *key, const char *value)
 	if (strcmp(key, "credentials_file") == 0)
 		return set_string(cfg->mail_credentials_file, sizeof(cfg->mail_credentials_file),
 		    value);
-	if (strcmp(key, "from") == 0)
-		return mail_address_check(value, NULL, 0) != 0 ? -1 :
-		    set_string(cfg->mail_from, sizeof(cfg->mail_from), value);
+	if (strcmp(key, "from") == 0) {
+		/* ASCII only: the domain also ends every Message-ID, which must be ASCII. */
+		for (const char *p = value; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x80)
+				return -1;
+		if (mail_address_check(value, NULL, 0) != 0)
+			return -1;
+		return set_string(cfg->mail_from, sizeof(cfg->mail_from), value);
+	}
 	if (strcmp(key, "maildir") == 0)
 		return set_string(cfg->mail_maildir, sizeof(cfg->mail_maildir), value);
 	return 1;

@@ -391,7 +391,7 @@ mail_format(const char *from, const char *to, const char *subject, const char *t
 	mail_buf_str(&b, "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
-	    /* RFC 3834: tells auto-responders not to answer. */
+	    /* RFC 3834: marks the mail as automatic, so auto-responders do not reply. */
 	    "Auto-Submitted: auto-generated\r\n"
 	    "\r\n");
 	mail_add_body(&b, text);

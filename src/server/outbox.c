@@ -525,9 +525,13 @@ outbox_thread(void *arg)
 		db = app_store(app);
 		if (db != NULL) {
 			outbox_send_due(app, db);
+			/* Sleep until the next retry is due, for 1 to OUTBOX_POLL_S seconds. */
 			if (db->ops->outbox_next_attempt(db, &next) == STORE_OK) {
 				next -= clock_now();
-				wait = next < 1 ? 1 : next < wait ? next : wait;
+				if (next < wait)
+					wait = next;
+				if (wait < 1)
+					wait = 1;
 			}
 		}
 		outbox_sleep(ob, wait);

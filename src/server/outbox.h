@@ -21,7 +21,7 @@ struct app;
 #define OUTBOX_GIVE_UP_S 86400     /* seconds after queueing when retries stop */
 #define OUTBOX_CREDENTIALS_MAX 4096 /* bytes of the SMTP credentials file */
 
-/* What a delivery attempt came to. */
+/* The outcome of one delivery attempt. */
 enum outbox_result {
 	OUTBOX_DELIVERED = 0,
 	OUTBOX_TEMPORARY = 1, /* try again later: 4xx, no connection, a time-out */
@@ -32,7 +32,7 @@ enum outbox_result {
 /*
  * Format a mail from mail.from to to and add it to the outbox through db,
  * inside the caller's open transaction, so it commits or rolls back with
- * what it tells. The stored message is sealed with the master key, because
+ * the change it reports. The stored message is sealed with the master key, because
  * it may contain a code. Call outbox_wake() after the commit. Returns
  * SRV_OK, SRV_ERR_INVALID_PARAMETER for an address, subject or text that
  * mail_format() rejects, or SRV_ERR_INTERNAL, with a sentence in st.

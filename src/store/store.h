@@ -207,7 +207,7 @@ struct store_webauthn_challenge {
 	int64_t expires;
 };
 
-/* What an email code was sent for. */
+/* The purpose of an email code. */
 enum store_email_purpose {
 	EMAIL_CODE_VERIFY = 0,  /* confirms the address before it becomes the security email */
 	EMAIL_CODE_LOGON = 1,   /* the second factor of a logon */
@@ -477,8 +477,8 @@ struct store_ops {
 	/*
 	 * Queue msg (state, attempts, sent_at and last_error are ignored: it
 	 * starts OUTBOX_QUEUED with no attempt) and set msg->id. Call it in the
-	 * transaction that creates what the mail tells, so both commit or
-	 * neither. STORE_CONFLICT when the message_id exists. Invalid fields
+	 * transaction that makes the change the mail reports, so both commit
+	 * or neither. STORE_CONFLICT when the message_id exists. Invalid fields
 	 * give STORE_ERROR.
 	 */
 	int (*outbox_enqueue)(struct store *st, struct store_outbox_message *msg);

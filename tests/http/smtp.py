@@ -1,7 +1,7 @@
 """An SMTP server for tests: aiosmtpd (Debian's python3-aiosmtpd) in a thread on 127.0.0.1.
 
 It keeps every message it accepts, can be stopped and started again on the same port, can
-answer RCPT or DATA with a chosen 4yz or 5yz reply, and can require AUTH with one user and
+reply to RCPT or DATA with a chosen 4yz or 5yz code, and can require AUTH with one user and
 password. It listens on 127.0.0.1 only and relays nothing.
 """
 
@@ -42,7 +42,7 @@ class Received:
 
 
 class _Handler:
-    """aiosmtpd hooks: record attempts, answer as told, keep what is accepted."""
+    """aiosmtpd hooks: count attempts, reply as set by fail_with, keep accepted messages."""
 
     def __init__(self, owner):
         self.owner = owner
@@ -102,7 +102,7 @@ class SmtpServer:
         return self._controller is not None
 
     def fail_with(self, reply, stage="rcpt"):
-        """Answer every RCPT (stage "rcpt") or DATA ("data") with reply, such as "450 ..."."""
+        """Reply to every RCPT (stage "rcpt") or DATA ("data") with reply, such as "450 ..."."""
         with self._lock:
             self._replies[stage] = reply
 
@@ -154,5 +154,5 @@ class SmtpServer:
             with self._lock:
                 self._auth_failures += 1
         if not ok:
-            return AuthResult(success=False, handled=False)  # aiosmtpd answers 535
+            return AuthResult(success=False, handled=False)  # aiosmtpd then sends 535
         return AuthResult(success=True, auth_data=auth_data)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "server/config.h"
 #include "server/mail.h"
 #include "server/outbox.h"
 
@@ -362,6 +363,74 @@ test_smtp_result_classes(void **state)
 	assert_int_equal(outbox_smtp_result(CURLE_ABORTED_BY_CALLBACK, 0), OUTBOX_ABORTED);
 }
 
+/* Set one [mail] key on defaults and return config_set's result. */
+static int
+t_mail_set(struct mfad_config *cfg, const char *key, const char *value)
+{
+	char err[256];
+
+	config_defaults(cfg);
+	return config_set(cfg, "mail", key, value, err, sizeof(err));
+}
+
+/* Run config_finish on cfg and expect it to fail with a message containing want. */
+static void
+t_finish_fails(struct mfad_config *cfg, const char *want)
+{
+	char err[256] = "";
+
+	assert_int_equal(config_finish(cfg, err, sizeof(err)), -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("error \"%s\" does not contain \"%s\"", err, want);
+}
+
+static void
+test_mail_settings(void **state)
+{
+	static struct mfad_config cfg; /* static: too large for a test's stack frame */
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.mail_starttls, CONFIG_STARTTLS_REQUIRED);
+	assert_string_equal(cfg.mail_from, "mfad@localhost");
+	assert_int_equal(cfg.mail_timeout, 30);
+	assert_int_equal(cfg.email_code_ttl, 600);
+	assert_int_equal(cfg.email_code_max_attempts, 5);
+	assert_int_equal(cfg.email_resend_interval, 60);
+	assert_int_equal(cfg.email_daily_limit, 10);
+	assert_int_equal(cfg.email_users_per_address, 5);
+	assert_int_equal(config_set(&cfg, "storage", "data_dir", "/srv/mfad", err, sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.mail_maildir, "/srv/mfad/mail");
+
+	assert_int_equal(t_mail_set(&cfg, "starttls", "none"), 0);
+	assert_int_equal(cfg.mail_starttls, CONFIG_STARTTLS_NONE);
+	assert_int_equal(t_mail_set(&cfg, "starttls", "optional"), -1);
+	assert_int_equal(t_mail_set(&cfg, "from", "no-reply@example.com"), 0);
+	assert_int_equal(t_mail_set(&cfg, "from", "Name <a@b.example>"), -1);
+	assert_int_equal(t_mail_set(&cfg, "from", "m\xc3\xbc@b.example"), -1);
+	assert_int_equal(t_mail_set(&cfg, "timeout_s", "0"), -1);
+	assert_int_equal(t_mail_set(&cfg, "timeout_s", "601"), -1);
+	/* 10 minutes at most for a code. */
+	assert_int_equal(t_mail_set(&cfg, "code_ttl", "601"), -1);
+	assert_int_equal(t_mail_set(&cfg, "code_ttl", "600"), 0);
+	assert_int_equal(t_mail_set(&cfg, "unknown", "1"), -1);
+
+	assert_int_equal(t_mail_set(&cfg, "smtp_url", "smtps://smtp.example.com:465"), 0);
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(t_mail_set(&cfg, "smtp_url", "SMTP://smtp.example.com/helo.example"), 0);
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(t_mail_set(&cfg, "smtp_url", "smtp://user:pass@smtp.example.com"), 0);
+	t_finish_fails(&cfg, "mail.credentials_file");
+	assert_int_equal(t_mail_set(&cfg, "smtp_url", "http://smtp.example.com"), 0);
+	t_finish_fails(&cfg, "smtp://");
+	assert_int_equal(t_mail_set(&cfg, "smtp_url", "smtp://"), 0);
+	t_finish_fails(&cfg, "no host");
+	assert_int_equal(t_mail_set(&cfg, "smtp_url", "smtp://a.example/ x"), 0);
+	t_finish_fails(&cfg, "space");
+}
+
 static void
 test_retry_delay_doubles_to_max(void **state)
 {
@@ -388,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_address_check),
 		cmocka_unit_test(test_smtp_result_classes),
 		cmocka_unit_test(test_retry_delay_doubles_to_max),
+		cmocka_unit_test(test_mail_settings),
 	};
 
 	if (sodium_init() < 0)
