@@ -232,6 +232,8 @@ set_mail_key(struct mfad_config *cfg, const char *key, const char *value)
 	}
 	if (strcmp(key, "maildir") == 0)
 		return set_string(cfg->mail_maildir, sizeof(cfg->mail_maildir), value);
+	if (strcmp(key, "ca_file") == 0)
+		return set_string(cfg->mail_ca_file, sizeof(cfg->mail_ca_file), value);
 	return 1;
 }
 

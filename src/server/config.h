@@ -72,6 +72,7 @@ struct mfad_config {
 	char mail_smtp_url[CONFIG_PATH_MAX]; /* smtp:// or smtps:// URL; empty: write to mail_maildir */
 	int mail_starttls;               /* enum config_starttls, for smtp:// */
 	char mail_credentials_file[CONFIG_PATH_MAX]; /* "user=" and "password=" lines, mode 0600 */
+	char mail_ca_file[CONFIG_PATH_MAX]; /* PEM CA certificates for TLS; empty: the system's */
 	char mail_from[STORE_EMAIL_MAX + 1]; /* sender address of every mail */
 	char mail_maildir[CONFIG_PATH_MAX]; /* empty: DATA_DIR/mail */
 	int64_t mail_timeout;            /* seconds one SMTP delivery may take */

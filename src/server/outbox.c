@@ -221,6 +221,8 @@ outbox_smtp_setup(CURL *c, struct app *app, struct curl_slist *rcpt, struct outb
 	/* smtps:// is TLS from the start; CURLUSESSL_ALL also makes curl fail without STARTTLS. */
 	if (cfg->mail_starttls == CONFIG_STARTTLS_REQUIRED)
 		OUTBOX_SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (cfg->mail_ca_file[0] != '\0')
+		OUTBOX_SETOPT(CURLOPT_CAINFO, cfg->mail_ca_file);
 	if (ob->have_credentials) {
 		OUTBOX_SETOPT(CURLOPT_USERNAME, ob->user);
 		OUTBOX_SETOPT(CURLOPT_PASSWORD, ob->password);
@@ -649,6 +651,11 @@ outbox_prepare(struct app *app, struct outbox *ob, char *err, size_t err_size)
 	if (cfg->mail_credentials_file[0] != '\0' &&
 	    outbox_read_credentials(ob, cfg->mail_credentials_file, err, err_size) != 0)
 		return -1;
+	if (cfg->mail_ca_file[0] != '\0' && access(cfg->mail_ca_file, R_OK) != 0) {
+		snprintf(err, err_size, "cannot read mail.ca_file %s: %s", cfg->mail_ca_file,
+		    strerror(errno));
+		return -1;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, err_size, "cannot initialize libcurl");
 		return -1;

@@ -1,12 +1,17 @@
 """An SMTP server for tests: aiosmtpd (Debian's python3-aiosmtpd) in a thread on 127.0.0.1.
 
 It keeps every message it accepts, can be stopped and started again on the same port, can
-reply to RCPT or DATA with a chosen 4yz or 5yz code, and can require AUTH with one user and
-password. It listens on 127.0.0.1 only and relays nothing.
+reply to RCPT or DATA with a chosen 4yz or 5yz code, can require AUTH with one user and
+password, and can offer STARTTLS or speak TLS from the start (smtps) with a certificate that
+make_certificates() signs with a test CA. It listens on 127.0.0.1 only and relays nothing.
 """
 
+import datetime
 import email
 import email.policy
+import ipaddress
+import os
+import ssl
 import threading
 import time
 
@@ -18,14 +23,60 @@ from harness import HOST, free_port
 READY_TIMEOUT = 10  # seconds to wait for the server thread to accept connections
 
 
+def make_certificates(folder, name="Test CA"):
+    """Write a test CA (ca.pem) and a server certificate for 127.0.0.1 (server.pem, server.key)
+    into folder, and return their paths. Needs python3-cryptography."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+
+    paths = {name: os.path.join(folder, name) for name in ("ca.pem", "server.pem", "server.key")}
+    with open(paths["ca.pem"], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths["server.pem"], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths["server.key"], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return paths
+
+
 class Received:
     """One accepted message: envelope sender, recipients, raw bytes and the parsed message."""
 
-    def __init__(self, mail_from, rcpt_tos, data, login):
+    def __init__(self, mail_from, rcpt_tos, data, login, tls):
         self.mail_from = mail_from
         self.rcpt_tos = list(rcpt_tos)
         self.data = data
         self.login = login  # the AUTH user name, or None
+        self.tls = tls      # whether the message came over TLS
         self.message = email.message_from_bytes(data, policy=email.policy.default)
 
     @property
@@ -59,19 +110,26 @@ class _Handler:
         if reply is not None:
             return reply
         login = session.auth_data.login.decode() if session.auth_data is not None else None
+        tls = session.ssl is not None or self.owner.tls == "implicit"
         self.owner._accept(Received(envelope.mail_from, envelope.rcpt_tos, envelope.content,
-                                    login))
+                                    login, tls))
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
     """A test SMTP server on 127.0.0.1. Create it, then start(); stop() and start() again."""
 
-    def __init__(self, port=None, user=None, password=None):
-        """user and password, when given, make AUTH required (without TLS, tests only)."""
+    def __init__(self, port=None, user=None, password=None, tls=None, certificates=None):
+        """user and password, when given, make AUTH required (without TLS, tests only).
+
+        tls is None (plain SMTP), "starttls" (offered, not required) or "implicit" (smtps),
+        with certificates as make_certificates() returns them.
+        """
         self.port = port if port is not None else free_port()
         self.user = user
         self.password = password
+        self.tls = tls
+        self.certificates = certificates
         self._lock = threading.Lock()
         self._messages = []
         self._attempts = {"rcpt": 0, "data": 0}
@@ -81,13 +139,19 @@ class SmtpServer:
 
     @property
     def url(self):
-        return "smtp://%s:%d" % (HOST, self.port)
+        scheme = "smtps" if self.tls == "implicit" else "smtp"
+        return "%s://%s:%d" % (scheme, HOST, self.port)
 
     def start(self):
         kwargs = {}
         if self.user is not None:
             kwargs = {"authenticator": self._authenticate, "auth_required": True,
                       "auth_require_tls": False}
+        if self.tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.certificates["server.pem"],
+                                    self.certificates["server.key"])
+            kwargs["ssl_context" if self.tls == "implicit" else "tls_context"] = context
         self._controller = Controller(_Handler(self), hostname=HOST, port=self.port,
                                       ready_timeout=READY_TIMEOUT, server_hostname="smtp.test",
                                       **kwargs)

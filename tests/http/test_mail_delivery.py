@@ -9,13 +9,15 @@ import email
 import email.policy
 import os
 import re
+import shutil
 import stat
 import subprocess
+import tempfile
 import time
 import unittest
 
 from harness import MFACTL_BIN, SQLITE3, MfadServer
-from smtp import SmtpServer
+from smtp import SmtpServer, make_certificates
 
 DELIVERY_TIMEOUT = 20   # seconds for a mail to arrive: a poll, plus a retry of 5 or 10 s
 LOG_TIMEOUT = 20        # seconds for an expected log line
@@ -334,6 +336,59 @@ class TestSmtpSettings(MailTestCase):
         self.assertEqual(smtp.messages(), [])
         self.assertEqual(smtp.attempts("rcpt"), 0)
         self.assertCounts(server, queued=1, sent=0, failed=0)
+
+
+class TestTls(MailTestCase):
+    """TLS to the SMTP server, with a test CA given to mfad as mail.ca_file."""
+
+    def setUp(self):
+        try:
+            import cryptography  # noqa: F401 (make_certificates needs it)
+        except ImportError:
+            self.skipTest("needs python3-cryptography")
+        self.folder = tempfile.mkdtemp(prefix="mfad-smtp-tls-")
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        self.certificates = make_certificates(self.folder)
+
+    def test_starttls_required_delivers_over_tls(self):
+        smtp = self.make_smtp(tls="starttls", certificates=self.certificates)
+        smtp.start()
+        server = self.smtp_mfad(smtp, starttls="required", ca_file=self.certificates["ca.pem"])
+        server.start()
+        self.queue(server)
+        got = smtp.wait_for(1, DELIVERY_TIMEOUT)
+        self.assertTrue(got[0].tls, "the mail was not sent over TLS")
+        self.assertIn(TEST_TEXT, got[0].text())
+
+    def test_smtps_delivers(self):
+        smtp = self.make_smtp(tls="implicit", certificates=self.certificates)
+        smtp.start()
+        self.assertTrue(smtp.url.startswith("smtps://"))
+        server = self.smtp_mfad(smtp, ca_file=self.certificates["ca.pem"])
+        server.start()
+        self.queue(server)
+        got = smtp.wait_for(1, DELIVERY_TIMEOUT)
+        self.assertTrue(got[0].tls)
+
+    def test_untrusted_certificate_is_retried(self):
+        other = make_certificates(tempfile.mkdtemp(dir=self.folder), name="Other CA")
+        smtp = self.make_smtp(tls="starttls", certificates=self.certificates)
+        smtp.start()
+        server = self.smtp_mfad(smtp, starttls="required", ca_file=other["ca.pem"])
+        server.start()
+        # The certificate is not signed by the CA mfad trusts: no mail, in clear or not.
+        # aiosmtpd logs the failed handshake, which is expected here.
+        with self.assertLogs("mail.log", level="ERROR"):
+            self.queue(server)
+            self.wait_log(server, r'event=mail_retry id=1 .*error="[^"]*curl 60')
+        self.assertEqual(smtp.messages(), [])
+        self.assertEqual(smtp.attempts("rcpt"), 0)
+
+    def test_missing_ca_file_stops_start(self):
+        smtp = self.make_smtp()
+        server = self.smtp_mfad(smtp, ca_file=os.path.join(self.folder, "missing.pem"))
+        self.assertEqual(server.start(expect_failure=True), 1)
+        self.assertIn("mail.ca_file", server.log_text())
 
 
 class TestMaildir(MailTestCase):
