@@ -86,15 +86,6 @@ cli_print_message(void *arg, const struct store_outbox_message *m)
 	return 0;
 }
 
-/* Print the queued messages that already failed once; the others are just waiting. */
-static int
-cli_print_retried(void *arg, const struct store_outbox_message *m)
-{
-	if (m->attempts > 0)
-		cli_print_message(arg, m);
-	return 0;
-}
-
 static int
 cmd_mail_status(struct cli *cli, int argc, char **argv)
 {
@@ -132,11 +123,12 @@ cmd_mail_status(struct cli *cli, int argc, char **argv)
 		printf("%s: %lld\n", names[s], (long long)counts[s]);
 
 	printf("\nqueued after a failed attempt (newest first):\n");
-	if (db->ops->outbox_list(db, OUTBOX_QUEUED, (int)limit, cli_print_retried, NULL) !=
+	/* Queued messages without an attempt are only waiting for their first one. */
+	if (db->ops->outbox_list(db, OUTBOX_QUEUED, 1, (int)limit, cli_print_message, NULL) !=
 	    STORE_OK)
 		return CLI_FAILED;
 	printf("\nfailed (newest first, kept %d days):\n", STORE_OUTBOX_KEEP / 86400);
-	if (db->ops->outbox_list(db, OUTBOX_FAILED, (int)limit, cli_print_message, NULL) !=
+	if (db->ops->outbox_list(db, OUTBOX_FAILED, 0, (int)limit, cli_print_message, NULL) !=
 	    STORE_OK)
 		return CLI_FAILED;
 	return CLI_OK;

@@ -502,10 +502,12 @@ struct store_ops {
 	int (*outbox_mark_failed)(struct store *st, int64_t id, const char *error);
 	int (*outbox_count)(struct store *st, int state, int64_t *ret_count);
 	/*
-	 * Call cb for at most limit messages in state, newest first, without
-	 * their data, until cb returns non-zero.
+	 * Call cb for at most limit messages in state with at least
+	 * min_attempts attempts, newest first, without their data, until cb
+	 * returns non-zero.
 	 */
-	int (*outbox_list)(struct store *st, int state, int limit, store_outbox_cb cb, void *arg);
+	int (*outbox_list)(struct store *st, int state, int min_attempts, int limit,
+	    store_outbox_cb cb, void *arg);
 
 	/*
 	 * Also deletes expired WebAuthn challenges and email codes, email send

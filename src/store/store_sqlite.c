@@ -270,8 +270,8 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_OUTBOX_MARK_FAILED] = "UPDATE outbox SET state = 2, data = x'', last_error = ?2"
 	    " WHERE id = ?1 AND state = 0",
 	[SQ_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
-	[SQ_OUTBOX_LIST] = "SELECT " SQ_OUTBOX_COLS_NO_DATA " FROM outbox WHERE state = ?1"
-	    " ORDER BY id DESC LIMIT ?2",
+	[SQ_OUTBOX_LIST] = "SELECT " SQ_OUTBOX_COLS_NO_DATA " FROM outbox"
+	    " WHERE state = ?1 AND attempts >= ?2 ORDER BY id DESC LIMIT ?3",
 
 	[SQ_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires <= ?1",
 	[SQ_PURGE_CHALLENGES] = "DELETE FROM challenges WHERE expires <= ?1",
@@ -2268,7 +2268,8 @@ sq_outbox_count(struct store *st, int state, int64_t *ret_count)
 }
 
 static int
-sq_outbox_list(struct store *st, int state, int limit, store_outbox_cb cb, void *arg)
+sq_outbox_list(struct store *st, int state, int min_attempts, int limit, store_outbox_cb cb,
+    void *arg)
 {
 	struct sq_store *s = sq_from(st);
 	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_LIST];
@@ -2279,7 +2280,8 @@ sq_outbox_list(struct store *st, int state, int limit, store_outbox_cb cb, void 
 	if (sq_list_check(stmt, limit, "outbox_list") != STORE_OK)
 		return STORE_ERROR;
 	sq_bind_i64(stmt, 1, state, &rc);
-	sq_bind_i64(stmt, 2, limit, &rc);
+	sq_bind_i64(stmt, 2, min_attempts, &rc);
+	sq_bind_i64(stmt, 3, limit, &rc);
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "outbox_list");
 

@@ -2596,13 +2596,21 @@ test_outbox_list_and_limits(void **state)
 			first = m.id;
 	}
 	/* Newest first, at most limit. */
-	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 2, t_collect_outbox, ids),
+	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 0, 2, t_collect_outbox, ids),
 	    STORE_OK);
 	assert_int_equal(ids[0], first + 2);
 	assert_int_equal(ids[1], first + 1);
 	assert_int_equal(ids[2], 0);
-	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 0, t_collect_outbox, ids),
+	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 0, 0, t_collect_outbox, ids),
 	    STORE_ERROR);
+
+	/* Only messages with an attempt, when min_attempts asks for one. */
+	assert_int_equal(st->ops->outbox_mark_retry(st, first, 1, T_NOW + 5, "451"), STORE_OK);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 1, 10, t_collect_outbox, ids),
+	    STORE_OK);
+	assert_int_equal(ids[0], first);
+	assert_int_equal(ids[1], 0);
 
 	/* A Message-ID is unique. */
 	t_outbox_init(&m, "m0", body, T_NOW);
