@@ -343,7 +343,7 @@ struct email_send_tx {
 	const char *principal;
 	int64_t account_id;             /* to check the users of the address, or 0 */
 	int64_t now;
-	int refused;                    /* SRV_* error when a limit refused the mail */
+	int refused;                    /* SRV_* error when a limit rejected the mail */
 	struct srv_status *st;
 };
 
@@ -355,18 +355,17 @@ email_clamp(int64_t wait, int64_t max)
 	return wait < max ? wait : max;
 }
 
-/* Refuse with code and a Retry-After of wait seconds. */
+/* Reject the mail as throttled, with a Retry-After of wait seconds; st has the message. */
 static int
-email_refuse(struct email_send_tx *tx, int64_t wait, const char *what, long long limit)
+email_throttled(struct email_send_tx *tx, int64_t wait)
 {
 	tx->st->retry_after = (int)wait;
-	tx->refused = srv_fail(tx->st, SRV_ERR_EMAIL_THROTTLED,
-	    "%s %lld: retry in %lld seconds.", what, limit, (long long)wait);
+	tx->refused = SRV_ERR_EMAIL_THROTTLED;
 	return STORE_CONFLICT;
 }
 
 /*
- * Refuse a code mail sent sooner than email_resend_interval after the
+ * Reject a code mail sent sooner than email_resend_interval after the
  * user's last one, or past the daily limits: email_daily_limit per user,
  * and that times email_users_per_address per address, so an address shared
  * by the most users allowed still gets each its codes, but no more. The
@@ -383,27 +382,37 @@ email_throttle(struct email_send_tx *tx, struct store *db)
 	int64_t since = tx->now - EMAIL_DAY;
 	int64_t count = 0;
 	int64_t last = 0;
+	int64_t wait;
 
 	if (db->ops->email_send_stats(db, tx->code->user_id, since, &count, &last) != STORE_OK)
 		return STORE_ERROR;
-	if (count > 0 && tx->now - last < interval)
-		return email_refuse(tx, email_clamp(last + interval - tx->now, interval),
-		    "A new code can be sent once per this many seconds:", (long long)interval);
-	if (count >= daily)
-		return email_refuse(tx, email_clamp(last + EMAIL_DAY - tx->now, EMAIL_DAY),
-		    "Codes sent to one user a day are limited to", (long long)daily);
+	if (count > 0 && tx->now - last < interval) {
+		wait = email_clamp(last + interval - tx->now, interval);
+		srv_fail(tx->st, SRV_ERR_EMAIL_THROTTLED, "A new code can be sent %lld seconds after "
+		    "the last one: retry in %lld seconds.", (long long)interval, (long long)wait);
+		return email_throttled(tx, wait);
+	}
+	if (count >= daily) {
+		wait = email_clamp(last + EMAIL_DAY - tx->now, EMAIL_DAY);
+		srv_fail(tx->st, SRV_ERR_EMAIL_THROTTLED, "At most %lld codes a day are sent to one "
+		    "user: retry in %lld seconds.", (long long)daily, (long long)wait);
+		return email_throttled(tx, wait);
+	}
 
 	if (db->ops->email_send_stats_by_address(db, tx->code->address_key, since, &count,
 	    &last) != STORE_OK)
 		return STORE_ERROR;
-	if (count >= per_address)
-		return email_refuse(tx, email_clamp(last + EMAIL_DAY - tx->now, EMAIL_DAY),
-		    "Codes sent to one address a day are limited to", (long long)per_address);
+	if (count >= per_address) {
+		wait = email_clamp(last + EMAIL_DAY - tx->now, EMAIL_DAY);
+		srv_fail(tx->st, SRV_ERR_EMAIL_THROTTLED, "At most %lld codes a day are sent to one "
+		    "address: retry in %lld seconds.", (long long)per_address, (long long)wait);
+		return email_throttled(tx, wait);
+	}
 	return STORE_OK;
 }
 
 /*
- * Refuse an address that email_users_per_address other users of the
+ * Reject an address that email_users_per_address other users of the
  * account have attached already.
  */
 static int
@@ -506,7 +515,7 @@ email_send(struct email_send_tx *tx, const char *src)
 	tx->code_text = NULL;
 	email_domain(tx->code->address, domain, sizeof(domain));
 	if (tx->refused != SRV_OK) {
-		log_info("event=email_code_refused user_id=%lld purpose=%s domain=%s src=%s "
+		log_info("event=email_code_rejected user_id=%lld purpose=%s domain=%s src=%s "
 		    "reason=%s retry_after_s=%d", (long long)tx->code->user_id,
 		    email_purpose_name(tx->code->purpose), domain, src, srv_err_name(tx->refused),
 		    tx->st->retry_after);
@@ -581,7 +590,7 @@ struct email_verify_tx {
 	const char *code;
 	int64_t now;
 	struct email_try t;
-	int refused;                    /* SRV_* error when the user limit refused it */
+	int refused;                    /* SRV_* error when the user limit rejected it */
 	struct store_security_email e;  /* the attached address */
 	struct srv_status *st;
 };
