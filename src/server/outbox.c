@@ -403,8 +403,11 @@ outbox_unseal(struct app *app, const struct store_outbox_message *msg, char **re
 	return 0;
 }
 
-/* Record the result of one attempt and log it. */
-static void
+/*
+ * Record the result of one attempt and log it. Returns -1 when the result
+ * could not be stored, so the message is still due.
+ */
+static int
 outbox_record(struct store *db, const struct store_outbox_message *msg,
     enum outbox_result result, const char *err, int64_t now)
 {
@@ -416,7 +419,7 @@ outbox_record(struct store *db, const struct store_outbox_message *msg,
 	int r;
 
 	if (result == OUTBOX_ABORTED)
-		return;
+		return 0;
 	log_quote(mail_address_domain(msg->recipient), domain, sizeof(domain));
 	if (result == OUTBOX_DELIVERED) {
 		r = db->ops->outbox_mark_sent(db, msg->id, now);
@@ -426,7 +429,7 @@ outbox_record(struct store *db, const struct store_outbox_message *msg,
 		else
 			log_error("event=mail_mark_failed id=%lld err=\"sent, but recording it failed; "
 			    "it may be sent again\"", (long long)msg->id);
-		return;
+		return r == STORE_OK ? 0 : -1;
 	}
 
 	log_quote(err, quoted, sizeof(quoted));
@@ -445,12 +448,19 @@ outbox_record(struct store *db, const struct store_outbox_message *msg,
 		log_error("event=mail_failed id=%lld to_domain=%s attempts=%d error=%s",
 		    (long long)msg->id, domain, attempts, log_quote(reason, quoted, sizeof(quoted)));
 	}
-	if (r != STORE_OK)
-		log_error("event=mail_mark_failed id=%lld", (long long)msg->id);
+	if (r != STORE_OK) {
+		log_error("event=mail_mark_failed id=%lld err=\"recording the attempt failed\"",
+		    (long long)msg->id);
+		return -1;
+	}
+	return 0;
 }
 
-/* Try one due message. */
-static void
+/*
+ * Try one due message. Returns -1 when its result could not be recorded,
+ * so the caller stops instead of sending it again at once.
+ */
+static int
 outbox_attempt(struct app *app, struct store *db, const struct store_outbox_message *msg)
 {
 	enum outbox_result result;
@@ -458,29 +468,32 @@ outbox_attempt(struct app *app, struct store *db, const struct store_outbox_mess
 	char *plain = NULL;
 	size_t len = 0;
 	int64_t now = clock_now();
+	int r;
 
 	if (msg->expires != 0 && now >= msg->expires) {
 		snprintf(err, sizeof(err), "expired before delivery");
-		outbox_record(db, msg, OUTBOX_PERMANENT, err, now);
-		return;
+		return outbox_record(db, msg, OUTBOX_PERMANENT, err, now);
 	}
 	if (outbox_unseal(app, msg, &plain, &len) != 0) {
 		snprintf(err, sizeof(err), "cannot decrypt the queued message: was the master key "
 		    "replaced?");
-		outbox_record(db, msg, OUTBOX_PERMANENT, err, now);
-		return;
+		return outbox_record(db, msg, OUTBOX_PERMANENT, err, now);
 	}
 	if (app->cfg.mail_smtp_url[0] != '\0')
 		result = outbox_send_smtp(app, msg, plain, len, err, sizeof(err));
 	else
 		result = outbox_send_maildir(app, msg, plain, len, err, sizeof(err));
-	outbox_record(db, msg, result, err, clock_now());
+	r = outbox_record(db, msg, result, err, clock_now());
 	sodium_memzero(plain, len);
 	free(plain);
+	return r;
 }
 
-/* Send every due message, at most OUTBOX_BATCH_MAX, until mfad stops. */
-static void
+/*
+ * Send every due message, at most OUTBOX_BATCH_MAX, until mfad stops or
+ * the database fails. Returns -1 when a result could not be recorded.
+ */
+static int
 outbox_send_due(struct app *app, struct store *db)
 {
 	struct store_outbox_message msg;
@@ -488,12 +501,14 @@ outbox_send_due(struct app *app, struct store *db)
 
 	for (int i = 0; i < OUTBOX_BATCH_MAX && !atomic_load(&app->outbox->stop); i++) {
 		memset(&msg, 0, sizeof(msg));
-		r = db->ops->outbox_next_due(db, clock_now(), &msg);
-		if (r != STORE_OK)
-			return;
-		outbox_attempt(app, db, &msg);
+		if (db->ops->outbox_next_due(db, clock_now(), &msg) != STORE_OK)
+			return 0;
+		r = outbox_attempt(app, db, &msg);
 		store_outbox_message_clear(&msg);
+		if (r != 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* Wait until woken, stopped, or seconds have passed. */
@@ -518,6 +533,7 @@ outbox_thread(void *arg)
 {
 	struct app *app = arg;
 	struct outbox *ob = app->outbox;
+	int record_failures = 0;
 	struct store *db;
 	int64_t next;
 	int64_t wait;
@@ -525,8 +541,15 @@ outbox_thread(void *arg)
 	while (!atomic_load(&ob->stop)) {
 		wait = OUTBOX_POLL_S;
 		db = app_store(app);
-		if (db != NULL) {
-			outbox_send_due(app, db);
+		if (db != NULL && outbox_send_due(app, db) != 0) {
+			/*
+			 * The message whose result was lost is still due: wait as
+			 * for a retry, so a failing database does not make the
+			 * sender send it over and over.
+			 */
+			wait = outbox_retry_delay(++record_failures);
+		} else if (db != NULL) {
+			record_failures = 0;
 			/* Sleep until the next retry is due, for 1 to OUTBOX_POLL_S seconds. */
 			if (db->ops->outbox_next_attempt(db, &next) == STORE_OK) {
 				next -= clock_now();
