@@ -7,6 +7,7 @@ from mfad's outbox.
 import email
 import email.policy
 import re
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,6 +56,8 @@ class EmailTestCase(harness.MfadTestCase):
         self.addCleanup(self.smtp.stop)
         if self.smtp_running:
             self.smtp.start()
+        else:
+            self.reserved.bind((harness.HOST, self.smtp.port))
         # The test server speaks plain SMTP on loopback, so STARTTLS is off.
         mail = {"smtp_url": "smtp://127.0.0.1:%d" % self.smtp.port, "starttls": "none",
                 "from": "mfad@example.net"}
@@ -543,10 +546,18 @@ class SmtpDownTest(EmailTestCase):
 
     smtp_running = False
 
+    def setUp(self):
+        # Hold the SMTP port, bound but not listening, so connections to it are refused
+        # and no mfad of a test running in parallel takes it before the server starts.
+        self.reserved = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(self.reserved.close)
+        super().setUp()
+
     def test_code_arrives_once_smtp_is_up(self):
         token = self.user_session("alice")
         body = self.assertOK(self.request_code(token), "SetVerificationInfo, SMTP down")
         self.assertEqual(body["PendingEmail"], NORMALIZED)
+        self.reserved.close()
         self.smtp.start()
         mail = self.next_mail(ADDRESS, "mail after SMTP came up")
         self.assertOK(self.post("VerifyVerificationInfo", {"Code": mail.code}, token=token),
