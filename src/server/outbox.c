@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,6 +210,8 @@ outbox_smtp_setup(CURL *c, struct app *app, struct curl_slist *rcpt, struct outb
 	OUTBOX_SETOPT(CURLOPT_NOSIGNAL, 1L);
 	OUTBOX_SETOPT(CURLOPT_CONNECTTIMEOUT, (long)cfg->mail_timeout);
 	OUTBOX_SETOPT(CURLOPT_TIMEOUT, (long)cfg->mail_timeout);
+	/* Also bounds the wait for the reply to QUIT when the connection closes. */
+	OUTBOX_SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->mail_timeout);
 	OUTBOX_SETOPT(CURLOPT_MAIL_FROM, from);
 	OUTBOX_SETOPT(CURLOPT_MAIL_RCPT, rcpt);
 	OUTBOX_SETOPT(CURLOPT_UPLOAD, 1L);
@@ -242,6 +245,7 @@ outbox_send_smtp(struct app *app, const struct store_outbox_message *msg, const 
 	char from[STORE_EMAIL_MAX + 3];
 	char to[STORE_EMAIL_MAX + 3];
 	enum outbox_result result = OUTBOX_TEMPORARY;
+	curl_socket_t sock = CURL_SOCKET_BAD;
 	long reply = 0;
 	CURL *c = NULL;
 	CURLcode rc;
@@ -258,6 +262,15 @@ outbox_send_smtp(struct app *app, const struct store_outbox_message *msg, const 
 		rc = curl_easy_perform(c);
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
 	result = outbox_smtp_result((int)rc, reply);
+	/*
+	 * After an abort or a time-out the server may not answer at all, and
+	 * curl_easy_cleanup would wait for its reply to QUIT. Shutting the
+	 * socket down makes that QUIT fail at once.
+	 */
+	if ((rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT) &&
+	    curl_easy_getinfo(c, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK &&
+	    sock != CURL_SOCKET_BAD)
+		(void)shutdown(sock, SHUT_RDWR);
 	if (result != OUTBOX_DELIVERED)
 		snprintf(err, err_size, "%s (curl %d, SMTP reply %ld)",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), (int)rc, reply);
@@ -418,8 +431,11 @@ outbox_record(struct store *db, const struct store_outbox_message *msg,
 	int64_t delay;
 	int r;
 
-	if (result == OUTBOX_ABORTED)
-		return 0;
+	if (result == OUTBOX_ABORTED) {
+		/* End the claim, so the next start sends the message at once. */
+		r = db->ops->outbox_mark_retry(db, msg->id, msg->attempts, now, msg->last_error);
+		return r == STORE_OK ? 0 : -1;
+	}
 	log_quote(mail_address_domain(msg->recipient), domain, sizeof(domain));
 	if (result == OUTBOX_DELIVERED) {
 		r = db->ops->outbox_mark_sent(db, msg->id, now);
@@ -497,11 +513,15 @@ static int
 outbox_send_due(struct app *app, struct store *db)
 {
 	struct store_outbox_message msg;
+	int64_t now;
 	int r;
 
 	for (int i = 0; i < OUTBOX_BATCH_MAX && !atomic_load(&app->outbox->stop); i++) {
 		memset(&msg, 0, sizeof(msg));
-		if (db->ops->outbox_next_due(db, clock_now(), &msg) != STORE_OK)
+		now = clock_now();
+		/* The claim keeps other mfad processes on this database off the message. */
+		if (db->ops->outbox_claim(db, now, now + app->cfg.mail_timeout +
+		    OUTBOX_CLAIM_MARGIN_S, &msg) != STORE_OK)
 			return 0;
 		r = outbox_attempt(app, db, &msg);
 		store_outbox_message_clear(&msg);

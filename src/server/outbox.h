@@ -19,6 +19,8 @@ struct app;
 #define OUTBOX_RETRY_FIRST_S 5     /* seconds before the first retry; doubled per attempt */
 #define OUTBOX_RETRY_MAX_S 900     /* seconds between retries at most */
 #define OUTBOX_GIVE_UP_S 86400     /* seconds after queueing when retries stop */
+/* Seconds a claimed message stays with its sender beyond mail.timeout_s, for the maildir too. */
+#define OUTBOX_CLAIM_MARGIN_S 30
 #define OUTBOX_CREDENTIALS_MAX 4096 /* bytes of the SMTP credentials file */
 
 /* The outcome of one delivery attempt. */

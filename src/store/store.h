@@ -488,6 +488,16 @@ struct store_ops {
 	 * with store_outbox_message_clear().
 	 */
 	int (*outbox_next_due)(struct store *st, int64_t now, struct store_outbox_message *ret);
+	/*
+	 * As outbox_next_due, and move the message's next_attempt to
+	 * lease_until in the same statement, so no other sender takes it
+	 * while this one delivers it. ret->next_attempt is lease_until. The
+	 * sender then marks the message sent, failed or for a retry, which
+	 * ends the lease. A sender that dies meanwhile leaves the message due
+	 * again at lease_until.
+	 */
+	int (*outbox_claim)(struct store *st, int64_t now, int64_t lease_until,
+	    struct store_outbox_message *ret);
 	/* The earliest next_attempt of any queued message: STORE_NOT_FOUND when none is queued. */
 	int (*outbox_next_attempt)(struct store *st, int64_t *ret_at);
 	/*

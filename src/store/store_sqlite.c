@@ -118,6 +118,7 @@ enum sq_stmt_id {
 	SQ_EMAIL_SEND_STATS_ADDRESS,
 	SQ_OUTBOX_INSERT,
 	SQ_OUTBOX_NEXT_DUE,
+	SQ_OUTBOX_CLAIM,
 	SQ_OUTBOX_NEXT_ATTEMPT,
 	SQ_OUTBOX_MARK_SENT,
 	SQ_OUTBOX_MARK_RETRY,
@@ -262,6 +263,11 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " VALUES (?1, ?2, ?3, 0, 0, ?4, ?5, ?6, 0, '')",
 	[SQ_OUTBOX_NEXT_DUE] = "SELECT " SQ_OUTBOX_COLS " FROM outbox"
 	    " WHERE state = 0 AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT 1",
+	/* One statement, so of senders claiming at once each gets another message. */
+	[SQ_OUTBOX_CLAIM] = "UPDATE outbox SET next_attempt = ?2 WHERE id ="
+	    " (SELECT id FROM outbox WHERE state = 0 AND next_attempt <= ?1"
+	    " ORDER BY next_attempt, id LIMIT 1)"
+	    " RETURNING " SQ_OUTBOX_COLS,
 	[SQ_OUTBOX_NEXT_ATTEMPT] = "SELECT min(next_attempt) FROM outbox WHERE state = 0",
 	[SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET state = 1, sent_at = ?2, data = x'',"
 	    " last_error = '' WHERE id = ?1 AND state = 0",
@@ -2172,6 +2178,39 @@ sq_outbox_next_due(struct store *st, int64_t now, struct store_outbox_message *r
 }
 
 static int
+sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until,
+    struct store_outbox_message *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_CLAIM];
+	struct store_outbox_message m = { 0 };
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, now, &rc);
+	sq_bind_i64(stmt, 2, lease_until, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_claim");
+
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		r = sq_read_outbox_with_data(stmt, 0, &m);
+		/* Step to the end so the UPDATE ... RETURNING finishes before the reset. */
+		rc = sqlite3_step(stmt);
+	} else {
+		r = STORE_NOT_FOUND;
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_error(s, "outbox_claim");
+	sq_done(stmt);
+	if (r == STORE_OK)
+		*ret = m;
+	else
+		store_outbox_message_clear(&m);
+	return r;
+}
+
+static int
 sq_outbox_next_attempt(struct store *st, int64_t *ret_at)
 {
 	struct sq_store *s = sq_from(st);
@@ -2633,6 +2672,7 @@ static const struct store_ops sq_ops = {
 
 	.outbox_enqueue = sq_outbox_enqueue,
 	.outbox_next_due = sq_outbox_next_due,
+	.outbox_claim = sq_outbox_claim,
 	.outbox_next_attempt = sq_outbox_next_attempt,
 	.outbox_mark_sent = sq_outbox_mark_sent,
 	.outbox_mark_retry = sq_outbox_mark_retry,

@@ -6,6 +6,7 @@ password, and can offer STARTTLS or speak TLS from the start (smtps) with a cert
 make_certificates() signs with a test CA. It listens on 127.0.0.1 only and relays nothing.
 """
 
+import asyncio
 import datetime
 import email
 import email.policy
@@ -109,6 +110,11 @@ class _Handler:
         reply = self.owner._attempt("data")
         if reply is not None:
             return reply
+        stall = self.owner._stall_seconds()
+        if stall > 0:
+            await asyncio.sleep(stall)
+            if server.transport is None or server.transport.is_closing():
+                return "421 4.4.2 Client went away"  # nobody reads this: nothing is kept
         login = session.auth_data.login.decode() if session.auth_data is not None else None
         tls = session.ssl is not None or self.owner.tls == "implicit"
         self.owner._accept(Received(envelope.mail_from, envelope.rcpt_tos, envelope.content,
@@ -134,6 +140,7 @@ class SmtpServer:
         self._messages = []
         self._attempts = {"rcpt": 0, "data": 0}
         self._replies = {}
+        self._stall = 0
         self._auth_failures = 0
         self._controller = None
 
@@ -173,6 +180,12 @@ class SmtpServer:
     def accept_all(self):
         with self._lock:
             self._replies = {}
+            self._stall = 0
+
+    def stall_data(self, seconds):
+        """Wait seconds after the data before replying; keep nothing if the client left."""
+        with self._lock:
+            self._stall = seconds
 
     def attempts(self, stage="rcpt"):
         """How many RCPT or DATA commands arrived, accepted or not."""
@@ -205,6 +218,10 @@ class SmtpServer:
         with self._lock:
             self._attempts[stage] += 1
             return self._replies.get(stage)
+
+    def _stall_seconds(self):
+        with self._lock:
+            return self._stall
 
     def _accept(self, received):
         with self._lock:

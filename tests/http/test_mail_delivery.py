@@ -170,6 +170,22 @@ class TestSmtpDelivery(MailTestCase):
         time.sleep(SETTLE)
         self.assertEqual(len(smtp.messages()), 1)
 
+    def test_timeout_is_retried(self):
+        smtp = self.make_smtp()
+        smtp.stall_data(8)
+        smtp.start()
+        server = self.smtp_mfad(smtp, timeout_s=2)
+        server.start()
+        self.queue(server)
+
+        self.wait_log(server, r'event=mail_retry id=1 .*attempts=1 .*error="[^"]*curl 28')
+        smtp.accept_all()
+        smtp.wait_for(1, DELIVERY_TIMEOUT)
+        self.wait_log(server, r"event=mail_sent id=1 .*attempts=2")
+        # The stalled first transfer ends after 8 s and must not count as a delivery.
+        time.sleep(8)
+        self.assertEqual(len(smtp.messages()), 1)
+
     def test_5xx_fails_and_logs(self):
         smtp = self.make_smtp()
         smtp.fail_with("550 5.1.1 No such user here")
@@ -269,6 +285,34 @@ class TestCrashAndRestart(MailTestCase):
         smtp.start()
         server.start()
         smtp.wait_for(1, DELIVERY_TIMEOUT)
+        time.sleep(SETTLE)
+        self.assertEqual(len(smtp.messages()), 1)
+
+
+    def test_stop_during_transfer_sends_at_next_start(self):
+        smtp = self.make_smtp()
+        smtp.stall_data(30)
+        smtp.start()
+        server = self.smtp_mfad(smtp, timeout_s=60)
+        server.start()
+        self.queue(server)
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while smtp.attempts("data") == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(smtp.attempts("data"), 1, "the transfer did not start")
+
+        # SIGTERM in the middle of the transfer: mfad aborts it and stops at once.
+        started = time.monotonic()
+        self.assertEqual(server.stop(), 0)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertNotIn("event=mail_retry", server.log_text())
+
+        # The aborted transfer gave the message back: the next start sends it without
+        # waiting for the claim of 60 + 30 s to end.
+        smtp.accept_all()
+        server.start()
+        smtp.wait_for(1, DELIVERY_TIMEOUT)
+        self.wait_log(server, r"event=mail_sent id=1 .*attempts=1")
         time.sleep(SETTLE)
         self.assertEqual(len(smtp.messages()), 1)
 

@@ -2638,6 +2638,79 @@ test_outbox_list_and_limits(void **state)
 	free(big);
 }
 
+static void
+test_outbox_claim_lease(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	char body_a[] = "first";
+	char body_b[] = "second";
+	struct store_outbox_message a;
+	struct store_outbox_message b;
+	struct store_outbox_message got = { 0 };
+	int64_t at = 0;
+
+	t_outbox_init(&a, "aaaa", body_a, T_NOW);
+	t_outbox_init(&b, "bbbb", body_b, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &a), STORE_OK);
+	assert_int_equal(st->ops->outbox_enqueue(st, &b), STORE_OK);
+
+	/* Each claim takes another message, with its data, until none is due. */
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW, T_NOW + 60, &got), STORE_OK);
+	assert_int_equal(got.id, a.id);
+	assert_int_equal(got.next_attempt, T_NOW + 60);
+	assert_int_equal(got.data_len, strlen(body_a));
+	assert_memory_equal(got.data, body_a, got.data_len);
+	store_outbox_message_clear(&got);
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW, T_NOW + 60, &got), STORE_OK);
+	assert_int_equal(got.id, b.id);
+	store_outbox_message_clear(&got);
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW + 59, T_NOW + 120, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->outbox_next_attempt(st, &at), STORE_OK);
+	assert_int_equal(at, T_NOW + 60);
+
+	/* A sender that never reported back: the message is due again when the lease ends. */
+	assert_int_equal(st->ops->outbox_mark_sent(st, b.id, T_NOW + 1), STORE_OK);
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW + 60, T_NOW + 120, &got), STORE_OK);
+	assert_int_equal(got.id, a.id);
+	assert_int_equal(got.attempts, 0);
+	store_outbox_message_clear(&got);
+}
+
+static int
+t_op_outbox_claim(struct store *st, struct t_op_race *race)
+{
+	struct store_outbox_message m = { 0 };
+	int r;
+
+	r = st->ops->outbox_claim(st, T_NOW, T_NOW + 60, &m);
+	if (r == STORE_OK)
+		race->got_user_id = m.id; /* the id field of the race carries the message's id */
+	store_outbox_message_clear(&m);
+	return r;
+}
+
+/* Senders of several processes claim at once: each message goes to one of them. */
+static void
+test_outbox_claim_parallel(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct t_op_race proto = { .path = db->path, .op = t_op_outbox_claim };
+	struct store_outbox_message m;
+	char body[] = "x";
+	char id[16];
+
+	for (int round = 0; round < T_ROUNDS; round++) {
+		snprintf(id, sizeof(id), "race%d", round);
+		t_outbox_init(&m, id, body, T_NOW);
+		assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+		proto.got_user_id = m.id;
+		assert_int_equal(t_op_race_run(&proto, STORE_NOT_FOUND), 1);
+	}
+}
+
 /* An enqueue rolled back with its transaction leaves no message. */
 static void
 test_outbox_enqueue_rolls_back(void **state)
@@ -2796,6 +2869,8 @@ main(int argc, char **argv)
 		T(test_email_send_stats),
 		T(test_outbox_queue_and_deliver),
 		T(test_outbox_list_and_limits),
+		T(test_outbox_claim_lease),
+		T(test_outbox_claim_parallel),
 		T(test_outbox_enqueue_rolls_back),
 		T(test_purge_expired_email),
 		T(test_delete_cascades_email),
