@@ -295,6 +295,16 @@ class UsersPerAddressTest(EmailTestCase):
         self.assertIn(str(USERS_PER_ADDRESS), r.json["message"], "the message names the limit")
         self.assertNoNewMail("sixth user")
 
+    def test_removed_address_frees_place(self):
+        tokens = [self.user_session("user%d" % i) for i in range(1, USERS_PER_ADDRESS + 3)]
+        for i, token in enumerate(tokens[:USERS_PER_ADDRESS], 1):
+            self.attach(token, "shared@example.com", "user%d" % i)
+        self.assertOK(self.post("DeleteVerificationInfo", {}, token=tokens[0]), "user1 removes")
+        self.attach(tokens[-2], "shared@example.com", "user6 after the removal")
+        self.assertOK(self.post("DeleteUser", {"UserName": "user2"}, token=self.owner_token),
+                      "owner deletes user2")
+        self.attach(tokens[-1], "shared@example.com", "user7 after the deletion")
+
     def test_limit_checked_again_at_verify(self):
         tokens = [self.user_session("user%d" % i) for i in range(1, USERS_PER_ADDRESS + 2)]
         for i, token in enumerate(tokens[:USERS_PER_ADDRESS - 1], 1):
