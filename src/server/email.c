@@ -343,7 +343,7 @@ struct email_send_tx {
 	const char *principal;
 	int64_t account_id;             /* to check the users of the address, or 0 */
 	int64_t now;
-	int refused;                    /* SRV_* error when a limit rejected the mail */
+	int rejected;                   /* SRV_* error when a limit rejected the mail */
 	struct srv_status *st;
 };
 
@@ -360,17 +360,16 @@ static int
 email_throttled(struct email_send_tx *tx, int64_t wait)
 {
 	tx->st->retry_after = (int)wait;
-	tx->refused = SRV_ERR_EMAIL_THROTTLED;
+	tx->rejected = SRV_ERR_EMAIL_THROTTLED;
 	return STORE_CONFLICT;
 }
 
 /*
  * Reject a code mail sent sooner than email_resend_interval after the
- * user's last one, or past the daily limits: email_daily_limit per user,
- * and that times email_users_per_address per address, so an address shared
- * by the most users allowed still gets each its codes, but no more. The
- * daily Retry-After counts from the last mail, not the oldest, so it is
- * an upper bound.
+ * user's last one, or past the daily limits. A user gets email_daily_limit
+ * mails a day. An address gets that times email_users_per_address, so each
+ * of the users sharing it still gets its codes. The daily Retry-After
+ * counts from the last mail, not the oldest, so it is an upper bound.
  */
 static int
 email_throttle(struct email_send_tx *tx, struct store *db)
@@ -417,7 +416,7 @@ email_throttle(struct email_send_tx *tx, struct store *db)
  */
 static int
 email_check_users(const struct app *app, struct store *db, int64_t account_id,
-    const char *address_key, int64_t user_id, int *ret_refused, struct srv_status *st)
+    const char *address_key, int64_t user_id, int *ret_rejected, struct srv_status *st)
 {
 	int64_t limit = (int64_t)app->cfg.email_users_per_address;
 	int64_t count = 0;
@@ -427,14 +426,14 @@ email_check_users(const struct app *app, struct store *db, int64_t account_id,
 		return STORE_ERROR;
 	if (count < limit)
 		return STORE_OK;
-	*ret_refused = srv_fail(st, SRV_ERR_EMAIL_USERS_LIMIT,
+	*ret_rejected = srv_fail(st, SRV_ERR_EMAIL_USERS_LIMIT,
 	    "This address is attached to %lld users of the account already, the limit "
 	    "(setting mail.users_per_address is %lld): use another address.", (long long)count,
 	    (long long)limit);
 	return STORE_CONFLICT;
 }
 
-/* Write the subject and body of a code mail. The body holds the code: wipe it after use. */
+/* Write the subject and body of a code mail. The body contains the code: wipe it after use. */
 static void
 email_compose(const struct email_send_tx *tx, char subject[EMAIL_SUBJECT_MAX],
     char text[EMAIL_TEXT_MAX])
@@ -472,7 +471,7 @@ email_send_fn(struct store *db, void *arg)
 	r = email_throttle(tx, db);
 	if (r == STORE_OK && tx->account_id != 0)
 		r = email_check_users(tx->app, db, tx->account_id, tx->code->address_key,
-		    tx->code->user_id, &tx->refused, tx->st);
+		    tx->code->user_id, &tx->rejected, tx->st);
 	if (r != STORE_OK)
 		return r;
 
@@ -510,16 +509,16 @@ email_send(struct email_send_tx *tx, const char *src)
 		goto out;
 	}
 	tx->code_text = code_text;
-	tx->refused = SRV_OK;
+	tx->rejected = SRV_OK;
 	r = store_tx(db, email_send_fn, tx);
 	tx->code_text = NULL;
 	email_domain(tx->code->address, domain, sizeof(domain));
-	if (tx->refused != SRV_OK) {
+	if (tx->rejected != SRV_OK) {
 		log_info("event=email_code_rejected user_id=%lld purpose=%s domain=%s src=%s "
 		    "reason=%s retry_after_s=%d", (long long)tx->code->user_id,
-		    email_purpose_name(tx->code->purpose), domain, src, srv_err_name(tx->refused),
+		    email_purpose_name(tx->code->purpose), domain, src, srv_err_name(tx->rejected),
 		    tx->st->retry_after);
-		r = tx->refused;
+		r = tx->rejected;
 		goto out;
 	}
 	if (r != STORE_OK) {
@@ -590,7 +589,7 @@ struct email_verify_tx {
 	const char *code;
 	int64_t now;
 	struct email_try t;
-	int refused;                    /* SRV_* error when the user limit rejected it */
+	int rejected;                   /* SRV_* error when the user limit rejected it */
 	struct store_security_email e;  /* the attached address */
 	struct srv_status *st;
 };
@@ -616,7 +615,7 @@ email_verify_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return STORE_ERROR;
 	r = email_check_users(tx->app, db, tx->user->account_id, c->address_key, tx->user->id,
-	    &tx->refused, tx->st);
+	    &tx->rejected, tx->st);
 	if (r != STORE_OK)
 		return r;
 
@@ -635,7 +634,7 @@ email_verify_fn(struct store *db, void *arg)
 static int
 email_verify_failed(const struct email_verify_tx *tx, const char *src, struct srv_status *st)
 {
-	int r = tx->refused != SRV_OK ? tx->refused : tx->t.result;
+	int r = tx->rejected != SRV_OK ? tx->rejected : tx->t.result;
 
 	log_info("event=email_verify_failure user_id=%lld src=%s reason=%s attempts=%d",
 	    (long long)tx->user->id, src, srv_err_name(r), tx->t.attempts);
@@ -672,7 +671,7 @@ email_verify(struct app *app, const struct store_user *user, const char *code,
 		r = SRV_ERR_INTERNAL;
 		goto out;
 	}
-	if (tx.refused != SRV_OK || tx.t.result != SRV_OK) {
+	if (tx.rejected != SRV_OK || tx.t.result != SRV_OK) {
 		r = email_verify_failed(&tx, src, st);
 		goto out;
 	}
