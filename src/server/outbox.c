@@ -263,8 +263,8 @@ outbox_send_smtp(struct app *app, const struct store_outbox_message *msg, const 
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
 	result = outbox_smtp_result((int)rc, reply);
 	/*
-	 * After an abort or a time-out the server may not answer at all, and
-	 * curl_easy_cleanup would wait for its reply to QUIT. Shutting the
+	 * After an abort or a time-out the server may send no reply at all,
+	 * and curl_easy_cleanup would wait for its reply to QUIT. Shutting the
 	 * socket down makes that QUIT fail at once.
 	 */
 	if ((rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT) &&

@@ -114,7 +114,7 @@ class _Handler:
         if stall > 0:
             await asyncio.sleep(stall)
             if server.transport is None or server.transport.is_closing():
-                return "421 4.4.2 Client went away"  # nobody reads this: nothing is kept
+                return "421 4.4.2 Client went away"  # the client is gone: keep nothing
         login = session.auth_data.login.decode() if session.auth_data is not None else None
         tls = session.ssl is not None or self.owner.tls == "implicit"
         self.owner._accept(Received(envelope.mail_from, envelope.rcpt_tos, envelope.content,

@@ -2604,7 +2604,7 @@ test_outbox_list_and_limits(void **state)
 	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 0, 0, t_collect_outbox, ids),
 	    STORE_ERROR);
 
-	/* Only messages with an attempt, when min_attempts asks for one. */
+	/* With min_attempts 1, only messages that had an attempt. */
 	assert_int_equal(st->ops->outbox_mark_retry(st, first, 1, T_NOW + 5, "451"), STORE_OK);
 	memset(ids, 0, sizeof(ids));
 	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 1, 10, t_collect_outbox, ids),
