@@ -12,6 +12,7 @@ import email
 import email.policy
 import ipaddress
 import os
+import socket
 import ssl
 import threading
 import time
@@ -125,11 +126,14 @@ class _Handler:
 class SmtpServer:
     """A test SMTP server on 127.0.0.1. Create it, then start(); stop() and start() again."""
 
-    def __init__(self, port=None, user=None, password=None, tls=None, certificates=None):
+    def __init__(self, port=None, user=None, password=None, tls=None, certificates=None,
+                 hold_port=False):
         """user and password, when given, make AUTH required (without TLS, tests only).
 
         tls is None (plain SMTP), "starttls" (offered, not required) or "implicit" (smtps),
-        with certificates as make_certificates() returns them.
+        with certificates as make_certificates() returns them. hold_port keeps the port bound
+        (without listening) while the server is down, so connections to it are refused and no
+        other process of a parallel test takes it.
         """
         self.port = port if port is not None else free_port()
         self.user = user
@@ -143,13 +147,26 @@ class SmtpServer:
         self._stall = 0
         self._auth_failures = 0
         self._controller = None
+        self._holder = None
+        self.hold_port = hold_port
+        if hold_port:
+            self._hold()
 
     @property
     def url(self):
         scheme = "smtps" if self.tls == "implicit" else "smtp"
         return "%s://%s:%d" % (scheme, HOST, self.port)
 
+    def _hold(self):
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind((HOST, self.port))
+        self._holder = holder
+
     def start(self):
+        if self._holder is not None:
+            self._holder.close()
+            self._holder = None
         kwargs = {}
         if self.user is not None:
             kwargs = {"authenticator": self._authenticate, "auth_required": True,
@@ -165,9 +182,19 @@ class SmtpServer:
         self._controller.start()
 
     def stop(self):
+        """Stop the server; with hold_port, hold the port again until the next start."""
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+            if self.hold_port:
+                self._hold()
+
+    def close(self):
+        """Stop the server and release the port."""
+        self.stop()
+        if self._holder is not None:
+            self._holder.close()
+            self._holder = None
 
     def running(self):
         return self._controller is not None

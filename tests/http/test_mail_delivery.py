@@ -31,8 +31,8 @@ class MailTestCase(unittest.TestCase):
     """A test with an mfad (not started) and an SMTP server (not started) of its own."""
 
     def make_smtp(self, **kwargs):
-        smtp = SmtpServer(**kwargs)
-        self.addCleanup(smtp.stop)
+        smtp = SmtpServer(hold_port=True, **kwargs)
+        self.addCleanup(smtp.close)
         return smtp
 
     def make_mfad(self, mail=None):
