@@ -1,8 +1,8 @@
 """An SMTP server for tests: aiosmtpd (Debian's python3-aiosmtpd) in a thread on 127.0.0.1.
 
-It keeps every message it accepts, can be stopped and started again on the same port, can
-reply to RCPT or DATA with a chosen 4yz or 5yz code, can require AUTH with one user and
-password, and can offer STARTTLS or speak TLS from the start (smtps) with a certificate that
+It keeps every message it accepts and can be stopped and started again on the same port. It
+can reply to RCPT or DATA with a chosen 4yz or 5yz code, and require AUTH with one user and
+password. It can offer STARTTLS or speak TLS from the start (smtps), with a certificate that
 make_certificates() signs with a test CA. It listens on 127.0.0.1 only and relays nothing.
 """
 
