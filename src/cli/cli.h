@@ -39,4 +39,7 @@ int cmd_user(struct cli *cli, int argc, char **argv);
 int cmd_password(struct cli *cli, int argc, char **argv);
 int cmd_mfa(struct cli *cli, int argc, char **argv);
 
+/* "mfactl mail ...": test and status. */
+int cmd_mail(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -27,6 +27,9 @@ mfactl_usage(FILE *out)
 	    "               [--mfa-bind-required]        set a password (creates the login profile)\n"
 	    "  mfa status PRINCIPAL                      show the virtual MFA device\n"
 	    "  mfa unbind PRINCIPAL                      remove the virtual MFA device\n"
+	    "  mail test --to ADDRESS [--subject TEXT]   queue a test mail for mfad to deliver\n"
+	    "  mail status [--limit N]                   count queued, sent and failed mail, and\n"
+	    "                                            show the last delivery errors\n"
 	    "\n"
 	    "Diagnostics (need no database):\n"
 	    "  totp code --secret BASE32 [--time UNIX] [--digits N] [--algorithm SHA1|SHA256|SHA512]\n"
@@ -114,7 +117,8 @@ mfactl_globals(struct cli *cli, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct cli cli;
+	/* Static: the settings, copied into cli.app too, are too large for one stack frame. */
+	static struct cli cli;
 	const char *cmd;
 	int i;
 	int r;
@@ -147,6 +151,8 @@ main(int argc, char **argv)
 		r = cmd_password(&cli, argc, argv);
 	else if (strcmp(cmd, "mfa") == 0)
 		r = cmd_mfa(&cli, argc, argv);
+	else if (strcmp(cmd, "mail") == 0)
+		r = cmd_mail(&cli, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		mfactl_usage(stdout);
 		r = CLI_OK;

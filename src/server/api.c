@@ -78,6 +78,8 @@ api_factors_json(int factors)
 		json_array_append_new(a, json_string("totp"));
 	if (factors & FACTOR_PASSKEY)
 		json_array_append_new(a, json_string("passkey"));
+	if (factors & FACTOR_EMAIL)
+		json_array_append_new(a, json_string("email"));
 	return a;
 }
 
@@ -607,6 +609,11 @@ static const struct api_action api_actions[] = {
 	{ "LoginPasskey", api_login_passkey, API_PUBLIC },
 	{ "GetSecurityPreference", api_get_security_preference, API_OWNER },
 	{ "SetSecurityPreference", api_set_security_preference, API_OWNER },
+	{ "SetVerificationInfo", api_set_verification_info, 0 },
+	{ "VerifyVerificationInfo", api_verify_verification_info, 0 },
+	{ "GetVerificationInfo", api_get_verification_info, 0 },
+	{ "DeleteVerificationInfo", api_delete_verification_info, 0 },
+	{ "SendLoginEmailCode", api_send_login_email_code, API_PUBLIC },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 

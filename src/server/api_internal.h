@@ -58,4 +58,11 @@ int api_login_passkey(struct api_ctx *c);
 int api_get_security_preference(struct api_ctx *c);
 int api_set_security_preference(struct api_ctx *c);
 
+/* Security email actions, in api_email.c. */
+int api_set_verification_info(struct api_ctx *c);
+int api_verify_verification_info(struct api_ctx *c);
+int api_get_verification_info(struct api_ctx *c);
+int api_delete_verification_info(struct api_ctx *c);
+int api_send_login_email_code(struct api_ctx *c);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "server/json.h"
+#include "server/outbox.h"
 #include "server/passkey.h"
 #include "server/ratelimit.h"
 
@@ -110,6 +111,7 @@ app_shutdown(struct app *app)
 {
 	struct store *st;
 
+	outbox_stop(app);
 	if (app->store_key_made) {
 		st = pthread_getspecific(app->store_key);
 		pthread_setspecific(app->store_key, NULL);

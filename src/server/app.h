@@ -12,6 +12,7 @@
 #include "server/seal.h"
 #include "store/store.h"
 
+struct outbox;
 struct passkey_rp;
 struct ratelimit;
 
@@ -24,6 +25,7 @@ struct app {
 	struct ratelimit *open_challenges; /* passwordless challenges anyone may ask for */
 	pthread_key_t store_key;  /* each thread's own store handle */
 	int store_key_made;
+	struct outbox *outbox;    /* the mail sender; NULL unless outbox_start() ran */
 };
 
 /*
@@ -34,7 +36,10 @@ struct app {
  */
 int app_init(struct app *app, const struct mfad_config *cfg, char *err, size_t err_size);
 
-/* Release what app_init made. The calling thread's store is closed too. */
+/*
+ * Release what app_init made, stopping the mail sender first when it runs.
+ * The calling thread's store is closed too.
+ */
 void app_shutdown(struct app *app);
 
 /*

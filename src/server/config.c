@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "server/mail.h"
 
 /* ES256 first: every authenticator supports it. */
 static const int config_default_algs[] = { -7, -8, -35, -36, -37, -257 };
@@ -43,6 +44,14 @@ config_defaults(struct mfad_config *cfg)
 	cfg->max_passkeys = 10;
 	memcpy(cfg->passkey_algs, config_default_algs, sizeof(config_default_algs));
 	cfg->passkey_algs_count = sizeof(config_default_algs) / sizeof(config_default_algs[0]);
+	cfg->mail_starttls = CONFIG_STARTTLS_REQUIRED;
+	snprintf(cfg->mail_from, sizeof(cfg->mail_from), "mfad@localhost");
+	cfg->mail_timeout = 30;
+	cfg->email_code_ttl = 600;
+	cfg->email_code_max_attempts = 5;
+	cfg->email_resend_interval = 60;
+	cfg->email_daily_limit = 10;
+	cfg->email_users_per_address = 5;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 
@@ -200,6 +209,72 @@ set_webauthn_key(struct mfad_config *cfg, const char *key, const char *value)
 	return 1;
 }
 
+static const char *const config_starttls_names[] = { "none", "required" };
+
+static int
+set_mail_key(struct mfad_config *cfg, const char *key, const char *value)
+{
+	if (strcmp(key, "smtp_url") == 0)
+		return set_string(cfg->mail_smtp_url, sizeof(cfg->mail_smtp_url), value);
+	if (strcmp(key, "starttls") == 0)
+		return parse_choice(value, config_starttls_names, 2, &cfg->mail_starttls);
+	if (strcmp(key, "credentials_file") == 0)
+		return set_string(cfg->mail_credentials_file, sizeof(cfg->mail_credentials_file),
+		    value);
+	if (strcmp(key, "from") == 0) {
+		/* ASCII only: the domain also ends every Message-ID, which must be ASCII. */
+		for (const char *p = value; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x80)
+				return -1;
+		if (mail_address_check(value, NULL, 0) != 0)
+			return -1;
+		return set_string(cfg->mail_from, sizeof(cfg->mail_from), value);
+	}
+	if (strcmp(key, "maildir") == 0)
+		return set_string(cfg->mail_maildir, sizeof(cfg->mail_maildir), value);
+	if (strcmp(key, "ca_file") == 0)
+		return set_string(cfg->mail_ca_file, sizeof(cfg->mail_ca_file), value);
+	return 1;
+}
+
+/*
+ * Check mail.smtp_url: smtp:// or smtps://, a host, and no user or
+ * password, which belong in mail.credentials_file so they never reach a
+ * log line or the process list.
+ */
+static int
+config_check_smtp_url(const char *url, char *err, size_t err_size)
+{
+	const char *authority;
+	size_t host_len;
+
+	if (strncasecmp(url, "smtp://", 7) == 0) {
+		authority = url + 7;
+	} else if (strncasecmp(url, "smtps://", 8) == 0) {
+		authority = url + 8;
+	} else {
+		snprintf(err, err_size, "mail.smtp_url must start with smtp:// or smtps://");
+		return -1;
+	}
+	host_len = strcspn(authority, "/?#");
+	if (host_len == 0) {
+		snprintf(err, err_size, "mail.smtp_url has no host");
+		return -1;
+	}
+	if (memchr(authority, '@', host_len) != NULL) {
+		snprintf(err, err_size, "mail.smtp_url must not contain a user or password: "
+		    "put them in mail.credentials_file");
+		return -1;
+	}
+	for (const char *p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+			snprintf(err, err_size, "mail.smtp_url contains a space or control character");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct int_key {
 	const char *section;
 	const char *key;
@@ -224,6 +299,13 @@ static const struct int_key int_keys[] = {
 	{ "security", "lockout_max_delay", CFG_OFF(lockout_max_delay), 0, 1, 7 * 86400 },
 	{ "security", "hash_concurrency", CFG_OFF(hash_concurrency), 1, 1, 64 },
 	{ "security", "hash_wait_ms", CFG_OFF(hash_wait_ms), 0, 0, 600000 },
+	{ "mail", "timeout_s", CFG_OFF(mail_timeout), 0, 1, 600 },
+	/* 600 s: a code mailed to a user lives 10 minutes at most. */
+	{ "mail", "code_ttl", CFG_OFF(email_code_ttl), 0, 60, 600 },
+	{ "mail", "code_max_attempts", CFG_OFF(email_code_max_attempts), 1, 1, 10 },
+	{ "mail", "resend_interval", CFG_OFF(email_resend_interval), 0, 0, 3600 },
+	{ "mail", "daily_limit", CFG_OFF(email_daily_limit), 1, 1, 1000 },
+	{ "mail", "users_per_address", CFG_OFF(email_users_per_address), 1, 1, 100 },
 };
 
 static int
@@ -273,6 +355,8 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 		return value[0] == '\0' ? -1 : set_string(cfg->issuer, sizeof(cfg->issuer), value);
 	if (strcmp(section, "webauthn") == 0)
 		return set_webauthn_key(cfg, key, value);
+	if (strcmp(section, "mail") == 0)
+		return set_mail_key(cfg, key, value);
 	if (strcmp(section, "log") == 0 && strcmp(key, "level") == 0) {
 		if (log_level_parse(value, &level) != 0)
 			return -1;
@@ -470,6 +554,14 @@ config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 		snprintf(err, err_size, "security.session_idle is longer than security.session_ttl");
 		return -1;
 	}
+	if (cfg->mail_maildir[0] == '\0' &&
+	    join_path(cfg->mail_maildir, sizeof(cfg->mail_maildir), cfg->data_dir, "mail") != 0) {
+		snprintf(err, err_size, "storage.data_dir is too long");
+		return -1;
+	}
+	if (cfg->mail_smtp_url[0] != '\0' &&
+	    config_check_smtp_url(cfg->mail_smtp_url, err, err_size) != 0)
+		return -1;
 	if (cfg->origins[0] == '\0')
 		snprintf(cfg->origins, sizeof(cfg->origins), "http://localhost:%u", cfg->listen_port);
 	if (config_check_webauthn(cfg, err, err_size) != 0)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
+
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_ALGS_MAX 8          /* COSE algorithms libmfa verifies */
 
@@ -15,6 +17,12 @@ enum config_attestation {
 	CONFIG_ATTESTATION_INDIRECT = 1,
 	CONFIG_ATTESTATION_DIRECT = 2,
 	CONFIG_ATTESTATION_ENTERPRISE = 3,
+};
+
+/* Whether mail to an smtp:// server must be encrypted with STARTTLS. */
+enum config_starttls {
+	CONFIG_STARTTLS_NONE = 0,     /* plain SMTP, for a relay on the same host */
+	CONFIG_STARTTLS_REQUIRED = 1, /* fail the attempt when STARTTLS cannot be used */
 };
 
 /* The names of enum config_attestation values, as WebAuthn spells them. */
@@ -59,6 +67,20 @@ struct mfad_config {
 	int passkey_algs[CONFIG_ALGS_MAX]; /* COSE algorithms offered, in order of preference */
 	size_t passkey_algs_count;
 	unsigned max_passkeys;           /* per user */
+
+	/* [mail] */
+	char mail_smtp_url[CONFIG_PATH_MAX]; /* smtp:// or smtps:// URL; empty: write to mail_maildir */
+	int mail_starttls;               /* enum config_starttls, for smtp:// */
+	char mail_credentials_file[CONFIG_PATH_MAX]; /* "user=" and "password=" lines, mode 0600 */
+	char mail_ca_file[CONFIG_PATH_MAX]; /* PEM CA certificates for TLS; empty: the system's */
+	char mail_from[STORE_EMAIL_MAX + 1]; /* sender address of every mail */
+	char mail_maildir[CONFIG_PATH_MAX]; /* empty: DATA_DIR/mail */
+	int64_t mail_timeout;            /* seconds one SMTP delivery may take */
+	int64_t email_code_ttl;          /* seconds an email code lives */
+	unsigned email_code_max_attempts; /* wrong codes that spend an email code */
+	int64_t email_resend_interval;   /* seconds between two code mails to one user */
+	unsigned email_daily_limit;      /* code mails to one user in 24 hours */
+	unsigned email_users_per_address; /* users of an account that may share an address */
 
 	/* [log] */
 	int log_level;                   /* enum log_level */

@@ -64,6 +64,12 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "The account does not allow logon with a passkey alone." },
 	[SRV_ERR_THROTTLED] = { 429, "Throttling",
 	    "Too many requests from this address: retry in a few seconds." },
+	[SRV_ERR_EMAIL_NOT_FOUND] = { 404, "EntityNotExist.VerificationInfo",
+	    "The user has no security email address." },
+	[SRV_ERR_EMAIL_USERS_LIMIT] = { 409, "LimitExceeded.EmailUsers",
+	    "The address is attached to the most users allowed." },
+	[SRV_ERR_EMAIL_THROTTLED] = { 429, "Throttling.EmailCode",
+	    "Too many email codes were requested: retry later." },
 };
 
 static const struct srv_err_entry *

@@ -43,6 +43,9 @@ enum srv_err {
 	SRV_ERR_PASSKEY_LIMIT,
 	SRV_ERR_PASSKEY_LOGON_DISABLED,
 	SRV_ERR_THROTTLED,             /* too many requests from this address */
+	SRV_ERR_EMAIL_NOT_FOUND,       /* the user has no security email address */
+	SRV_ERR_EMAIL_USERS_LIMIT,     /* the address is attached to the most users allowed */
+	SRV_ERR_EMAIL_THROTTLED,       /* too soon or too many email codes; retry_after is set */
 	SRV_ERR_COUNT_ /* keep last */
 };
 

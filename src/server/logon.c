@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/email.h"
 #include "server/lockout.h"
 #include "server/passkey.h"
 #include "server/ratelimit.h"
@@ -77,16 +78,19 @@ struct logon_user {
 	int has_user;   /* account, user and login profile found */
 	int dev_bound;
 	int64_t passkeys;
+	int has_email;  /* a verified security email address */
+	struct store_security_email email;
 };
 
 /* The second factors the user can prove, as FACTOR_* bits. */
 static int
 logon_methods(const struct logon_user *lu)
 {
-	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0);
+	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) |
+	    (lu->has_email ? FACTOR_EMAIL : 0);
 }
 
-/* Load the bound device and count the passkeys of lu->user. */
+/* Load the bound device, the passkey count and the security email of lu->user. */
 static int
 logon_load_factors(struct store *db, struct logon_user *lu)
 {
@@ -95,6 +99,10 @@ logon_load_factors(struct store *db, struct logon_user *lu)
 	if (r == STORE_ERROR)
 		return STORE_ERROR;
 	lu->dev_bound = r == STORE_OK && lu->dev.bound;
+	r = db->ops->security_email_get(db, lu->user.id, &lu->email);
+	if (r == STORE_ERROR)
+		return STORE_ERROR;
+	lu->has_email = r == STORE_OK;
 	return db->ops->passkey_count_by_user(db, lu->user.id, &lu->passkeys);
 }
 
@@ -306,6 +314,22 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 	return STORE_OK;
 }
 
+/* Refuse a locked principal with the time left. */
+static int
+logon_check_lock(struct store *db, const struct logon_user *lu, int64_t now,
+    struct srv_status *st)
+{
+	int64_t locked = 0;
+
+	if (lockout_remaining(db, lu->key, now, &locked) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (locked <= 0)
+		return SRV_OK;
+	st->retry_after = (int)locked;
+	return srv_fail(st, SRV_ERR_LOCKED,
+	    "Too many failed attempts: logon is locked for %lld seconds.", (long long)locked);
+}
+
 /* How a second-factor transaction ended. */
 enum factor_outcome {
 	FACTOR_OUTCOME_OK = 0,
@@ -334,6 +358,7 @@ struct factor_tx {
 	int outcome;                  /* enum factor_outcome */
 	int attempts;
 	int64_t locked;
+	int64_t email_code_id;        /* email: the code to spend */
 };
 
 /* Use up the proof: the TOTP time step or the passkey's counter. */
@@ -344,6 +369,11 @@ logon_factor_spend(struct store *db, struct factor_tx *tx)
 
 	if (tx->factor == FACTOR_TOTP)
 		return db->ops->mfa_device_use_step(db, tx->lu->dev.id, (int64_t)tx->step);
+	if (tx->factor == FACTOR_EMAIL) {
+		int r = db->ops->email_code_delete(db, tx->email_code_id);
+
+		return r == STORE_NOT_FOUND ? STORE_CONFLICT : r;
+	}
 	pk = &tx->pa->pk;
 	return db->ops->passkey_use(db, pk->id, pk->sign_count, tx->pa->new_count,
 	    tx->pa->backup_state, tx->now);
@@ -359,7 +389,9 @@ logon_factor_success(struct store *db, struct factor_tx *tx)
 	r = db->ops->challenge_delete(db, tx->hash);
 	if (r != STORE_OK)
 		return STORE_ERROR; /* it was read in this transaction */
-	scope = logon_next_scope(&tx->lu->lp, 1);
+	/* Email is no MFA device: a profile that requires one still gets a bind-mfa session. */
+	scope = logon_next_scope(&tx->lu->lp, tx->factor != FACTOR_EMAIL || tx->lu->dev_bound ||
+	    tx->lu->passkeys > 0);
 	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor |
 	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now, tx->now,
 	    tx->res->token, &s) != SRV_OK)
@@ -420,7 +452,8 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
     const char *src, struct srv_status *st)
 {
 	static const char *const names[] = { "ok", "locked", "spent", "failed", "replay" };
-	const char *method = tx->factor == FACTOR_TOTP ? "totp" : "passkey";
+	const char *method = tx->factor == FACTOR_TOTP ? "totp" :
+	    tx->factor == FACTOR_EMAIL ? "email" : "passkey";
 	char detail[SRV_MESSAGE_MAX];
 	char quoted[LOG_QUOTE_MAX];
 	int left;
@@ -457,6 +490,9 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 		return srv_fail(st, SRV_ERR_MFA_CODE_REUSED,
 		    "This code was already used: wait for the next code (%d tries left).", left);
 	}
+	if (tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_EMAIL)
+		return srv_fail(st, SRV_ERR_INVALID_CHALLENGE,
+		    "This code was already used: request a new one with SendLoginEmailCode.");
 	if (tx->outcome == FACTOR_OUTCOME_REPLAY)
 		return srv_fail(st, SRV_ERR_PASSKEY_LOGON_FAILED,
 		    "This passkey response was already used: %d tries left.", left);
@@ -465,6 +501,83 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 	snprintf(detail, sizeof(detail), "%s",
 	    st->message[0] != '\0' ? st->message : srv_err_default_message(failure));
 	return srv_fail(st, failure, "%s %d tries left.", detail, left);
+}
+
+/* ---- Email codes ---- */
+
+int
+logon_email_start(struct app *app, const char *challenge, const char *src, int64_t *ret_expires,
+    char hint[EMAIL_HINT_MAX + 1], struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	char principal[STORE_NAME_MAX + STORE_ALIAS_MAX + 2];
+	struct store_challenge c;
+	struct logon_user lu;
+	int64_t now = clock_now();
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, now, &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = logon_check_lock(db, &lu, now, st);
+	if (r != SRV_OK)
+		return r;
+	/* Codes go only to an attached address, which its code has verified. */
+	if (!lu.has_email)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The user has no verified security email address: use another method.");
+
+	principal_format(&lu.user, &lu.acct, principal, sizeof(principal));
+	r = email_send_logon_code(app, &lu.email, principal, hash, c.expires, src, ret_expires, st);
+	if (r == SRV_OK)
+		email_hint(lu.email.address, hint);
+	return r;
+}
+
+static int
+logon_mfa_email(struct app *app, struct store *db, const char *challenge, const char *code,
+    const char *src, struct logon_result *res, struct srv_status *st)
+{
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
+	struct store_challenge c;
+	struct factor_tx tx;
+	struct logon_user lu;
+	int64_t now = clock_now();
+	int64_t code_id = 0;
+	int left = 0;
+	int r;
+
+	memset(&lu, 0, sizeof(lu));
+	if (token_hash(challenge, hash) != 0)
+		return SRV_ERR_INVALID_CHALLENGE;
+	r = logon_load_challenge(db, hash, now, &lu, &c);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (!lu.has_email)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
+		    "The user has no verified security email address: use another method.");
+
+	/* The code's own tries are counted here; the logon's in the transaction below. */
+	r = email_check_logon_code(app, lu.user.id, hash, code, &code_id, &left, st);
+	if (r != SRV_OK && r != SRV_ERR_INVALID_MFA_CODE)
+		return r;
+	tx = (struct factor_tx){ app, hash, &lu, res, FACTOR_EMAIL, r == SRV_OK, 0, NULL, now, 0,
+		0, 0, code_id };
+	r = logon_factor_finish(app, db, &tx, SRV_ERR_INVALID_MFA_CODE, src, st);
+	if (r == SRV_ERR_INVALID_MFA_CODE && left == 0)
+		r = srv_fail(st, SRV_ERR_INVALID_CHALLENGE, "The code is incorrect and was used up by "
+		    "too many wrong tries: request a new one with SendLoginEmailCode.");
+	return r;
 }
 
 int
@@ -484,9 +597,11 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	memset(res, 0, sizeof(*res));
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
+	if (strcmp(method, "email") == 0) /* not secret */
+		return logon_mfa_email(app, db, challenge, code, src, res, st);
 	if (strcmp(method, "totp") != 0) /* not secret */
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
-		    "Method must be \"totp\" or \"passkey\".");
+		    "Method must be \"totp\", \"passkey\" or \"email\".");
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
 	r = logon_load_challenge(db, hash, now, &lu, &c);
@@ -503,7 +618,7 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 	if (r != SRV_OK && r != SRV_ERR_INVALID_MFA_CODE)
 		return r;
 	tx = (struct factor_tx){ app, hash, &lu, res, FACTOR_TOTP, r == SRV_OK, step, NULL, now,
-		0, 0, 0 };
+		0, 0, 0, 0 };
 	return logon_factor_finish(app, db, &tx, SRV_ERR_INVALID_MFA_CODE, src, st);
 }
 
@@ -619,7 +734,7 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 	if (r == SRV_ERR_INTERNAL || r == SRV_ERR_INVALID_CHALLENGE)
 		return r;
 	tx = (struct factor_tx){ app, hash, &lu, res, FACTOR_PASSKEY, r == SRV_OK, 0, &pa, now, 0,
-		0, 0 };
+		0, 0, 0 };
 	return logon_factor_finish(app, db, &tx, r, src, st);
 }
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "server/app.h"
+#include "server/email.h"
 #include "server/errors.h"
 #include "server/session.h"
 
@@ -41,13 +42,25 @@ int logon_password(struct app *app, const char *principal, const char *password,
     const char *src, struct logon_result *res, struct srv_status *st);
 
 /*
- * Check the second factor for challenge. Returns SRV_OK with a session in
- * res, or SRV_ERR_INVALID_CHALLENGE, SRV_ERR_INVALID_MFA_CODE,
- * SRV_ERR_MFA_CODE_REUSED, SRV_ERR_LOCKED (with retry_after in st),
- * SRV_ERR_INVALID_PARAMETER or SRV_ERR_INTERNAL.
+ * Check the second factor for challenge: method "totp" or "email" with its
+ * code. A wrong code counts against the challenge and the principal.
+ * Returns SRV_OK with a session in res, or SRV_ERR_INVALID_CHALLENGE,
+ * SRV_ERR_INVALID_MFA_CODE, SRV_ERR_MFA_CODE_REUSED, SRV_ERR_LOCKED (with
+ * retry_after in st), SRV_ERR_INVALID_PARAMETER or SRV_ERR_INTERNAL.
  */
 int logon_mfa(struct app *app, const char *challenge, const char *method, const char *code,
     const char *src, struct logon_result *res, struct srv_status *st);
+
+/*
+ * Mail a code for challenge to its user's attached security email address,
+ * spending the user's old logon code. *ret_expires gets when the code stops
+ * working and hint the address masked ("a***@example.com"). Returns SRV_OK,
+ * SRV_ERR_INVALID_CHALLENGE, SRV_ERR_LOCKED, SRV_ERR_INVALID_PARAMETER (no
+ * verified address), SRV_ERR_EMAIL_THROTTLED (retry_after in st) or
+ * SRV_ERR_INTERNAL.
+ */
+int logon_email_start(struct app *app, const char *challenge, const char *src, int64_t *ret_expires,
+    char hint[EMAIL_HINT_MAX + 1], struct srv_status *st);
 
 /*
  * Start a passkey assertion: for the second factor of a logon challenge, or

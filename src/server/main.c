@@ -15,6 +15,7 @@
 #include "server/app.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/outbox.h"
 
 static volatile sig_atomic_t mfad_stop;
 
@@ -155,10 +156,11 @@ mfad_wait(struct app *app)
 int
 main(int argc, char **argv)
 {
-	struct mfad_config cfg;
+	/* Static: the settings, copied into app too, are too large for one stack frame. */
+	static struct mfad_config cfg;
+	static struct app app;
 	struct http_server *srv = NULL;
 	struct sigaction sa;
-	struct app app;
 	char err[512];
 
 	/*
@@ -184,6 +186,12 @@ main(int argc, char **argv)
 	}
 	if (cfg.test_clock)
 		log_warn("event=test_clock_enabled msg=\"the clock can be moved over HTTP: tests only\"");
+	/* Before the HTTP threads, so libcurl's global setup runs while mfad has one thread. */
+	if (outbox_start(&app, err, sizeof(err)) != 0) {
+		log_error("event=start_failed reason=\"%s\"", err);
+		app_shutdown(&app);
+		return 1;
+	}
 	if (http_start(&app, &srv, err, sizeof(err)) != 0) {
 		log_error("event=start_failed reason=\"%s\"", err);
 		app_shutdown(&app);

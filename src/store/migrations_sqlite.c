@@ -154,10 +154,87 @@ static const char sq_schema_v2[] =
     "CREATE INDEX webauthn_challenges_account ON webauthn_challenges (account_id);"
     "CREATE INDEX webauthn_challenges_expires ON webauthn_challenges (expires);";
 
+/*
+ * Version 3: the security email factor and the mail outbox. Addresses are
+ * CHECKed to 1 to 254 bytes, the RFC 5321 path limit, and hashes to 32
+ * bytes. An outbox row keeps its data only while it is queued (state 0),
+ * because the data may contain a code.
+ */
+static const char sq_schema_v3[] =
+    /* The index serves the count of users per address within an account. */
+    "CREATE TABLE security_emails ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " address TEXT NOT NULL CHECK (length(address) > 0"
+    "  AND length(CAST(address AS BLOB)) <= 254),"
+    " address_key TEXT NOT NULL CHECK (length(address_key) > 0"
+    "  AND length(CAST(address_key AS BLOB)) <= 254),"
+    " created INTEGER NOT NULL,"
+    " verified_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX security_emails_address ON security_emails (account_id, address_key);"
+
+    /*
+     * purpose: 0 verify, 1 logon, 2 step-up. UNIQUE (user_id, purpose)
+     * keeps one live code per user and purpose. A logon code names the
+     * logon challenge of its password step.
+     */
+    "CREATE TABLE email_codes ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " purpose INTEGER NOT NULL CHECK (purpose IN (0, 1, 2)),"
+    " address TEXT NOT NULL CHECK (length(address) > 0"
+    "  AND length(CAST(address AS BLOB)) <= 254),"
+    " address_key TEXT NOT NULL CHECK (length(address_key) > 0"
+    "  AND length(CAST(address_key AS BLOB)) <= 254),"
+    " code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),"
+    " attempts INTEGER NOT NULL CHECK (attempts >= 0),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " logon_hash BLOB CHECK (logon_hash IS NULL OR length(logon_hash) = 32),"
+    " UNIQUE (user_id, purpose),"
+    " CHECK (purpose <> 1 OR logon_hash IS NOT NULL)"
+    ") STRICT;"
+    "CREATE INDEX email_codes_expires ON email_codes (expires);"
+
+    /* One row per code mail, for the limits per user and per address. */
+    "CREATE TABLE email_sends ("
+    " id INTEGER PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " address_key TEXT CHECK (address_key IS NULL OR length(address_key) > 0),"
+    " sent_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX email_sends_user ON email_sends (user_id, sent_at);"
+    "CREATE INDEX email_sends_address ON email_sends (address_key, sent_at)"
+    " WHERE address_key IS NOT NULL;"
+    "CREATE INDEX email_sends_time ON email_sends (sent_at);"
+
+    /*
+     * state: 0 queued, 1 sent, 2 failed. Rows do not name a user, so a
+     * deleted user's notice is still delivered.
+     */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " recipient TEXT NOT NULL CHECK (length(recipient) > 0"
+    "  AND length(CAST(recipient AS BLOB)) <= 254),"
+    " message_id TEXT NOT NULL UNIQUE CHECK (length(message_id) BETWEEN 1 AND 127),"
+    " data BLOB NOT NULL CHECK (length(data) <= 65536),"
+    " state INTEGER NOT NULL CHECK (state IN (0, 1, 2)),"
+    " attempts INTEGER NOT NULL CHECK (attempts >= 0),"
+    " created INTEGER NOT NULL,"
+    " next_attempt INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL CHECK (expires >= 0),"
+    " sent_at INTEGER NOT NULL,"
+    " last_error TEXT NOT NULL,"
+    " CHECK ((state = 0) = (length(data) > 0))"
+    ") STRICT;"
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
 	{ 2, sq_schema_v2 },
+	{ 3, sq_schema_v3 },
 };
 
 const size_t store_sqlite_migration_count =

@@ -2,6 +2,7 @@
 /* Backend-neutral store entry points: open by URL, close, transactions, input checks. */
 #include <ctype.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -162,4 +163,85 @@ store_webauthn_challenge_check(const struct store_webauthn_challenge *c, const c
 	if (c->kind == WEBAUTHN_CEREMONY_SECOND_FACTOR && !c->has_mfa_challenge_hash)
 		return store_invalid(op, "second factor needs a logon challenge hash");
 	return STORE_OK;
+}
+
+int
+store_email_address_check(const char *address, const char *op)
+{
+	size_t len;
+
+	if (address == NULL)
+		return store_invalid(op, "missing email address");
+	len = strnlen(address, STORE_EMAIL_MAX + 1);
+	if (len == 0)
+		return store_invalid(op, "empty email address");
+	if (len > STORE_EMAIL_MAX)
+		return store_invalid(op, "email address longer than its field");
+	/* A CR or LF here could add a header to a mail; no valid address has one. */
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)address[i] < 0x20 || address[i] == 0x7f)
+			return store_invalid(op, "email address contains a control character");
+	}
+	return STORE_OK;
+}
+
+int
+store_security_email_check(const struct store_security_email *e, const char *op)
+{
+	if (e->user_id <= 0 || e->account_id <= 0)
+		return store_invalid(op, "security email needs a user and an account");
+	if (store_email_address_check(e->address, op) != STORE_OK)
+		return STORE_ERROR;
+	return store_email_address_check(e->address_key, op);
+}
+
+int
+store_email_code_check(const struct store_email_code *c, const char *op)
+{
+	if (c->purpose < EMAIL_CODE_VERIFY || c->purpose > EMAIL_CODE_STEP_UP)
+		return store_invalid(op, "unknown email code purpose");
+	if (c->user_id <= 0)
+		return store_invalid(op, "email code needs a user");
+	if (c->attempts < 0)
+		return store_invalid(op, "negative attempts");
+	if (c->purpose == EMAIL_CODE_LOGON && !c->has_logon_hash)
+		return store_invalid(op, "logon code needs a logon challenge hash");
+	if (store_email_address_check(c->address, op) != STORE_OK)
+		return STORE_ERROR;
+	return store_email_address_check(c->address_key, op);
+}
+
+int
+store_outbox_message_check(const struct store_outbox_message *msg, const char *op)
+{
+	size_t len;
+
+	if (store_email_address_check(msg->recipient, op) != STORE_OK)
+		return STORE_ERROR;
+	len = strnlen(msg->message_id, sizeof(msg->message_id));
+	if (len == 0 || len == sizeof(msg->message_id))
+		return store_invalid(op, "Message-ID empty or longer than its field");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)msg->message_id[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '<' || ch == '>')
+			return store_invalid(op, "Message-ID contains a character outside printable ASCII");
+	}
+	if (msg->data == NULL || msg->data_len == 0 || msg->data_len > STORE_OUTBOX_DATA_MAX)
+		return store_invalid(op, "outbox message data empty or too long");
+	if (msg->expires < 0)
+		return store_invalid(op, "negative expiry");
+	return STORE_OK;
+}
+
+void
+store_outbox_message_clear(struct store_outbox_message *msg)
+{
+	if (msg == NULL || msg->data == NULL)
+		return;
+	/* The data may contain a one-time code. */
+	explicit_bzero(msg->data, msg->data_len);
+	free(msg->data);
+	msg->data = NULL;
+	msg->data_len = 0;
 }

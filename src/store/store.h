@@ -34,6 +34,11 @@ enum {
 #define STORE_PASSKEY_NAME_MAX 256  /* bytes: 64 characters of up to 4 UTF-8 bytes */
 #define STORE_TRANSPORTS_MAX 128    /* bytes of a comma-separated transports list */
 #define STORE_FMT_MAX 32            /* bytes of an attestation statement format name */
+#define STORE_EMAIL_MAX 254         /* bytes of an address: the RFC 5321 path limit less "<>" */
+#define STORE_MESSAGE_ID_MAX 127    /* bytes of an outbox Message-ID, without "<>" */
+#define STORE_OUTBOX_ERROR_MAX 255  /* bytes of an outbox message's last delivery error */
+#define STORE_OUTBOX_DATA_MAX (64 * 1024) /* bytes of an outbox message as stored */
+#define STORE_OUTBOX_KEEP (30 * 86400) /* seconds sent and failed outbox rows are kept */
 
 struct store_account {
 	int64_t id;
@@ -94,6 +99,7 @@ enum store_factor {
 	FACTOR_PASSWORD = 1 << 0,
 	FACTOR_TOTP = 1 << 1,
 	FACTOR_PASSKEY = 1 << 2,
+	FACTOR_EMAIL = 1 << 3,    /* a code sent to the security email address: the weakest factor */
 	FACTOR_USER_VERIFIED = 1 << 4,   /* the passkey's authenticator verified the user */
 };
 
@@ -202,12 +208,85 @@ struct store_webauthn_challenge {
 	int64_t expires;
 };
 
+/* The purpose of an email code. */
+enum store_email_purpose {
+	EMAIL_CODE_VERIFY = 0,  /* confirms the address before it becomes the security email */
+	EMAIL_CODE_LOGON = 1,   /* the second factor of a logon */
+	EMAIL_CODE_STEP_UP = 2, /* proof for a sensitive action in a session */
+};
+
+/*
+ * A user's security email address: verified, and one per user. Addresses
+ * must be non-empty and contain no control byte (below 0x20, or 0x7f).
+ */
+struct store_security_email {
+	int64_t user_id;
+	int64_t account_id;                     /* the user's account */
+	char address[STORE_EMAIL_MAX + 1];      /* as normalized: trimmed, domain lower-cased */
+	char address_key[STORE_EMAIL_MAX + 1];  /* the address lower-cased whole, for comparisons */
+	int64_t created;
+	int64_t verified_at;
+};
+
+/*
+ * The one live code of a user for a purpose. The store keeps only the
+ * server's HMAC of the code, never the code itself.
+ */
+struct store_email_code {
+	int64_t id;                             /* set by email_code_replace, never reused */
+	int64_t user_id;
+	int purpose;                            /* enum store_email_purpose */
+	char address[STORE_EMAIL_MAX + 1];      /* where the code went */
+	char address_key[STORE_EMAIL_MAX + 1];
+	uint8_t code_hash[STORE_TOKEN_HASH_LEN];
+	int attempts;                           /* wrong codes entered so far */
+	int64_t created;
+	int64_t expires;
+	/* The logon challenge of the password step: required for EMAIL_CODE_LOGON. */
+	int has_logon_hash;
+	uint8_t logon_hash[STORE_TOKEN_HASH_LEN];
+};
+
+/* Delivery states of an outbox message. */
+enum store_outbox_state {
+	OUTBOX_QUEUED = 0, /* waiting for its first or next attempt */
+	OUTBOX_SENT = 1,   /* accepted by the SMTP server or written to the maildir */
+	OUTBOX_FAILED = 2, /* rejected for good, expired, or retried for too long */
+};
+
+/*
+ * A mail waiting for delivery, or the record of one delivered or given up.
+ * data is what the server queued (mfad seals it with the master key) and is
+ * dropped when the message leaves OUTBOX_QUEUED, because it may contain a code.
+ */
+struct store_outbox_message {
+	int64_t id;                             /* set by outbox_enqueue */
+	char recipient[STORE_EMAIL_MAX + 1];
+	char message_id[STORE_MESSAGE_ID_MAX + 1]; /* "random@domain", unique */
+	/*
+	 * outbox_enqueue reads data_len bytes (1 to STORE_OUTBOX_DATA_MAX) and
+	 * does not keep the pointer. outbox_next_due returns a malloc'd copy,
+	 * which the caller releases with store_outbox_message_clear(). Lists
+	 * return NULL.
+	 */
+	char *data;
+	size_t data_len;
+	int state;                              /* enum store_outbox_state */
+	int attempts;                           /* delivery attempts made */
+	int64_t created;
+	int64_t next_attempt;                   /* when a queued message is due */
+	int64_t expires;                        /* give up after this time; 0: no expiry */
+	int64_t sent_at;                        /* 0 unless sent */
+	char last_error[STORE_OUTBOX_ERROR_MAX + 1]; /* empty when none */
+};
+
 struct store;
 
 typedef int (*store_user_cb)(void *arg, const struct store_user *user);
 typedef int (*store_mfa_device_cb)(void *arg, const struct store_mfa_device *dev,
     const struct store_user *user);
 typedef int (*store_passkey_cb)(void *arg, const struct store_passkey *pk);
+typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_message *msg);
 
 /*
  * One backend. Every function returns a STORE_* code unless noted. Creates
@@ -341,7 +420,112 @@ struct store_ops {
 	int (*webauthn_challenge_take)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    struct store_webauthn_challenge *ret);
 
-	/* Also deletes expired WebAuthn challenges. */
+	/* Security email addresses (see struct store_security_email). */
+	int (*security_email_get)(struct store *st, int64_t user_id, struct store_security_email *ret);
+	/*
+	 * Insert or replace the user's address. STORE_NOT_FOUND when the user
+	 * does not exist in e->account_id. An invalid address gives STORE_ERROR.
+	 */
+	int (*security_email_put)(struct store *st, const struct store_security_email *e);
+	int (*security_email_delete)(struct store *st, int64_t user_id);
+	/*
+	 * Count the users of account_id whose address_key is address_key,
+	 * leaving out exclude_user_id (0 leaves out none).
+	 */
+	int (*security_email_count_by_address)(struct store *st, int64_t account_id,
+	    const char *address_key, int64_t exclude_user_id, int64_t *ret_count);
+
+	/*
+	 * Delete the user's code for code->purpose, if any, insert code and set
+	 * code->id, in one savepoint. An id is never given out again, so a
+	 * delete of a replaced code gets STORE_NOT_FOUND. An unknown purpose,
+	 * invalid address, negative attempts, or EMAIL_CODE_LOGON without
+	 * has_logon_hash give STORE_ERROR.
+	 */
+	int (*email_code_replace)(struct store *st, struct store_email_code *code);
+	/*
+	 * The user's code for purpose. An expired code is still returned; the
+	 * caller compares ret->expires with the current time.
+	 */
+	int (*email_code_get)(struct store *st, int64_t user_id, int purpose,
+	    struct store_email_code *ret);
+	/* Count one more wrong code, atomically, and return the new count. */
+	int (*email_code_add_attempt)(struct store *st, int64_t id, int *ret_attempts);
+	/*
+	 * Spend a code: STORE_NOT_FOUND when it is already gone. Run it in the
+	 * transaction that acts on the code, so of two requests with one code
+	 * only one succeeds.
+	 */
+	int (*email_code_delete)(struct store *st, int64_t id);
+
+	/* Record a code mail sent to the user at time at, for rate limits. */
+	int (*email_send_record)(struct store *st, int64_t user_id, int64_t at);
+	/*
+	 * As email_send_record, also recording the address_key the mail went
+	 * to, so email_send_stats_by_address counts it.
+	 */
+	int (*email_send_record_to)(struct store *st, int64_t user_id, const char *address_key,
+	    int64_t at);
+	/*
+	 * Count the user's records at or after since, and the time of the last
+	 * one (0 when none, *ret_count is then 0).
+	 */
+	int (*email_send_stats)(struct store *st, int64_t user_id, int64_t since,
+	    int64_t *ret_count, int64_t *ret_last_at);
+	/* As email_send_stats, over records of every user to address_key. */
+	int (*email_send_stats_by_address)(struct store *st, const char *address_key,
+	    int64_t since, int64_t *ret_count, int64_t *ret_last_at);
+
+	/*
+	 * Queue msg (state, attempts, sent_at and last_error are ignored: it
+	 * starts OUTBOX_QUEUED with no attempt) and set msg->id. Call it in the
+	 * transaction that makes the change the mail reports, so both commit
+	 * or neither. STORE_CONFLICT when the message_id exists. Invalid fields
+	 * give STORE_ERROR.
+	 */
+	int (*outbox_enqueue)(struct store *st, struct store_outbox_message *msg);
+	/*
+	 * The queued message due first at now (next_attempt <= now), oldest
+	 * first, with its data. STORE_NOT_FOUND when none is due. Release ret
+	 * with store_outbox_message_clear().
+	 */
+	int (*outbox_next_due)(struct store *st, int64_t now, struct store_outbox_message *ret);
+	/*
+	 * As outbox_next_due, and move the message's next_attempt to
+	 * lease_until in the same statement, so no other sender takes it
+	 * while this one delivers it. ret->next_attempt is lease_until. The
+	 * sender then marks the message sent, failed or for a retry, which
+	 * ends the lease. A sender that dies meanwhile leaves the message due
+	 * again at lease_until.
+	 */
+	int (*outbox_claim)(struct store *st, int64_t now, int64_t lease_until,
+	    struct store_outbox_message *ret);
+	/* The earliest next_attempt of any queued message: STORE_NOT_FOUND when none is queued. */
+	int (*outbox_next_attempt)(struct store *st, int64_t *ret_at);
+	/*
+	 * Record a delivery and drop the data. STORE_NOT_FOUND unless the
+	 * message is queued, as when another process delivered it first.
+	 */
+	int (*outbox_mark_sent)(struct store *st, int64_t id, int64_t at);
+	/* Record a failed attempt of a queued message and when to try again. */
+	int (*outbox_mark_retry)(struct store *st, int64_t id, int attempts, int64_t next_attempt,
+	    const char *error);
+	/* Give a queued message up and drop its data. */
+	int (*outbox_mark_failed)(struct store *st, int64_t id, const char *error);
+	int (*outbox_count)(struct store *st, int state, int64_t *ret_count);
+	/*
+	 * Call cb for at most limit messages in state with at least
+	 * min_attempts attempts, newest first, without their data, until cb
+	 * returns non-zero.
+	 */
+	int (*outbox_list)(struct store *st, int state, int min_attempts, int limit,
+	    store_outbox_cb cb, void *arg);
+
+	/*
+	 * Also deletes expired WebAuthn challenges and email codes, email send
+	 * records more than a day old, and sent or failed outbox messages more
+	 * than STORE_OUTBOX_KEEP seconds old.
+	 */
 	int (*purge_expired)(struct store *st, int64_t now);
 };
 
@@ -399,6 +583,29 @@ int store_passkey_name_check(const char *name, const char *op);
  * STORE_OK.
  */
 int store_webauthn_challenge_check(const struct store_webauthn_challenge *c, const char *op);
+
+/*
+ * Check an address field: a NUL within STORE_EMAIL_MAX + 1 bytes, not
+ * empty, and no control byte. Logs what is wrong, under op, and returns
+ * STORE_ERROR, else STORE_OK.
+ */
+int store_email_address_check(const char *address, const char *op);
+
+/* Check a security email before a backend stores it. As store_email_address_check. */
+int store_security_email_check(const struct store_security_email *e, const char *op);
+
+/* Check an email code before a backend stores it. As store_email_address_check. */
+int store_email_code_check(const struct store_email_code *c, const char *op);
+
+/*
+ * Check a message before outbox_enqueue stores it: the recipient, a
+ * Message-ID of printable ASCII without spaces or angle brackets, and 1 to
+ * STORE_OUTBOX_DATA_MAX bytes of data. As store_email_address_check.
+ */
+int store_outbox_message_check(const struct store_outbox_message *msg, const char *op);
+
+/* Wipe and free msg->data and set it to NULL. Accepts NULL. */
+void store_outbox_message_clear(struct store_outbox_message *msg);
 
 #define store_begin(st) ((st)->ops->begin(st))
 #define store_commit(st) ((st)->ops->commit(st))

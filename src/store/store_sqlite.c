@@ -37,6 +37,15 @@
 #define SQ_WEBAUTHN_COLS \
 	"challenge_hash, kind, user_id, account_id, session_hash, mfa_challenge_hash, " \
 	"user_verification, created, expires"
+#define SQ_SECURITY_EMAIL_COLS "user_id, account_id, address, address_key, created, verified_at"
+#define SQ_EMAIL_CODE_COLS \
+	"id, user_id, purpose, address, address_key, code_hash, attempts, created, expires, " \
+	"logon_hash"
+/* The data column comes last so lists can leave it out. */
+#define SQ_OUTBOX_COLS_NO_DATA \
+	"id, recipient, message_id, state, attempts, created, next_attempt, expires, sent_at, " \
+	"last_error"
+#define SQ_OUTBOX_COLS SQ_OUTBOX_COLS_NO_DATA ", data"
 
 /* Every statement of the backend, prepared once when the handle opens. */
 enum sq_stmt_id {
@@ -96,10 +105,34 @@ enum sq_stmt_id {
 	SQ_PASSKEY_USE,
 	SQ_WEBAUTHN_INSERT,
 	SQ_WEBAUTHN_TAKE,
+	SQ_SECURITY_EMAIL_GET,
+	SQ_SECURITY_EMAIL_PUT,
+	SQ_SECURITY_EMAIL_DELETE,
+	SQ_SECURITY_EMAIL_COUNT,
+	SQ_EMAIL_CODE_DELETE_PURPOSE,
+	SQ_EMAIL_CODE_INSERT,
+	SQ_EMAIL_CODE_GET,
+	SQ_EMAIL_CODE_ADD_ATTEMPT,
+	SQ_EMAIL_CODE_DELETE,
+	SQ_EMAIL_SEND_INSERT,
+	SQ_EMAIL_SEND_STATS,
+	SQ_EMAIL_SEND_STATS_ADDRESS,
+	SQ_OUTBOX_INSERT,
+	SQ_OUTBOX_NEXT_DUE,
+	SQ_OUTBOX_CLAIM,
+	SQ_OUTBOX_NEXT_ATTEMPT,
+	SQ_OUTBOX_MARK_SENT,
+	SQ_OUTBOX_MARK_RETRY,
+	SQ_OUTBOX_MARK_FAILED,
+	SQ_OUTBOX_COUNT,
+	SQ_OUTBOX_LIST,
 	SQ_PURGE_SESSIONS,
 	SQ_PURGE_CHALLENGES,
 	SQ_PURGE_FAILURES,
 	SQ_PURGE_WEBAUTHN,
+	SQ_PURGE_EMAIL_CODES,
+	SQ_PURGE_EMAIL_SENDS,
+	SQ_PURGE_OUTBOX,
 	SQ_STMT_COUNT
 };
 
@@ -194,13 +227,74 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_WEBAUTHN_TAKE] = "DELETE FROM webauthn_challenges WHERE challenge_hash = ?1"
 	    " RETURNING " SQ_WEBAUTHN_COLS,
 
+	[SQ_SECURITY_EMAIL_GET] = "SELECT " SQ_SECURITY_EMAIL_COLS " FROM security_emails"
+	    " WHERE user_id = ?1",
+	/*
+	 * Take account_id from the user's row, so an address cannot be stored
+	 * under an account the user is not in. No row is inserted when the
+	 * user is not in ?2.
+	 */
+	[SQ_SECURITY_EMAIL_PUT] = "INSERT INTO security_emails (" SQ_SECURITY_EMAIL_COLS ")"
+	    " SELECT id, account_id, ?3, ?4, ?5, ?6 FROM users WHERE id = ?1 AND account_id = ?2"
+	    " ON CONFLICT (user_id) DO UPDATE SET address = excluded.address,"
+	    " address_key = excluded.address_key, created = excluded.created,"
+	    " verified_at = excluded.verified_at",
+	[SQ_SECURITY_EMAIL_DELETE] = "DELETE FROM security_emails WHERE user_id = ?1",
+	[SQ_SECURITY_EMAIL_COUNT] = "SELECT count(*) FROM security_emails"
+	    " WHERE account_id = ?1 AND address_key = ?2 AND user_id <> ?3",
+
+	[SQ_EMAIL_CODE_DELETE_PURPOSE] = "DELETE FROM email_codes WHERE user_id = ?1 AND purpose = ?2",
+	[SQ_EMAIL_CODE_INSERT] = "INSERT INTO email_codes (user_id, purpose, address, address_key,"
+	    " code_hash, attempts, created, expires, logon_hash)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQ_EMAIL_CODE_GET] = "SELECT " SQ_EMAIL_CODE_COLS " FROM email_codes"
+	    " WHERE user_id = ?1 AND purpose = ?2",
+	[SQ_EMAIL_CODE_ADD_ATTEMPT] = "UPDATE email_codes SET attempts = attempts + 1"
+	    " WHERE id = ?1 RETURNING attempts",
+	[SQ_EMAIL_CODE_DELETE] = "DELETE FROM email_codes WHERE id = ?1",
+
+	[SQ_EMAIL_SEND_INSERT] = "INSERT INTO email_sends (user_id, address_key, sent_at)"
+	    " VALUES (?1, ?2, ?3)",
+	[SQ_EMAIL_SEND_STATS] = "SELECT count(*), coalesce(max(sent_at), 0) FROM email_sends"
+	    " WHERE user_id = ?1 AND sent_at >= ?2",
+	[SQ_EMAIL_SEND_STATS_ADDRESS] = "SELECT count(*), coalesce(max(sent_at), 0)"
+	    " FROM email_sends WHERE address_key = ?1 AND sent_at >= ?2",
+
+	[SQ_OUTBOX_INSERT] = "INSERT INTO outbox (recipient, message_id, data, state, attempts,"
+	    " created, next_attempt, expires, sent_at, last_error)"
+	    " VALUES (?1, ?2, ?3, 0, 0, ?4, ?5, ?6, 0, '')",
+	[SQ_OUTBOX_NEXT_DUE] = "SELECT " SQ_OUTBOX_COLS " FROM outbox"
+	    " WHERE state = 0 AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT 1",
+	/* One statement, so of senders claiming at once each gets another message. */
+	[SQ_OUTBOX_CLAIM] = "UPDATE outbox SET next_attempt = ?2 WHERE id ="
+	    " (SELECT id FROM outbox WHERE state = 0 AND next_attempt <= ?1"
+	    " ORDER BY next_attempt, id LIMIT 1)"
+	    " RETURNING " SQ_OUTBOX_COLS,
+	[SQ_OUTBOX_NEXT_ATTEMPT] = "SELECT min(next_attempt) FROM outbox WHERE state = 0",
+	[SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET state = 1, sent_at = ?2, data = x'',"
+	    " last_error = '' WHERE id = ?1 AND state = 0",
+	[SQ_OUTBOX_MARK_RETRY] = "UPDATE outbox SET attempts = ?2, next_attempt = ?3,"
+	    " last_error = ?4 WHERE id = ?1 AND state = 0",
+	[SQ_OUTBOX_MARK_FAILED] = "UPDATE outbox SET state = 2, data = x'', last_error = ?2"
+	    " WHERE id = ?1 AND state = 0",
+	[SQ_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
+	[SQ_OUTBOX_LIST] = "SELECT " SQ_OUTBOX_COLS_NO_DATA " FROM outbox"
+	    " WHERE state = ?1 AND attempts >= ?2 ORDER BY id DESC LIMIT ?3",
+
 	[SQ_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires <= ?1",
 	[SQ_PURGE_CHALLENGES] = "DELETE FROM challenges WHERE expires <= ?1",
 	/* 86400 seconds: a day. */
 	[SQ_PURGE_FAILURES] = "DELETE FROM logon_failures WHERE locked_until < ?1 - 86400"
 	    " AND last_failure < ?1 - 86400",
 	[SQ_PURGE_WEBAUTHN] = "DELETE FROM webauthn_challenges WHERE expires <= ?1",
+	[SQ_PURGE_EMAIL_CODES] = "DELETE FROM email_codes WHERE expires <= ?1",
+	/* The daily limit looks back one day, 86400 seconds, at most. */
+	[SQ_PURGE_EMAIL_SENDS] = "DELETE FROM email_sends WHERE sent_at < ?1 - 86400",
+	/* 2592000 seconds: STORE_OUTBOX_KEEP, checked below. */
+	[SQ_PURGE_OUTBOX] = "DELETE FROM outbox WHERE state <> 0 AND created < ?1 - 2592000",
 };
+
+_Static_assert(STORE_OUTBOX_KEEP == 2592000, "SQ_PURGE_OUTBOX spells out STORE_OUTBOX_KEEP");
 
 struct sq_store {
 	struct store base; /* first, so a struct store pointer converts to this one */
@@ -1706,16 +1800,560 @@ sq_webauthn_challenge_take(struct store *st, const uint8_t hash[STORE_TOKEN_HASH
 	return r;
 }
 
+/* Security email addresses */
+
+static int
+sq_read_security_email(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_security_email *e = out;
+
+	memset(e, 0, sizeof(*e));
+	e->user_id = sqlite3_column_int64(stmt, col);
+	e->account_id = sqlite3_column_int64(stmt, col + 1);
+	e->created = sqlite3_column_int64(stmt, col + 4);
+	e->verified_at = sqlite3_column_int64(stmt, col + 5);
+	if (SQ_COLUMN_FIELD(stmt, col + 2, e->address) != STORE_OK)
+		return STORE_ERROR;
+	return SQ_COLUMN_FIELD(stmt, col + 3, e->address_key);
+}
+
+static int
+sq_security_email_get(struct store *st, int64_t user_id, struct store_security_email *ret)
+{
+	struct store_security_email e;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_SECURITY_EMAIL_GET, user_id, "security_email_get",
+	    sq_read_security_email, &e);
+	if (r == STORE_OK)
+		*ret = e;
+	return r;
+}
+
+static int
+sq_security_email_put(struct store *st, const struct store_security_email *e)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_SECURITY_EMAIL_PUT];
+	int rc = SQLITE_OK;
+
+	if (store_security_email_check(e, "security_email_put") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, e->user_id, &rc);
+	sq_bind_i64(stmt, 2, e->account_id, &rc);
+	SQ_BIND_FIELD(stmt, 3, e->address, &rc);
+	SQ_BIND_FIELD(stmt, 4, e->address_key, &rc);
+	sq_bind_i64(stmt, 5, e->created, &rc);
+	sq_bind_i64(stmt, 6, e->verified_at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "security_email_put");
+	return sq_exec_one(s, stmt, "security_email_put");
+}
+
+static int
+sq_security_email_delete(struct store *st, int64_t user_id)
+{
+	return sq_change_by_id(sq_from(st), SQ_SECURITY_EMAIL_DELETE, user_id,
+	    "security_email_delete");
+}
+
+/* Run a bound statement that returns one row of one or two integers, and clear it. */
+static int
+sq_query_ints(struct sq_store *s, sqlite3_stmt *stmt, const char *op, int64_t *ret_first,
+    int64_t *ret_second)
+{
+	int r = STORE_ERROR;
+
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, op);
+		goto out;
+	}
+	*ret_first = sqlite3_column_int64(stmt, 0);
+	if (ret_second != NULL)
+		*ret_second = sqlite3_column_int64(stmt, 1);
+	r = STORE_OK;
+out:
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_security_email_count_by_address(struct store *st, int64_t account_id, const char *address_key,
+    int64_t exclude_user_id, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_SECURITY_EMAIL_COUNT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, account_id, &rc);
+	sq_bind_str(stmt, 2, address_key, SQLITE_STATIC, &rc);
+	sq_bind_i64(stmt, 3, exclude_user_id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "security_email_count_by_address");
+	return sq_query_ints(s, stmt, "security_email_count_by_address", ret_count, NULL);
+}
+
+/* Email codes */
+
+static int
+sq_read_email_code(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_email_code *c = out;
+
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(stmt, col);
+	c->user_id = sqlite3_column_int64(stmt, col + 1);
+	c->purpose = sqlite3_column_int(stmt, col + 2);
+	c->attempts = sqlite3_column_int(stmt, col + 6);
+	c->created = sqlite3_column_int64(stmt, col + 7);
+	c->expires = sqlite3_column_int64(stmt, col + 8);
+	if (SQ_COLUMN_FIELD(stmt, col + 3, c->address) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 4, c->address_key) != STORE_OK)
+		return STORE_ERROR;
+	if (sq_column_hash(stmt, col + 5, c->code_hash) != STORE_OK)
+		return STORE_ERROR;
+	return sq_column_hash_or_null(stmt, col + 9, &c->has_logon_hash, c->logon_hash);
+}
+
+static int
+sq_email_code_insert(struct sq_store *s, const struct store_email_code *c)
+{
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_INSERT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, c->user_id, &rc);
+	sq_bind_i64(stmt, 2, c->purpose, &rc);
+	SQ_BIND_FIELD(stmt, 3, c->address, &rc);
+	SQ_BIND_FIELD(stmt, 4, c->address_key, &rc);
+	sq_bind_hash(stmt, 5, c->code_hash, &rc);
+	sq_bind_i64(stmt, 6, c->attempts, &rc);
+	sq_bind_i64(stmt, 7, c->created, &rc);
+	sq_bind_i64(stmt, 8, c->expires, &rc);
+	sq_bind_hash_or_null(stmt, 9, c->has_logon_hash, c->logon_hash, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "email_code_replace");
+	return sq_exec(s, stmt, "email_code_replace", NULL);
+}
+
 /*
- * Delete expired sessions, logon challenges and WebAuthn challenges. Also
- * delete failure rows whose lock ended and whose last failure are both more
- * than a day before now. One savepoint makes it one commit.
+ * Delete the user's code for the purpose, then insert the new one, in one
+ * savepoint. A replaced code's id is gone for good (AUTOINCREMENT), so a
+ * request still holding it cannot spend the new code.
+ */
+static int
+sq_email_code_replace(struct store *st, struct store_email_code *code)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_DELETE_PURPOSE];
+	int64_t id = 0;
+	int rc = SQLITE_OK;
+	int r;
+
+	if (store_email_code_check(code, "email_code_replace") != STORE_OK)
+		return STORE_ERROR;
+	if (sq_savepoint(s) != STORE_OK)
+		return STORE_ERROR;
+
+	sq_bind_i64(stmt, 1, code->user_id, &rc);
+	sq_bind_i64(stmt, 2, code->purpose, &rc);
+	if (rc != SQLITE_OK)
+		r = sq_bind_error(stmt, rc, "email_code_replace");
+	else
+		r = sq_exec(s, stmt, "email_code_replace", NULL);
+	if (r == STORE_OK)
+		r = sq_email_code_insert(s, code);
+	if (r == STORE_OK)
+		id = sqlite3_last_insert_rowid(s->db);
+
+	r = sq_savepoint_end(s, r);
+	if (r == STORE_OK)
+		code->id = id;
+	return r;
+}
+
+static int
+sq_email_code_get(struct store *st, int64_t user_id, int purpose, struct store_email_code *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_GET];
+	struct store_email_code c;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, purpose, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "email_code_get");
+
+	r = sq_query_one(s, stmt, "email_code_get", sq_read_email_code, &c);
+	if (r == STORE_OK)
+		*ret = c;
+	return r;
+}
+
+/* Count one more wrong code, atomically, and return the new count. */
+static int
+sq_email_code_add_attempt(struct store *st, int64_t id, int *ret_attempts)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_ADD_ATTEMPT];
+	int attempts = 0;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "email_code_add_attempt");
+
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		attempts = sqlite3_column_int(stmt, 0);
+		/* Step to the end so the UPDATE ... RETURNING finishes before the reset. */
+		rc = sqlite3_step(stmt);
+		r = STORE_OK;
+	} else {
+		r = STORE_NOT_FOUND;
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_error(s, "email_code_add_attempt");
+	sq_done(stmt);
+	if (r == STORE_OK)
+		*ret_attempts = attempts;
+	return r;
+}
+
+/* Spend a code. STORE_NOT_FOUND when it is gone, as on a replay. */
+static int
+sq_email_code_delete(struct store *st, int64_t id)
+{
+	return sq_change_by_id(sq_from(st), SQ_EMAIL_CODE_DELETE, id, "email_code_delete");
+}
+
+/* Email send records */
+
+static int
+sq_email_send_record_to(struct store *st, int64_t user_id, const char *address_key, int64_t at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_SEND_INSERT];
+	int rc = SQLITE_OK;
+
+	if (address_key != NULL &&
+	    store_email_address_check(address_key, "email_send_record") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	if (address_key != NULL)
+		sq_bind_str(stmt, 2, address_key, SQLITE_STATIC, &rc);
+	else if (rc == SQLITE_OK)
+		rc = sqlite3_bind_null(stmt, 2);
+	sq_bind_i64(stmt, 3, at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "email_send_record");
+	return sq_exec(s, stmt, "email_send_record", NULL);
+}
+
+static int
+sq_email_send_record(struct store *st, int64_t user_id, int64_t at)
+{
+	return sq_email_send_record_to(st, user_id, NULL, at);
+}
+
+static int
+sq_email_send_stats(struct store *st, int64_t user_id, int64_t since, int64_t *ret_count,
+    int64_t *ret_last_at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_SEND_STATS];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, since, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "email_send_stats");
+	return sq_query_ints(s, stmt, "email_send_stats", ret_count, ret_last_at);
+}
+
+static int
+sq_email_send_stats_by_address(struct store *st, const char *address_key, int64_t since,
+    int64_t *ret_count, int64_t *ret_last_at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_SEND_STATS_ADDRESS];
+	int rc = SQLITE_OK;
+
+	sq_bind_str(stmt, 1, address_key, SQLITE_STATIC, &rc);
+	sq_bind_i64(stmt, 2, since, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "email_send_stats_by_address");
+	return sq_query_ints(s, stmt, "email_send_stats_by_address", ret_count, ret_last_at);
+}
+
+/* Outbox */
+
+/* Read the columns of SQ_OUTBOX_COLS_NO_DATA; data stays NULL. */
+static int
+sq_read_outbox(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_outbox_message *m = out;
+
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(stmt, col);
+	m->state = sqlite3_column_int(stmt, col + 3);
+	m->attempts = sqlite3_column_int(stmt, col + 4);
+	m->created = sqlite3_column_int64(stmt, col + 5);
+	m->next_attempt = sqlite3_column_int64(stmt, col + 6);
+	m->expires = sqlite3_column_int64(stmt, col + 7);
+	m->sent_at = sqlite3_column_int64(stmt, col + 8);
+	if (SQ_COLUMN_FIELD(stmt, col + 1, m->recipient) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 2, m->message_id) != STORE_OK)
+		return STORE_ERROR;
+	return SQ_COLUMN_FIELD(stmt, col + 9, m->last_error);
+}
+
+/* Read SQ_OUTBOX_COLS: the columns of sq_read_outbox, then a malloc'd copy of data. */
+static int
+sq_read_outbox_with_data(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_outbox_message *m = out;
+	const void *blob;
+	int len;
+
+	if (sq_read_outbox(stmt, col, m) != STORE_OK)
+		return STORE_ERROR;
+	blob = sqlite3_column_blob(stmt, col + 10);
+	len = sqlite3_column_bytes(stmt, col + 10);
+	if (blob == NULL || len <= 0 || len > STORE_OUTBOX_DATA_MAX) {
+		log_error("event=db_error op=read_column column=data outbox_id=%lld "
+		    "err=\"queued message data is empty or too long\" bytes=%d",
+		    (long long)m->id, len);
+		return STORE_ERROR;
+	}
+	m->data = malloc((size_t)len);
+	if (m->data == NULL) {
+		log_error("event=db_error op=read_column column=data err=\"out of memory\"");
+		return STORE_ERROR;
+	}
+	memcpy(m->data, blob, (size_t)len);
+	m->data_len = (size_t)len;
+	return STORE_OK;
+}
+
+static int
+sq_outbox_enqueue(struct store *st, struct store_outbox_message *msg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	if (store_outbox_message_check(msg, "outbox_enqueue") != STORE_OK)
+		return STORE_ERROR;
+	SQ_BIND_FIELD(stmt, 1, msg->recipient, &rc);
+	SQ_BIND_FIELD(stmt, 2, msg->message_id, &rc);
+	sq_bind_blob(stmt, 3, (const uint8_t *)msg->data, msg->data_len, &rc);
+	sq_bind_i64(stmt, 4, msg->created, &rc);
+	sq_bind_i64(stmt, 5, msg->next_attempt, &rc);
+	sq_bind_i64(stmt, 6, msg->expires, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_enqueue");
+
+	r = sq_exec(s, stmt, "outbox_enqueue", NULL);
+	if (r == STORE_OK) {
+		msg->id = sqlite3_last_insert_rowid(s->db);
+		msg->state = OUTBOX_QUEUED;
+		msg->attempts = 0;
+		msg->sent_at = 0;
+		msg->last_error[0] = '\0';
+	}
+	return r;
+}
+
+static int
+sq_outbox_next_due(struct store *st, int64_t now, struct store_outbox_message *ret)
+{
+	struct store_outbox_message m = { 0 };
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_OUTBOX_NEXT_DUE, now, "outbox_next_due",
+	    sq_read_outbox_with_data, &m);
+	if (r == STORE_OK)
+		*ret = m;
+	else
+		store_outbox_message_clear(&m);
+	return r;
+}
+
+static int
+sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until,
+    struct store_outbox_message *ret)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_CLAIM];
+	struct store_outbox_message m = { 0 };
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, now, &rc);
+	sq_bind_i64(stmt, 2, lease_until, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_claim");
+
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		r = sq_read_outbox_with_data(stmt, 0, &m);
+		/* Step to the end so the UPDATE ... RETURNING finishes before the reset. */
+		rc = sqlite3_step(stmt);
+	} else {
+		r = STORE_NOT_FOUND;
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_error(s, "outbox_claim");
+	sq_done(stmt);
+	if (r == STORE_OK)
+		*ret = m;
+	else
+		store_outbox_message_clear(&m);
+	return r;
+}
+
+static int
+sq_outbox_next_attempt(struct store *st, int64_t *ret_at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_NEXT_ATTEMPT];
+	int r = STORE_ERROR;
+
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = sq_error(s, "outbox_next_attempt");
+		goto out;
+	}
+	/* min() of no rows is NULL. */
+	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		r = STORE_NOT_FOUND;
+		goto out;
+	}
+	*ret_at = sqlite3_column_int64(stmt, 0);
+	r = STORE_OK;
+out:
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_outbox_mark_sent(struct store *st, int64_t id, int64_t at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_MARK_SENT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_mark_sent");
+	return sq_exec_one(s, stmt, "outbox_mark_sent");
+}
+
+/* Bind an error text, cut to STORE_OUTBOX_ERROR_MAX bytes so a long server reply still fits. */
+static void
+sq_bind_error_text(sqlite3_stmt *stmt, int i, const char *error, int *rc)
+{
+	size_t len = error != NULL ? strnlen(error, STORE_OUTBOX_ERROR_MAX) : 0;
+
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_text(stmt, i, error != NULL ? error : "", (int)len,
+		    SQLITE_STATIC);
+}
+
+static int
+sq_outbox_mark_retry(struct store *st, int64_t id, int attempts, int64_t next_attempt,
+    const char *error)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_MARK_RETRY];
+	int rc = SQLITE_OK;
+
+	if (attempts < 0) {
+		log_error("event=db_error op=outbox_mark_retry err=\"negative attempts\"");
+		return STORE_ERROR;
+	}
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, attempts, &rc);
+	sq_bind_i64(stmt, 3, next_attempt, &rc);
+	sq_bind_error_text(stmt, 4, error, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_mark_retry");
+	return sq_exec_one(s, stmt, "outbox_mark_retry");
+}
+
+static int
+sq_outbox_mark_failed(struct store *st, int64_t id, const char *error)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_MARK_FAILED];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_error_text(stmt, 2, error, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_mark_failed");
+	return sq_exec_one(s, stmt, "outbox_mark_failed");
+}
+
+static int
+sq_outbox_count(struct store *st, int state, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_COUNT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, state, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_count");
+	return sq_query_ints(s, stmt, "outbox_count", ret_count, NULL);
+}
+
+static int
+sq_outbox_list(struct store *st, int state, int min_attempts, int limit, store_outbox_cb cb,
+    void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_LIST];
+	struct store_outbox_message m;
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	if (sq_list_check(stmt, limit, "outbox_list") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, state, &rc);
+	sq_bind_i64(stmt, 2, min_attempts, &rc);
+	sq_bind_i64(stmt, 3, limit, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "outbox_list");
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_outbox(stmt, 0, &m);
+		if (r != STORE_OK || cb(arg, &m) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "outbox_list");
+	sq_done(stmt);
+	return r;
+}
+
+/*
+ * Delete expired sessions, logon challenges, WebAuthn challenges and email
+ * codes. Also delete failure rows whose lock ended and whose last failure
+ * are both more than a day before now, email send records more than a day
+ * old, and sent or failed outbox rows queued more than STORE_OUTBOX_KEEP
+ * seconds before now. One savepoint makes it one commit.
  */
 static int
 sq_purge_expired(struct store *st, int64_t now)
 {
 	static const enum sq_stmt_id purges[] = {
 		SQ_PURGE_SESSIONS, SQ_PURGE_CHALLENGES, SQ_PURGE_FAILURES, SQ_PURGE_WEBAUTHN,
+		SQ_PURGE_EMAIL_CODES, SQ_PURGE_EMAIL_SENDS, SQ_PURGE_OUTBOX,
 	};
 	struct sq_store *s = sq_from(st);
 	int r = STORE_OK;
@@ -1751,6 +2389,12 @@ sq_close(struct store *st)
  * Create the file with mode 0600 before SQLite opens it. SQLite gives the
  * -wal and -shm files the mode of the database file. An existing file keeps
  * its mode, with a warning when others may read it.
+ *
+ * An existing file is only stat'ed, never opened: closing any descriptor of
+ * a file drops every POSIX lock this process holds on it, including those of
+ * SQLite connections that other threads have open. Another process would
+ * then see the database unused, and could checkpoint and delete the WAL
+ * those connections still write to.
  */
 static int
 sq_create_file(const char *path)
@@ -1759,19 +2403,19 @@ sq_create_file(const char *path)
 	struct stat sb;
 	int fd;
 
-	/*
-	 * Closing any descriptor of a file drops every POSIX lock this process
-	 * holds on it, SQLite's too, and another process might then delete the
-	 * WAL file in use. So only a file this call creates is opened here; an
-	 * existing one is checked by path.
-	 */
+	/* O_EXCL: only a file this call created is closed here. */
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		close(fd);
 		return STORE_OK;
 	}
-	if (errno != EEXIST || stat(path, &sb) != 0) {
+	if (errno != EEXIST) {
 		log_error("event=db_error op=open path=%s err=%s",
+		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
+		return STORE_ERROR;
+	}
+	if (stat(path, &sb) != 0) {
+		log_error("event=db_error op=stat path=%s err=%s",
 		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
 		return STORE_ERROR;
 	}
@@ -2016,6 +2660,31 @@ static const struct store_ops sq_ops = {
 
 	.webauthn_challenge_create = sq_webauthn_challenge_create,
 	.webauthn_challenge_take = sq_webauthn_challenge_take,
+
+	.security_email_get = sq_security_email_get,
+	.security_email_put = sq_security_email_put,
+	.security_email_delete = sq_security_email_delete,
+	.security_email_count_by_address = sq_security_email_count_by_address,
+
+	.email_code_replace = sq_email_code_replace,
+	.email_code_get = sq_email_code_get,
+	.email_code_add_attempt = sq_email_code_add_attempt,
+	.email_code_delete = sq_email_code_delete,
+
+	.email_send_record = sq_email_send_record,
+	.email_send_record_to = sq_email_send_record_to,
+	.email_send_stats = sq_email_send_stats,
+	.email_send_stats_by_address = sq_email_send_stats_by_address,
+
+	.outbox_enqueue = sq_outbox_enqueue,
+	.outbox_next_due = sq_outbox_next_due,
+	.outbox_claim = sq_outbox_claim,
+	.outbox_next_attempt = sq_outbox_next_attempt,
+	.outbox_mark_sent = sq_outbox_mark_sent,
+	.outbox_mark_retry = sq_outbox_mark_retry,
+	.outbox_mark_failed = sq_outbox_mark_failed,
+	.outbox_count = sq_outbox_count,
+	.outbox_list = sq_outbox_list,
 
 	.purge_expired = sq_purge_expired,
 };

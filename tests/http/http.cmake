@@ -26,6 +26,9 @@ mfa_http_test(http_quickstart test_quickstart 120)
 mfa_http_test(http_logon test_logon 300)
 mfa_http_test(http_input test_input 120)
 mfa_http_test(http_secrets test_secrets 120)
+# These need python3-aiosmtpd for their SMTP test server.
+mfa_http_test(http_mail_delivery test_mail_delivery 300)
+mfa_http_test(http_email test_email 300)
 
 execute_process(COMMAND ${MFA_HTTP_PYTHON} -c "import cryptography, cbor2"
 	RESULT_VARIABLE MFA_HTTP_PASSKEY_MODULES OUTPUT_QUIET ERROR_QUIET)

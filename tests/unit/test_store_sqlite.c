@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -266,6 +267,74 @@ test_file_mode_0600(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
+/*
+ * Run this test program again as another process (exec'd, because SQLite's
+ * locks do not survive a fork) with --child-write or --child-read on path,
+ * and return its exit status.
+ */
+static int
+t_run_child(const char *mode, const char *path)
+{
+	pid_t child;
+	int status = -1;
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execl("/proc/self/exe", "test_store_sqlite", mode, path, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The child's side of t_run_child: write an account, or read the parent's one. */
+static int
+t_child_main(const char *mode, const char *path)
+{
+	struct store_account a = { .created = T_NOW };
+	struct store *st = NULL;
+	int ok;
+
+	log_init(NULL, LOG_LEVEL_ERROR);
+	if (store_open(path, NULL, &st) != STORE_OK)
+		return 1;
+	snprintf(a.alias, sizeof(a.alias), "child");
+	if (strcmp(mode, "--child-write") == 0)
+		ok = st->ops->account_create(st, &a) == STORE_OK;
+	else
+		ok = st->ops->account_get_by_alias(st, "second", &a) == STORE_OK;
+	store_close(&st);
+	return ok ? 0 : 1;
+}
+
+/*
+ * A second handle opened in this process keeps the first handle's locks.
+ * Another process that writes and closes must then leave the WAL in place,
+ * and a later write of this process must be visible to other processes.
+ */
+static void
+test_second_handle_keeps_locks(void **state)
+{
+	struct t_db *db = *state;
+	struct store *second = NULL;
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+
+	t_account(db->st, "first");
+	assert_int_equal(store_open(db->path, NULL, &second), STORE_OK);
+
+	/* Its close deletes the WAL when it finds no other process using the file. */
+	assert_int_equal(t_run_child("--child-write", db->path), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", db->path);
+	assert_int_equal(stat(wal, &sb), 0);
+
+	t_account(second, "second");
+	assert_int_equal(t_run_child("--child-read", db->path), 0);
+	store_close(&second);
+}
+
 static void
 test_open_url_forms(void **state)
 {
@@ -308,7 +377,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    9);
+	    13);
 }
 
 static void
@@ -1270,8 +1339,7 @@ test_migrate_v1_to_v2_keeps_data(void **state)
 
 	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
 	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
-	assert_int_equal(version, 2);
-	assert_int_equal(store_schema_latest(), 2);
+	assert_int_equal(version, store_schema_latest());
 
 	/* Accounts from version 1 allow passkey logon, as new ones do. */
 	assert_int_equal(st->ops->account_get_by_alias(st, "legacy", &a), STORE_OK);
@@ -2013,15 +2081,742 @@ test_delete_cascades_passkeys(void **state)
 	    "SELECT count(*) FROM webauthn_challenges WHERE account_id IS NULL"), 1);
 }
 
+/* Security email factor and outbox (schema version 3) */
+
+static void
+t_security_email_init(struct store_security_email *e, int64_t user_id, int64_t account_id,
+    const char *address)
+{
+	memset(e, 0, sizeof(*e));
+	e->user_id = user_id;
+	e->account_id = account_id;
+	snprintf(e->address, sizeof(e->address), "%s", address);
+	for (size_t i = 0; e->address[i] != '\0'; i++) {
+		char c = e->address[i];
+
+		e->address_key[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	e->created = T_NOW;
+	e->verified_at = T_NOW + 1;
+}
+
+static void
+t_email_code_init(struct store_email_code *c, int64_t user_id, int purpose, uint8_t seed,
+    int64_t expires)
+{
+	memset(c, 0, sizeof(*c));
+	c->user_id = user_id;
+	c->purpose = purpose;
+	snprintf(c->address, sizeof(c->address), "User@Example.com");
+	snprintf(c->address_key, sizeof(c->address_key), "user@example.com");
+	t_hash(c->code_hash, seed);
+	c->created = T_NOW;
+	c->expires = expires;
+	if (purpose == EMAIL_CODE_LOGON) {
+		c->has_logon_hash = 1;
+		t_hash(c->logon_hash, (uint8_t)(seed + 100));
+	}
+}
+
+static void
+t_outbox_init(struct store_outbox_message *m, const char *id, char *data, int64_t at)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->recipient, sizeof(m->recipient), "alice@example.com");
+	snprintf(m->message_id, sizeof(m->message_id), "%s@localhost", id);
+	m->data = data;
+	m->data_len = strlen(data);
+	m->created = at;
+	m->next_attempt = at;
+}
+
+/*
+ * A version 2 database with accounts, users and a passkey keeps them when
+ * the store opens it, and gets the empty email tables.
+ */
+static void
+test_migrate_v2_to_v3_keeps_data(void **state)
+{
+	static const char rows[] =
+	    "INSERT INTO accounts (alias, created, passkey_logon) VALUES ('legacy', 1600000000, 0);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000),"
+	    " (1, 'alice', 'Alice', 0, 1600000001, 1600000002);"
+	    "INSERT INTO passkeys (user_id, credential_id, public_key, algorithm, sign_count,"
+	    " aaguid, transports, backup_eligible, backup_state, user_verified, fmt, name, created,"
+	    " last_used) VALUES (2, x'01020304', x'a5', -7, 9, zeroblob(16), 'usb', 0, 0, 1,"
+	    " 'none', 'Key', 1600000003, 0);";
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account a;
+	struct store_passkey pk;
+	struct store_security_email e;
+	struct store_email_code c;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+	int version = -1;
+
+	snprintf(path, sizeof(path), "%s-v2", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 2), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "PRAGMA user_version"), 2);
+	assert_int_equal(sqlite3_exec(raw, rows, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
+	assert_int_equal(version, 3);
+	assert_int_equal(st->ops->account_get_by_alias(st, "legacy", &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 0);
+	assert_int_equal(st->ops->passkey_get(st, 1, &pk), STORE_OK);
+	assert_int_equal(pk.user_id, 2);
+	assert_int_equal(pk.sign_count, 9);
+	assert_string_equal(pk.name, "Key");
+
+	/* The new tables start empty and work with the old rows. */
+	assert_int_equal(st->ops->security_email_get(st, 2, &e), STORE_NOT_FOUND);
+	t_security_email_init(&e, 2, 1, "alice@example.com");
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_OK);
+	t_email_code_init(&c, 2, EMAIL_CODE_VERIFY, 1, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_OK);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM outbox"), 0);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
+static void
+test_security_email_put_get_delete(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t other = t_account(st, "two");
+	int64_t u = t_user(st, acct, "u", 0);
+	struct store_security_email e;
+	struct store_security_email got;
+
+	t_security_email_init(&e, u, acct, "Alice@Example.com");
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_OK);
+	assert_int_equal(st->ops->security_email_get(st, u, &got), STORE_OK);
+	assert_int_equal(got.user_id, u);
+	assert_int_equal(got.account_id, acct);
+	assert_string_equal(got.address, "Alice@Example.com");
+	assert_string_equal(got.address_key, "alice@example.com");
+	assert_int_equal(got.created, T_NOW);
+	assert_int_equal(got.verified_at, T_NOW + 1);
+
+	/* A second put replaces the address: one per user. */
+	t_security_email_init(&e, u, acct, "bob@example.org");
+	e.verified_at = T_NOW + 50;
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_OK);
+	assert_int_equal(st->ops->security_email_get(st, u, &got), STORE_OK);
+	assert_string_equal(got.address, "bob@example.org");
+	assert_int_equal(got.verified_at, T_NOW + 50);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM security_emails"), 1);
+
+	/* The user must be in the account given, and exist. */
+	e.account_id = other;
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_NOT_FOUND);
+	e.account_id = acct;
+	e.user_id = u + 100;
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_NOT_FOUND);
+
+	assert_int_equal(st->ops->security_email_delete(st, u), STORE_OK);
+	assert_int_equal(st->ops->security_email_delete(st, u), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->security_email_get(st, u, &got), STORE_NOT_FOUND);
+}
+
+static void
+test_security_email_invalid(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	struct store_security_email e;
+
+	t_security_email_init(&e, u, acct, "a@b.c\r\nBcc: x@y.z");
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_ERROR);
+	t_security_email_init(&e, u, acct, "");
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_ERROR);
+	t_security_email_init(&e, u, acct, "a@b.c");
+	e.address_key[0] = '\0';
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_ERROR);
+	t_security_email_init(&e, u, acct, "a@b.c");
+	memset(e.address, 'a', sizeof(e.address)); /* no NUL within the field */
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_ERROR);
+	t_security_email_init(&e, u, acct, "a@b.c");
+	e.account_id = 0;
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_ERROR);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM security_emails"), 0);
+}
+
+static void
+test_security_email_count_by_address(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t other = t_account(st, "two");
+	int64_t users[3];
+	int64_t stranger = t_user(st, other, "x", 0);
+	struct store_security_email e;
+	int64_t count = -1;
+
+	for (int i = 0; i < 3; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "u%d", i);
+		users[i] = t_user(st, acct, name, 0);
+		t_security_email_init(&e, users[i], acct, i == 0 ? "Shared@Example.com" :
+		    "shared@example.com");
+		assert_int_equal(st->ops->security_email_put(st, &e), STORE_OK);
+	}
+	t_security_email_init(&e, stranger, other, "shared@example.com");
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_OK);
+
+	/* Counted by address_key within one account. */
+	assert_int_equal(st->ops->security_email_count_by_address(st, acct, "shared@example.com",
+	    0, &count), STORE_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(st->ops->security_email_count_by_address(st, acct, "shared@example.com",
+	    users[1], &count), STORE_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(st->ops->security_email_count_by_address(st, other, "shared@example.com",
+	    0, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(st->ops->security_email_count_by_address(st, acct, "none@example.com",
+	    0, &count), STORE_OK);
+	assert_int_equal(count, 0);
+}
+
+static void
+test_email_code_replace(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_email_code first;
+	struct store_email_code second;
+	struct store_email_code logon;
+	struct store_email_code got;
+	int attempts = -1;
+
+	t_email_code_init(&first, u, EMAIL_CODE_VERIFY, 1, T_NOW + 600);
+	first.attempts = 2;
+	assert_int_equal(st->ops->email_code_replace(st, &first), STORE_OK);
+	assert_true(first.id > 0);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_VERIFY, &got), STORE_OK);
+	assert_int_equal(got.id, first.id);
+	assert_int_equal(got.attempts, 2);
+	assert_memory_equal(got.code_hash, first.code_hash, STORE_TOKEN_HASH_LEN);
+	assert_string_equal(got.address, "User@Example.com");
+	assert_string_equal(got.address_key, "user@example.com");
+	assert_int_equal(got.expires, T_NOW + 600);
+	assert_int_equal(got.has_logon_hash, 0);
+
+	/* A new code of the same purpose replaces the old one, with a new id. */
+	t_email_code_init(&second, u, EMAIL_CODE_VERIFY, 2, T_NOW + 900);
+	assert_int_equal(st->ops->email_code_replace(st, &second), STORE_OK);
+	assert_true(second.id > first.id);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_VERIFY, &got), STORE_OK);
+	assert_int_equal(got.id, second.id);
+	assert_int_equal(got.attempts, 0);
+	assert_memory_equal(got.code_hash, second.code_hash, STORE_TOKEN_HASH_LEN);
+	assert_int_equal(st->ops->email_code_delete(st, first.id), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->email_code_add_attempt(st, first.id, &attempts), STORE_NOT_FOUND);
+
+	/* Other purposes live beside it. */
+	t_email_code_init(&logon, u, EMAIL_CODE_LOGON, 3, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &logon), STORE_OK);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_LOGON, &got), STORE_OK);
+	assert_int_equal(got.has_logon_hash, 1);
+	assert_memory_equal(got.logon_hash, logon.logon_hash, STORE_TOKEN_HASH_LEN);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_STEP_UP, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM email_codes"), 2);
+
+	/* Wrong codes count atomically on the live code. */
+	assert_int_equal(st->ops->email_code_add_attempt(st, second.id, &attempts), STORE_OK);
+	assert_int_equal(attempts, 1);
+	assert_int_equal(st->ops->email_code_add_attempt(st, second.id, &attempts), STORE_OK);
+	assert_int_equal(attempts, 2);
+
+	/* Spent once. */
+	assert_int_equal(st->ops->email_code_delete(st, second.id), STORE_OK);
+	assert_int_equal(st->ops->email_code_delete(st, second.id), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_VERIFY, &got), STORE_NOT_FOUND);
+}
+
+static void
+test_email_code_invalid(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_email_code c;
+	struct store_email_code kept;
+
+	t_email_code_init(&kept, u, EMAIL_CODE_STEP_UP, 1, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &kept), STORE_OK);
+
+	t_email_code_init(&c, u, EMAIL_CODE_LOGON, 2, T_NOW + 600);
+	c.has_logon_hash = 0;
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_ERROR);
+	t_email_code_init(&c, u, 3, 2, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_ERROR);
+	t_email_code_init(&c, u, EMAIL_CODE_STEP_UP, 2, T_NOW + 600);
+	c.attempts = -1;
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_ERROR);
+	t_email_code_init(&c, u, EMAIL_CODE_STEP_UP, 2, T_NOW + 600);
+	snprintf(c.address, sizeof(c.address), "a@b.c\n");
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_ERROR);
+
+	/* An unknown user fails the insert, and the savepoint keeps the old code. */
+	t_email_code_init(&c, u, EMAIL_CODE_STEP_UP, 2, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_OK);
+	t_email_code_init(&c, u + 100, EMAIL_CODE_STEP_UP, 3, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_ERROR);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_STEP_UP, &kept), STORE_OK);
+	assert_int_equal(kept.code_hash[0], 2);
+}
+
+/* Two handles spend one code in turn; the second finds it gone. */
+static void
+test_email_code_delete_two_handles(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_email_code c;
+	struct store *other = NULL;
+
+	assert_int_equal(store_open(db->path, NULL, &other), STORE_OK);
+	t_email_code_init(&c, u, EMAIL_CODE_LOGON, 1, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_OK);
+
+	/* As a flow does: the delete runs in the transaction that makes the session. */
+	assert_int_equal(store_begin(other), STORE_OK);
+	assert_int_equal(other->ops->email_code_delete(other, c.id), STORE_OK);
+	assert_int_equal(store_commit(other), STORE_OK);
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(st->ops->email_code_delete(st, c.id), STORE_NOT_FOUND);
+	assert_int_equal(store_rollback(st), STORE_OK);
+	store_close(&other);
+}
+
+static int
+t_op_email_code_delete(struct store *st, struct t_op_race *race)
+{
+	int r;
+
+	if (store_begin(st) != STORE_OK)
+		return STORE_ERROR;
+	r = st->ops->email_code_delete(st, race->passkey_id);
+	if (r != STORE_OK) {
+		(void)store_rollback(st);
+		return r;
+	}
+	return store_commit(st);
+}
+
+static void
+test_email_code_delete_parallel(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "race"), "u", 0);
+	struct t_op_race proto = { .path = db->path, .op = t_op_email_code_delete };
+	struct store_email_code c;
+
+	for (int round = 0; round < T_ROUNDS; round++) {
+		t_email_code_init(&c, u, EMAIL_CODE_STEP_UP, (uint8_t)round, T_NOW + 600);
+		assert_int_equal(st->ops->email_code_replace(st, &c), STORE_OK);
+		proto.passkey_id = c.id; /* the id field of the race carries the code's id */
+		assert_int_equal(t_op_race_run(&proto, STORE_NOT_FOUND), 1);
+	}
+}
+
+static void
+test_email_send_stats(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	int64_t count = -1;
+	int64_t last = -1;
+
+	assert_int_equal(st->ops->email_send_stats(st, u, 0, &count, &last), STORE_OK);
+	assert_int_equal(count, 0);
+	assert_int_equal(last, 0);
+
+	assert_int_equal(st->ops->email_send_record(st, u, T_NOW - 90000), STORE_OK);
+	assert_int_equal(st->ops->email_send_record_to(st, u, "a@example.com", T_NOW - 3600),
+	    STORE_OK);
+	assert_int_equal(st->ops->email_send_record_to(st, u, "a@example.com", T_NOW - 30),
+	    STORE_OK);
+	assert_int_equal(st->ops->email_send_record_to(st, v, "a@example.com", T_NOW - 10),
+	    STORE_OK);
+
+	/* One code per 60 s: the last one was 30 s ago. */
+	assert_int_equal(st->ops->email_send_stats(st, u, T_NOW - 60, &count, &last), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(last, T_NOW - 30);
+	/* Ten a day: the one 25 hours ago no longer counts. */
+	assert_int_equal(st->ops->email_send_stats(st, u, T_NOW - 86400, &count, &last),
+	    STORE_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(st->ops->email_send_stats(st, u, 0, &count, &last), STORE_OK);
+	assert_int_equal(count, 3);
+
+	/* Per address, over every user; records without an address do not count. */
+	assert_int_equal(st->ops->email_send_stats_by_address(st, "a@example.com", T_NOW - 86400,
+	    &count, &last), STORE_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(last, T_NOW - 10);
+	assert_int_equal(st->ops->email_send_stats_by_address(st, "b@example.com", 0, &count,
+	    &last), STORE_OK);
+	assert_int_equal(count, 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(st->ops->email_send_record_to(st, u, "bad\r\n", T_NOW), STORE_ERROR);
+}
+
+static void
+test_outbox_queue_and_deliver(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	char body_a[] = "Subject: a\r\n\r\ncode 123456\r\n";
+	char body_b[] = "Subject: b\r\n\r\nsecond\r\n";
+	struct store_outbox_message a;
+	struct store_outbox_message b;
+	struct store_outbox_message got = { 0 };
+	int64_t count = -1;
+	int64_t at = -1;
+
+	assert_int_equal(st->ops->outbox_next_attempt(st, &at), STORE_NOT_FOUND);
+	t_outbox_init(&a, "aaaa", body_a, T_NOW);
+	t_outbox_init(&b, "bbbb", body_b, T_NOW + 5);
+	a.expires = T_NOW + 600;
+	assert_int_equal(st->ops->outbox_enqueue(st, &a), STORE_OK);
+	assert_int_equal(st->ops->outbox_enqueue(st, &b), STORE_OK);
+	assert_true(a.id > 0 && b.id > a.id);
+	assert_int_equal(a.state, OUTBOX_QUEUED);
+	assert_int_equal(st->ops->outbox_next_attempt(st, &at), STORE_OK);
+	assert_int_equal(at, T_NOW);
+
+	/* Only a is due at T_NOW; its data comes back whole. */
+	assert_int_equal(st->ops->outbox_next_due(st, T_NOW - 1, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->outbox_next_due(st, T_NOW, &got), STORE_OK);
+	assert_int_equal(got.id, a.id);
+	assert_string_equal(got.recipient, "alice@example.com");
+	assert_string_equal(got.message_id, "aaaa@localhost");
+	assert_int_equal(got.data_len, strlen(body_a));
+	assert_memory_equal(got.data, body_a, got.data_len);
+	assert_int_equal(got.state, OUTBOX_QUEUED);
+	assert_int_equal(got.attempts, 0);
+	assert_int_equal(got.expires, T_NOW + 600);
+	store_outbox_message_clear(&got);
+	assert_null(got.data);
+
+	/* A retry moves a behind b. */
+	assert_int_equal(st->ops->outbox_mark_retry(st, a.id, 1, T_NOW + 10, "450 busy"), STORE_OK);
+	assert_int_equal(st->ops->outbox_next_due(st, T_NOW + 5, &got), STORE_OK);
+	assert_int_equal(got.id, b.id);
+	store_outbox_message_clear(&got);
+	assert_int_equal(st->ops->outbox_next_due(st, T_NOW + 10, &got), STORE_OK);
+	assert_int_equal(got.id, b.id); /* due earlier */
+	store_outbox_message_clear(&got);
+
+	/* Sent: its data is dropped, and it is no longer due. */
+	assert_int_equal(st->ops->outbox_mark_sent(st, b.id, T_NOW + 6), STORE_OK);
+	assert_int_equal(st->ops->outbox_mark_sent(st, b.id, T_NOW + 7), STORE_NOT_FOUND);
+	assert_int_equal(t_sql_int(raw, "SELECT length(data) FROM outbox WHERE message_id = "
+	    "'bbbb@localhost'"), 0);
+	assert_int_equal(st->ops->outbox_next_due(st, T_NOW + 10, &got), STORE_OK);
+	assert_int_equal(got.id, a.id);
+	assert_int_equal(got.attempts, 1);
+	assert_string_equal(got.last_error, "450 busy");
+	store_outbox_message_clear(&got);
+
+	/* Failed: also dropped, and a failed message cannot be marked again. */
+	assert_int_equal(st->ops->outbox_mark_failed(st, a.id, "550 no such user"), STORE_OK);
+	assert_int_equal(st->ops->outbox_mark_retry(st, a.id, 2, T_NOW, "x"), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->outbox_mark_sent(st, a.id, T_NOW), STORE_NOT_FOUND);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM outbox WHERE length(data) > 0"), 0);
+	assert_int_equal(st->ops->outbox_next_due(st, T_NOW + 86400, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->outbox_next_attempt(st, &at), STORE_NOT_FOUND);
+
+	assert_int_equal(st->ops->outbox_count(st, OUTBOX_QUEUED, &count), STORE_OK);
+	assert_int_equal(count, 0);
+	assert_int_equal(st->ops->outbox_count(st, OUTBOX_SENT, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(st->ops->outbox_count(st, OUTBOX_FAILED, &count), STORE_OK);
+	assert_int_equal(count, 1);
+}
+
+static int
+t_collect_outbox(void *arg, const struct store_outbox_message *m)
+{
+	int64_t *ids = arg;
+
+	assert_null(m->data);
+	for (int i = 0; i < 4; i++) {
+		if (ids[i] == 0) {
+			ids[i] = m->id;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void
+test_outbox_list_and_limits(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	char body[] = "x";
+	char *big = malloc(STORE_OUTBOX_DATA_MAX + 2);
+	struct store_outbox_message m;
+	int64_t first = 0;
+	int64_t ids[4] = { 0 };
+	char id[16];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "m%d", i);
+		t_outbox_init(&m, id, body, T_NOW);
+		assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+		if (i == 0)
+			first = m.id;
+	}
+	/* Newest first, at most limit. */
+	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 0, 2, t_collect_outbox, ids),
+	    STORE_OK);
+	assert_int_equal(ids[0], first + 2);
+	assert_int_equal(ids[1], first + 1);
+	assert_int_equal(ids[2], 0);
+	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 0, 0, t_collect_outbox, ids),
+	    STORE_ERROR);
+
+	/* With min_attempts 1, only messages that had an attempt. */
+	assert_int_equal(st->ops->outbox_mark_retry(st, first, 1, T_NOW + 5, "451"), STORE_OK);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(st->ops->outbox_list(st, OUTBOX_QUEUED, 1, 10, t_collect_outbox, ids),
+	    STORE_OK);
+	assert_int_equal(ids[0], first);
+	assert_int_equal(ids[1], 0);
+
+	/* A Message-ID is unique. */
+	t_outbox_init(&m, "m0", body, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_CONFLICT);
+
+	/* Invalid fields. */
+	t_outbox_init(&m, "bad id", body, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_ERROR);
+	t_outbox_init(&m, "<m9>", body, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_ERROR);
+	t_outbox_init(&m, "m9", body, T_NOW);
+	snprintf(m.recipient, sizeof(m.recipient), "a@b.c\r\nBcc: d@e.f");
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_ERROR);
+	t_outbox_init(&m, "m9", body, T_NOW);
+	m.data_len = 0;
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_ERROR);
+	assert_non_null(big);
+	memset(big, 'x', STORE_OUTBOX_DATA_MAX + 1);
+	big[STORE_OUTBOX_DATA_MAX + 1] = '\0';
+	t_outbox_init(&m, "m9", big, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_ERROR);
+	m.data_len = STORE_OUTBOX_DATA_MAX;
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+	assert_int_equal(st->ops->outbox_mark_retry(st, m.id, -1, T_NOW, "x"), STORE_ERROR);
+	free(big);
+}
+
+static void
+test_outbox_claim_lease(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	char body_a[] = "first";
+	char body_b[] = "second";
+	struct store_outbox_message a;
+	struct store_outbox_message b;
+	struct store_outbox_message got = { 0 };
+	int64_t at = 0;
+
+	t_outbox_init(&a, "aaaa", body_a, T_NOW);
+	t_outbox_init(&b, "bbbb", body_b, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &a), STORE_OK);
+	assert_int_equal(st->ops->outbox_enqueue(st, &b), STORE_OK);
+
+	/* Each claim takes another message, with its data, until none is due. */
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW, T_NOW + 60, &got), STORE_OK);
+	assert_int_equal(got.id, a.id);
+	assert_int_equal(got.next_attempt, T_NOW + 60);
+	assert_int_equal(got.data_len, strlen(body_a));
+	assert_memory_equal(got.data, body_a, got.data_len);
+	store_outbox_message_clear(&got);
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW, T_NOW + 60, &got), STORE_OK);
+	assert_int_equal(got.id, b.id);
+	store_outbox_message_clear(&got);
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW + 59, T_NOW + 120, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->outbox_next_attempt(st, &at), STORE_OK);
+	assert_int_equal(at, T_NOW + 60);
+
+	/* A sender that never reported back: the message is due again when the lease ends. */
+	assert_int_equal(st->ops->outbox_mark_sent(st, b.id, T_NOW + 1), STORE_OK);
+	assert_int_equal(st->ops->outbox_claim(st, T_NOW + 60, T_NOW + 120, &got), STORE_OK);
+	assert_int_equal(got.id, a.id);
+	assert_int_equal(got.attempts, 0);
+	store_outbox_message_clear(&got);
+}
+
+static int
+t_op_outbox_claim(struct store *st, struct t_op_race *race)
+{
+	struct store_outbox_message m = { 0 };
+	int r;
+
+	r = st->ops->outbox_claim(st, T_NOW, T_NOW + 60, &m);
+	if (r == STORE_OK)
+		race->got_user_id = m.id; /* the id field of the race carries the message's id */
+	store_outbox_message_clear(&m);
+	return r;
+}
+
+/* Senders of several processes claim at once: each message goes to one of them. */
+static void
+test_outbox_claim_parallel(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	struct t_op_race proto = { .path = db->path, .op = t_op_outbox_claim };
+	struct store_outbox_message m;
+	char body[] = "x";
+	char id[16];
+
+	for (int round = 0; round < T_ROUNDS; round++) {
+		snprintf(id, sizeof(id), "race%d", round);
+		t_outbox_init(&m, id, body, T_NOW);
+		assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+		proto.got_user_id = m.id;
+		assert_int_equal(t_op_race_run(&proto, STORE_NOT_FOUND), 1);
+	}
+}
+
+/* An enqueue rolled back with its transaction leaves no message. */
+static void
+test_outbox_enqueue_rolls_back(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	char body[] = "x";
+	struct store_outbox_message m;
+	int64_t count = -1;
+
+	assert_int_equal(store_begin(st), STORE_OK);
+	t_outbox_init(&m, "gone", body, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+	assert_int_equal(store_rollback(st), STORE_OK);
+	assert_int_equal(st->ops->outbox_count(st, OUTBOX_QUEUED, &count), STORE_OK);
+	assert_int_equal(count, 0);
+}
+
+static void
+test_purge_expired_email(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	const int64_t now = T_NOW + 40 * 86400;
+	struct store_email_code old_code;
+	struct store_email_code live_code;
+	struct store_email_code got;
+	struct store_outbox_message m;
+	char body[] = "x";
+	int64_t count = -1;
+	int64_t last = 0;
+
+	t_email_code_init(&old_code, u, EMAIL_CODE_VERIFY, 1, now);
+	t_email_code_init(&live_code, u, EMAIL_CODE_STEP_UP, 2, now + 1);
+	assert_int_equal(st->ops->email_code_replace(st, &old_code), STORE_OK);
+	assert_int_equal(st->ops->email_code_replace(st, &live_code), STORE_OK);
+	assert_int_equal(st->ops->email_send_record(st, u, now - 86400 - 1), STORE_OK);
+	assert_int_equal(st->ops->email_send_record(st, u, now - 86400), STORE_OK);
+
+	/* Queued long ago (kept), sent long ago (purged), failed recently (kept). */
+	t_outbox_init(&m, "old-queued", body, now - 31 * 86400);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+	t_outbox_init(&m, "old-sent", body, now - 31 * 86400);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+	assert_int_equal(st->ops->outbox_mark_sent(st, m.id, now - 31 * 86400), STORE_OK);
+	t_outbox_init(&m, "new-failed", body, now - 86400);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+	assert_int_equal(st->ops->outbox_mark_failed(st, m.id, "550"), STORE_OK);
+
+	assert_int_equal(st->ops->purge_expired(st, now), STORE_OK);
+
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_VERIFY, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->email_code_get(st, u, EMAIL_CODE_STEP_UP, &got), STORE_OK);
+	assert_int_equal(st->ops->email_send_stats(st, u, 0, &count, &last), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(last, now - 86400);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM outbox WHERE message_id IN"
+	    " ('old-queued@localhost', 'new-failed@localhost')"), 2);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM outbox"), 2);
+}
+
+static void
+test_delete_cascades_email(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, t_account(st, "two"), "v", 0);
+	struct store_security_email e;
+	struct store_email_code c;
+	struct store_outbox_message m;
+	char body[] = "notice";
+
+	t_security_email_init(&e, u, acct, "u@example.com");
+	assert_int_equal(st->ops->security_email_put(st, &e), STORE_OK);
+	t_email_code_init(&c, u, EMAIL_CODE_LOGON, 1, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_OK);
+	assert_int_equal(st->ops->email_send_record_to(st, u, "u@example.com", T_NOW), STORE_OK);
+	t_email_code_init(&c, v, EMAIL_CODE_VERIFY, 2, T_NOW + 600);
+	assert_int_equal(st->ops->email_code_replace(st, &c), STORE_OK);
+	t_outbox_init(&m, "notice", body, T_NOW);
+	assert_int_equal(st->ops->outbox_enqueue(st, &m), STORE_OK);
+
+	assert_int_equal(st->ops->user_delete(st, u), STORE_OK);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM security_emails"), 0);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM email_codes WHERE user_id = 1"), 0);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM email_sends"), 0);
+	/* The other account's code stays, and a queued notice is still delivered. */
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM email_codes"), 1);
+	assert_int_equal(t_sql_int(raw, "SELECT count(*) FROM outbox"), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_pragmas_default),
 		T(test_pragmas_from_options),
 		T(test_file_mode_0600),
+		T(test_second_handle_keeps_locks),
 		T(test_open_url_forms),
 		T(test_migrate_fresh_and_reopen),
 		T(test_migrate_newer_rejected),
@@ -2063,7 +2858,26 @@ main(void)
 		T(test_webauthn_take_parallel),
 		T(test_purge_expired_webauthn),
 		T(test_delete_cascades_passkeys),
+		T(test_migrate_v2_to_v3_keeps_data),
+		T(test_security_email_put_get_delete),
+		T(test_security_email_invalid),
+		T(test_security_email_count_by_address),
+		T(test_email_code_replace),
+		T(test_email_code_invalid),
+		T(test_email_code_delete_two_handles),
+		T(test_email_code_delete_parallel),
+		T(test_email_send_stats),
+		T(test_outbox_queue_and_deliver),
+		T(test_outbox_list_and_limits),
+		T(test_outbox_claim_lease),
+		T(test_outbox_claim_parallel),
+		T(test_outbox_enqueue_rolls_back),
+		T(test_purge_expired_email),
+		T(test_delete_cascades_email),
 	};
+
+	if (argc == 3 && strncmp(argv[1], "--child-", 8) == 0)
+		return t_child_main(argv[1], argv[2]);
 
 	/* Expected errors of the tests above go to stderr; nothing parses them. */
 	log_init(NULL, LOG_LEVEL_ERROR);
