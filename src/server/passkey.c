@@ -47,7 +47,7 @@ rp_split_origins(struct passkey_rp *rp, const char *list, char *err, size_t err_
 			    PASSKEY_ORIGINS_MAX);
 			return -1;
 		}
-		if (strncmp(tok, "https://", 8) != 0 && strncmp(tok, "http://", 7) != 0) {
+		if (strncmp(tok, "https://", 8) != 0 && strncmp(tok, "http://", 7) != 0) { /* not secret */
 			snprintf(err, err_size, "webauthn.origins: '%s' is not an http(s) origin", tok);
 			return -1;
 		}
