@@ -460,11 +460,15 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 
 	if (store_tx(db, logon_factor_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	log_info("event=%s step=mfa method=%s user_id=%lld principal=%s src=%s outcome=%s "
-	    "attempts=%d locked_s=%lld", tx->outcome == FACTOR_OUTCOME_OK ? "logon_success" :
-	    "logon_failure", method, (long long)tx->lu->user.id,
-	    log_quote(tx->lu->key, quoted, sizeof(quoted)), src, names[tx->outcome], tx->attempts,
-	    (long long)tx->locked);
+	if (tx->outcome == FACTOR_OUTCOME_OK)
+		log_info("event=logon_success step=mfa method=%s user_id=%lld principal=%s src=%s "
+		    "factors=password,%s", method, (long long)tx->lu->user.id,
+		    log_quote(tx->lu->key, quoted, sizeof(quoted)), src, method);
+	else
+		log_info("event=logon_failure step=mfa method=%s user_id=%lld principal=%s src=%s "
+		    "outcome=%s attempts=%d locked_s=%lld", method, (long long)tx->lu->user.id,
+		    log_quote(tx->lu->key, quoted, sizeof(quoted)), src, names[tx->outcome],
+		    tx->attempts, (long long)tx->locked);
 
 	left = (int)app->cfg.mfa_max_attempts - tx->attempts;
 	switch (tx->outcome) {
