@@ -367,8 +367,8 @@ email_throttled(struct email_send_tx *tx, int64_t wait)
 /*
  * Reject a code mail sent sooner than email_resend_interval after the
  * user's last one, or past the daily limits. A user gets email_daily_limit
- * mails a day. An address gets that times email_users_per_address, so each
- * of the users sharing it still gets its codes. The daily Retry-After
+ * mails a day. An address gets that times email_users_per_address
+ * verification mails, so each of the users sharing it can still attach it. The daily Retry-After
  * counts from the last mail, not the oldest, so it is an upper bound.
  */
 static int
@@ -398,6 +398,18 @@ email_throttle(struct email_send_tx *tx, struct store *db)
 		return email_throttled(tx, wait);
 	}
 
+	/*
+	 * Logon and step-up codes go only to the user's own verified address and
+	 * are bounded per user above. Counting them per address would let anyone
+	 * who asks for verification mails to that address, from any account,
+	 * block the owner's logon codes for a day.
+	 */
+	if (tx->code->purpose != EMAIL_CODE_VERIFY)
+		return STORE_OK;
+	/*
+	 * TODO: send records are deleted with their user, so an owner who deletes
+	 * and recreates users resets this count; keep them by address instead.
+	 */
 	if (db->ops->email_send_stats_by_address(db, tx->code->address_key, since, &count,
 	    &last) != STORE_OK)
 		return STORE_ERROR;

@@ -365,6 +365,22 @@ class ResendLimitTest(EmailTestCase):
                          "second logon code at once")
 
 
+class AddressFloodTest(EmailTestCase):
+    """Verification mails others ask for cannot use up a user's logon codes."""
+
+    mail_settings = {"resend_interval": "0", "daily_limit": "2", "users_per_address": "1"}
+
+    def test_others_cannot_block_logon_codes(self):
+        token = self.user_session("alice")
+        self.attach(token)
+        for name in ("eve", "mallory"):
+            other = self.user_session(name)
+            for _ in range(2):
+                self.post("SetVerificationInfo", {"Email": ADDRESS.upper()}, token=other)
+        r = self.send_login_code(self.email_challenge("alice"))
+        self.assertOK(r, "alice's logon code after others flooded her address")
+
+
 class LogonTest(EmailTestCase):
 
     # A long challenge lets a code expire before its challenge does; a high lockout
