@@ -2,10 +2,10 @@
 /*
  * Writes benchmark users straight into a stopped mfad's SQLite database,
  * because creating them through the API costs an Argon2id hash each. Each
- * user "benchN" gets a login profile with one shared Argon2id hash of
- * BENCH_PASSWORD (made once by crypto_pwhash_str with mfad's parameters)
- * and a bound virtual MFA device whose seed is sealed with the data
- * folder's master key as src/server/vmfa.c seals it. With --challenges R,
+ * user "benchN" gets a login profile with one Argon2id hash of
+ * BENCH_PASSWORD, made once by crypto_pwhash_str with mfad's parameters and
+ * shared by all. Each also gets a bound virtual MFA device whose seed is
+ * sealed with the data folder's master key, as src/server/vmfa.c seals it. With --challenges R,
  * each user also gets R logon challenges (what a passed password step
  * stores), and the tokens with the TOTP code for round r's time go to
  * OUT.r, one "token code" line per challenge.
