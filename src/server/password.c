@@ -3,6 +3,7 @@
 #include "server/password.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -11,9 +12,20 @@
 
 #include "common/log.h"
 
+/*
+ * The dummy hash and the typical time come from one Argon2id run in a
+ * thread started by pwhash_init(), because that run is nearly all of
+ * mfad's start-up time (about 90 ms of one core). Readers of dummy and
+ * typical_ms wait for ready under ready_lock.
+ */
 struct pwhash {
 	sem_t slots;
 	int64_t wait_ms;
+	pthread_mutex_t ready_lock;
+	pthread_cond_t ready_cond;
+	int ready;          /* 0 running, 1 done, -1 failed */
+	int calibrating;    /* the thread was started and is not joined yet */
+	pthread_t calibrator;
 	int64_t typical_ms;
 	char dummy[crypto_pwhash_STRBYTES];
 };
@@ -48,13 +60,59 @@ pwhash_acquire(struct pwhash *p)
 	return SRV_OK;
 }
 
+/*
+ * Hash a random password once: the result is the dummy hash for unknown
+ * users, and its time the typical time of a verification, because hashing
+ * runs the same Argon2id work as verifying with these parameters. It runs
+ * outside the slots, so one more hash than the cap may run at start-up.
+ */
+static void *
+pwhash_calibrate(void *arg)
+{
+	struct pwhash *p = arg;
+	char dummy[crypto_pwhash_STRBYTES];
+	unsigned char random_pw[32];
+	int64_t start, took;
+	int ok;
+
+	randombytes_buf(random_pw, sizeof(random_pw));
+	start = monotonic_ms();
+	ok = crypto_pwhash_str(dummy, (const char *)random_pw, sizeof(random_pw),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+	took = monotonic_ms() - start;
+	sodium_memzero(random_pw, sizeof(random_pw));
+	if (!ok)
+		log_error("event=hash_failed reason=out_of_memory op=dummy_hash");
+
+	pthread_mutex_lock(&p->ready_lock);
+	if (ok) {
+		memcpy(p->dummy, dummy, sizeof(dummy));
+		p->typical_ms = took;
+	}
+	p->ready = ok ? 1 : -1;
+	pthread_cond_broadcast(&p->ready_cond);
+	pthread_mutex_unlock(&p->ready_lock);
+	return NULL;
+}
+
+/* Wait for pwhash_calibrate(). Returns 0, or -1 when it failed. */
+static int
+pwhash_wait_ready(struct pwhash *p)
+{
+	int ready;
+
+	pthread_mutex_lock(&p->ready_lock);
+	while (p->ready == 0)
+		pthread_cond_wait(&p->ready_cond, &p->ready_lock);
+	ready = p->ready;
+	pthread_mutex_unlock(&p->ready_lock);
+	return ready > 0 ? 0 : -1;
+}
+
 int
 pwhash_init(unsigned concurrency, int64_t wait_ms, struct pwhash **ret)
 {
 	struct pwhash *p = NULL;
-	unsigned char random_pw[32];
-	int64_t start;
-	int r = -1;
 
 	if (sodium_init() < 0)
 		return -1;
@@ -65,23 +123,16 @@ pwhash_init(unsigned concurrency, int64_t wait_ms, struct pwhash **ret)
 		free(p);
 		return -1;
 	}
+	pthread_mutex_init(&p->ready_lock, NULL);
+	pthread_cond_init(&p->ready_cond, NULL);
 	p->wait_ms = wait_ms;
 
-	randombytes_buf(random_pw, sizeof(random_pw));
-	if (crypto_pwhash_str(p->dummy, (const char *)random_pw, sizeof(random_pw),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		goto out;
-	start = monotonic_ms();
-	if (crypto_pwhash_str_verify(p->dummy, (const char *)random_pw, sizeof(random_pw)) != 0)
-		goto out;
-	p->typical_ms = monotonic_ms() - start;
+	if (pthread_create(&p->calibrator, NULL, pwhash_calibrate, p) == 0)
+		p->calibrating = 1;
+	else
+		(void)pwhash_calibrate(p);
 	*ret = p;
-	p = NULL;
-	r = 0;
-out:
-	sodium_memzero(random_pw, sizeof(random_pw));
-	pwhash_free(&p);
-	return r;
+	return 0;
 }
 
 void
@@ -89,14 +140,21 @@ pwhash_free(struct pwhash **p)
 {
 	if (p == NULL || *p == NULL)
 		return;
+	if ((*p)->calibrating)
+		pthread_join((*p)->calibrator, NULL);
+	pthread_cond_destroy(&(*p)->ready_cond);
+	pthread_mutex_destroy(&(*p)->ready_lock);
 	sem_destroy(&(*p)->slots);
 	free(*p);
 	*p = NULL;
 }
 
 int64_t
-pwhash_typical_ms(const struct pwhash *p)
+pwhash_typical_ms(struct pwhash *p)
 {
+	/* NOTE: without a measured time (out of memory), a second is a guess at an upper bound. */
+	if (pwhash_wait_ready(p) != 0)
+		return 1000;
 	return p->typical_ms;
 }
 
@@ -124,6 +182,8 @@ pwhash_verify(struct pwhash *p, const char *hash, const char *password, size_t l
 {
 	int ok;
 
+	if (hash == NULL && pwhash_wait_ready(p) != 0)
+		return SRV_ERR_INTERNAL;
 	if (pwhash_acquire(p) != SRV_OK)
 		return SRV_ERR_BUSY;
 	ok = crypto_pwhash_str_verify(hash != NULL ? hash : p->dummy, password, len) == 0;

@@ -19,15 +19,19 @@ struct pwhash;
 
 /*
  * Prepare hashing: at most concurrency hashes at once, a caller waits up to
- * wait_ms for a slot. Hashes a dummy password once, both to time a hash and
- * to have a hash to verify against for unknown users. Returns 0 or -1.
+ * wait_ms for a slot. Starts a thread that hashes a dummy password once,
+ * both to time a hash and to have a hash to verify against for unknown
+ * users. The calls that need either wait for that thread. Returns 0 or -1.
  */
 int pwhash_init(unsigned concurrency, int64_t wait_ms, struct pwhash **ret);
 
 void pwhash_free(struct pwhash **p);
 
-/* Milliseconds one verification took at start-up. */
-int64_t pwhash_typical_ms(const struct pwhash *p);
+/*
+ * Milliseconds one hash took at start-up, waiting for it if it still runs;
+ * 1000 if it failed.
+ */
+int64_t pwhash_typical_ms(struct pwhash *p);
 
 /*
  * Hash password (len bytes) with Argon2id at libsodium's interactive
