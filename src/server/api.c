@@ -618,9 +618,10 @@ static const struct api_action api_actions[] = {
 	{ "GetVerificationInfo", api_get_verification_info, 0 },
 	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP },
 	{ "SendLoginEmailCode", api_send_login_email_code, API_PUBLIC },
-	{ "StepUp", api_step_up, 0 },
-	{ "SendStepUpEmailCode", api_send_step_up_email_code, 0 },
-	{ "StartStepUpPasskey", api_start_step_up_passkey, 0 },
+	/* Restricted sessions may step up, or a stale one could never bind or change the password. */
+	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "SendStepUpEmailCode", api_send_step_up_email_code, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "StartStepUpPasskey", api_start_step_up_passkey, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 
@@ -668,11 +669,11 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
 		    "Bind a virtual MFA device or a passkey first: this session may only call "
 		    "CreateVirtualMFADevice, BindMFADevice, StartPasskeyRegistration, "
-		    "FinishPasskeyRegistration, WhoAmI and Logout.");
+		    "FinishPasskeyRegistration, the step-up actions, WhoAmI and Logout.");
 	if (c->session.scope == SESSION_SCOPE_CHANGE_PASSWORD && !(a->flags & API_PASSWORD_SCOPE))
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
-		    "Change the password first: this session may only call ChangePassword, WhoAmI "
-		    "and Logout.");
+		    "Change the password first: this session may only call ChangePassword, the "
+		    "step-up actions, WhoAmI and Logout.");
 	if ((a->flags & API_OWNER) && !c->user.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "Only the account owner may call %s.",
 		    a->name);
