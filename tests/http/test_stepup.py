@@ -350,6 +350,12 @@ class EmailStepUpTest(StepUpMixin, EmailTestCase):
         self.check_sensitive(self.token, "DeleteVerificationInfo", {}, self.email_step_up,
                              ["email"])
 
+    def test_email_step_up_records_factor(self):
+        self.go_stale()
+        self.email_step_up()
+        body = self.assertOK(self.post("WhoAmI", {}, token=self.token), "WhoAmI")
+        self.assertIn("email", body["Factors"], "WhoAmI after StepUp: %r" % (body,))
+
     def test_email_code_single_use(self):
         self.go_stale()
         self.assertOK(self.post("SendStepUpEmailCode", {}, token=self.token),
