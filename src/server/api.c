@@ -18,6 +18,7 @@
 #include "server/logon.h"
 #include "server/principal.h"
 #include "server/session.h"
+#include "server/stepup.h"
 #include "server/users.h"
 #include "server/vmfa.h"
 
@@ -481,6 +482,9 @@ api_bind_mfa(struct api_ctx *c)
 	if (r != SRV_OK)
 		return r;
 	if (c->session.scope != SESSION_SCOPE_BIND_MFA) {
+		/* Binding proved the device now, which counts as a step-up of the user's own session. */
+		if (u.id == c->user.id && (r = stepup_record(c->app, &c->session, FACTOR_TOTP)) != SRV_OK)
+			return r;
 		c->out = json_object();
 		return SRV_OK;
 	}
@@ -585,35 +589,39 @@ static const struct api_action api_actions[] = {
 	{ "LoginMFA", api_login_mfa, API_PUBLIC },
 	{ "Logout", api_logout, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "WhoAmI", api_whoami, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_GET },
-	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE },
+	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE | API_STEP_UP },
 	{ "CreateUser", api_create_user, API_OWNER },
 	{ "GetUser", api_get_user, 0 },
 	{ "ListUsers", api_list_users, API_OWNER },
 	{ "UpdateUser", api_update_user, API_OWNER },
-	{ "DeleteUser", api_delete_user, API_OWNER },
-	{ "CreateLoginProfile", api_create_login_profile, API_OWNER },
-	{ "UpdateLoginProfile", api_update_login_profile, API_OWNER },
+	{ "DeleteUser", api_delete_user, API_OWNER | API_STEP_UP },
+	{ "CreateLoginProfile", api_create_login_profile, API_OWNER | API_STEP_UP },
+	{ "UpdateLoginProfile", api_update_login_profile, API_OWNER | API_STEP_UP },
 	{ "GetLoginProfile", api_get_login_profile, API_OWNER },
-	{ "DeleteLoginProfile", api_delete_login_profile, API_OWNER },
-	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE },
-	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE },
-	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER },
+	{ "DeleteLoginProfile", api_delete_login_profile, API_OWNER | API_STEP_UP },
+	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER | API_STEP_UP },
 	{ "GetUserMFAInfo", api_get_user_mfa_info, 0 },
 	{ "ListVirtualMFADevices", api_list_vmfa, API_OWNER },
-	{ "StartPasskeyRegistration", api_start_passkey_registration, API_BIND_SCOPE },
-	{ "FinishPasskeyRegistration", api_finish_passkey_registration, API_BIND_SCOPE },
+	{ "StartPasskeyRegistration", api_start_passkey_registration, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "FinishPasskeyRegistration", api_finish_passkey_registration, API_BIND_SCOPE | API_STEP_UP_BIND },
 	{ "ListPasskeys", api_list_passkeys, 0 },
-	{ "UpdatePasskey", api_update_passkey, 0 },
-	{ "DeletePasskey", api_delete_passkey, 0 },
+	{ "UpdatePasskey", api_update_passkey, API_STEP_UP },
+	{ "DeletePasskey", api_delete_passkey, API_STEP_UP },
 	{ "StartPasskeyLogin", api_start_passkey_login, API_PUBLIC },
 	{ "LoginPasskey", api_login_passkey, API_PUBLIC },
 	{ "GetSecurityPreference", api_get_security_preference, API_OWNER },
-	{ "SetSecurityPreference", api_set_security_preference, API_OWNER },
-	{ "SetVerificationInfo", api_set_verification_info, 0 },
-	{ "VerifyVerificationInfo", api_verify_verification_info, 0 },
+	{ "SetSecurityPreference", api_set_security_preference, API_OWNER | API_STEP_UP },
+	{ "SetVerificationInfo", api_set_verification_info, API_STEP_UP_BIND },
+	{ "VerifyVerificationInfo", api_verify_verification_info, API_STEP_UP_BIND },
 	{ "GetVerificationInfo", api_get_verification_info, 0 },
-	{ "DeleteVerificationInfo", api_delete_verification_info, 0 },
+	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP },
 	{ "SendLoginEmailCode", api_send_login_email_code, API_PUBLIC },
+	/* Restricted sessions may step up, or a stale one could never bind or change the password. */
+	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "SendStepUpEmailCode", api_send_step_up_email_code, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "StartStepUpPasskey", api_start_step_up_passkey, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 
@@ -661,14 +669,18 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
 		    "Bind a virtual MFA device or a passkey first: this session may only call "
 		    "CreateVirtualMFADevice, BindMFADevice, StartPasskeyRegistration, "
-		    "FinishPasskeyRegistration, WhoAmI and Logout.");
+		    "FinishPasskeyRegistration, the step-up actions, WhoAmI and Logout.");
 	if (c->session.scope == SESSION_SCOPE_CHANGE_PASSWORD && !(a->flags & API_PASSWORD_SCOPE))
 		return srv_fail(&c->st, SRV_ERR_SESSION_RESTRICTED,
-		    "Change the password first: this session may only call ChangePassword, WhoAmI "
-		    "and Logout.");
+		    "Change the password first: this session may only call ChangePassword, the "
+		    "step-up actions, WhoAmI and Logout.");
 	if ((a->flags & API_OWNER) && !c->user.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "Only the account owner may call %s.",
 		    a->name);
+	if (a->flags & (API_STEP_UP | API_STEP_UP_BIND))
+		return stepup_require(c->app, &c->session, &c->user,
+		    (a->flags & API_STEP_UP_BIND) ? STEPUP_BINDING : STEPUP_SENSITIVE, &c->methods,
+		    &c->st);
 	return SRV_OK;
 }
 
@@ -701,6 +713,9 @@ api_error_body(struct api_ctx *c, int code)
 	c->resp->retry_after = c->st.retry_after;
 	e = json_pack("{s:s, s:s}", "code", srv_err_name(code), "message",
 	    c->st.message[0] != '\0' ? c->st.message : srv_err_default_message(code));
+	/* The factors the session's user can prove now with StepUp. */
+	if (e != NULL && code == SRV_ERR_MFA_REQUIRED)
+		json_object_set_new(e, "Methods", api_factors_json(c->methods));
 	c->resp->body = e != NULL ? api_dump(e) : NULL;
 	json_decref(e);
 }

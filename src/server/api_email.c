@@ -4,6 +4,7 @@
 #include "server/email.h"
 #include "server/json.h"
 #include "server/principal.h"
+#include "server/stepup.h"
 
 static json_t *
 api_email_info_json(const struct email_info *info)
@@ -49,6 +50,9 @@ api_verify_verification_info(struct api_ctx *c)
 
 	if ((r = jreq_string(c->body, "Code", 1, &code, NULL, &c->st)) != SRV_OK ||
 	    (r = email_verify(c->app, &c->user, code, c->req->src, &e, &c->st)) != SRV_OK)
+		return r;
+	/* The code proved the mailbox now, which counts as a step-up of this session. */
+	if ((r = stepup_record(c->app, &c->session, FACTOR_EMAIL)) != SRV_OK)
 		return r;
 	c->out = json_pack("{s:s, s:b, s:I}", "Email", e.address, "Verified", 1, "VerifiedDate",
 	    (json_int_t)e.verified_at);

@@ -18,6 +18,8 @@ enum {
 	API_PASSWORD_SCOPE = 1 << 3, /* also allowed in a change-password session */
 	API_GET = 1 << 4,          /* GET is allowed besides POST */
 	API_TEST = 1 << 5,         /* only with --test-clock */
+	API_STEP_UP = 1 << 6,      /* sensitive: needs a fresh second factor (stepup.h) */
+	API_STEP_UP_BIND = 1 << 7, /* adds a factor: as API_STEP_UP unless the user has none */
 };
 
 struct api_ctx {
@@ -28,6 +30,7 @@ struct api_ctx {
 	json_t *out;                 /* the success body */
 	struct srv_status st;
 	int authed;
+	int methods;                 /* FACTOR_* bits for an MFARequired body */
 	struct store_session session;
 	struct store_user user;
 	struct store_account acct;
@@ -64,5 +67,10 @@ int api_verify_verification_info(struct api_ctx *c);
 int api_get_verification_info(struct api_ctx *c);
 int api_delete_verification_info(struct api_ctx *c);
 int api_send_login_email_code(struct api_ctx *c);
+
+/* Step-up actions, in api_stepup.c. */
+int api_step_up(struct api_ctx *c);
+int api_send_step_up_email_code(struct api_ctx *c);
+int api_start_step_up_passkey(struct api_ctx *c);
 
 #endif

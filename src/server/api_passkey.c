@@ -6,6 +6,7 @@
 #include "server/api_internal.h"
 #include "server/json.h"
 #include "server/passkey.h"
+#include "server/stepup.h"
 
 /* The Credential object of the body. */
 static int
@@ -77,6 +78,9 @@ api_finish_passkey_registration(struct api_ctx *c)
 		json_object_set_new(c->out, "Passkey", passkey_json(&pk));
 		return SRV_OK;
 	}
+	/* The registration proved the passkey now, which counts as a step-up of this session. */
+	if ((r = stepup_record(c->app, &c->session, FACTOR_PASSKEY)) != SRV_OK)
+		return r;
 	c->out = json_pack("{s:o}", "Passkey", passkey_json(&pk));
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }

@@ -30,6 +30,7 @@ config_defaults(struct mfad_config *cfg)
 	cfg->session_ttl = 6 * 3600;
 	cfg->session_idle = 3600;
 	cfg->challenge_ttl = 300;
+	cfg->step_up_ttl = 900;
 	cfg->pending_device_ttl = 900;
 	cfg->totp_window = 1;
 	cfg->mfa_max_attempts = 5;
@@ -291,6 +292,7 @@ static const struct int_key int_keys[] = {
 	{ "security", "session_ttl", CFG_OFF(session_ttl), 0, 60, 7 * 24 * 3600 },
 	{ "security", "session_idle", CFG_OFF(session_idle), 0, 60, 7 * 24 * 3600 },
 	{ "security", "challenge_ttl", CFG_OFF(challenge_ttl), 0, 30, 3600 },
+	{ "security", "step_up_ttl", CFG_OFF(step_up_ttl), 0, 60, 24 * 3600 },
 	{ "security", "pending_device_ttl", CFG_OFF(pending_device_ttl), 0, 60, 24 * 3600 },
 	{ "security", "totp_window", CFG_OFF(totp_window), 1, 0, 10 },
 	{ "security", "mfa_max_attempts", CFG_OFF(mfa_max_attempts), 1, 1, 100 },

@@ -47,6 +47,7 @@ struct mfad_config {
 	int64_t session_ttl;             /* seconds a session lives at most */
 	int64_t session_idle;            /* seconds without a request that end a session */
 	int64_t challenge_ttl;           /* seconds to send the second factor */
+	int64_t step_up_ttl;             /* seconds a proven second factor allows sensitive actions */
 	int64_t pending_device_ttl;      /* seconds a created, unbound device can be bound */
 	unsigned totp_window;            /* steps accepted either side of now */
 	unsigned mfa_max_attempts;       /* wrong codes that spend a challenge */

@@ -179,7 +179,7 @@ email_check_sensitive(const struct store_session *session, struct srv_status *st
 	if (session->scope != SESSION_SCOPE_FULL)
 		return srv_fail(st, SRV_ERR_SESSION_RESTRICTED,
 		    "Changing the security email needs a full session.");
-	/* TODO: also require a recent step-up (a second factor proven moments ago) once it exists. */
+	/* The API has already required a fresh second factor (see stepup.h). */
 	return SRV_OK;
 }
 
@@ -274,8 +274,9 @@ struct email_try {
 /*
  * Check text against the user's live code for purpose, counting a wrong one
  * and spending the code at email_code_max_attempts. challenge_hash, when
- * not NULL, must be the logon challenge the code was sent for. Run it in a
- * write transaction so parallel guesses are counted one after another.
+ * not NULL, must be the hash the code was bound to: a logon challenge's or
+ * a session's. Run it in a write transaction so parallel guesses are
+ * counted one after another.
  */
 static int
 email_code_try(const struct app *app, struct store *db, int64_t user_id, int purpose,
@@ -460,6 +461,16 @@ email_compose(const struct email_send_tx *tx, char subject[EMAIL_SUBJECT_MAX],
 		    "valid for %lld minutes and works once.\n\n"
 		    "If you did not ask for this, ignore this message: the address is not\n"
 		    "attached until the code is entered.\n", tx->code_text, tx->principal, minutes);
+		return;
+	}
+	if (tx->code->purpose == EMAIL_CODE_STEP_UP) {
+		snprintf(subject, EMAIL_SUBJECT_MAX, "Your verification code");
+		snprintf(text, EMAIL_TEXT_MAX,
+		    "Your verification code is %s.\n\n"
+		    "It confirms a sensitive change (password, MFA or security settings) in a\n"
+		    "session of %s. The code is valid for %lld minutes and works once.\n\n"
+		    "If you are not making such a change, someone else is logged on as you:\n"
+		    "change your password.\n", tx->code_text, tx->principal, minutes);
 		return;
 	}
 	snprintf(subject, EMAIL_SUBJECT_MAX, "Your logon code");
@@ -778,10 +789,14 @@ email_remove(struct app *app, const struct store_session *session,
 
 /* ---- Logon ---- */
 
-int
-email_send_logon_code(struct app *app, const struct store_security_email *e,
-    const char *principal, const uint8_t challenge_hash[STORE_TOKEN_HASH_LEN],
-    int64_t challenge_expires, const char *src, int64_t *ret_expires, struct srv_status *st)
+/*
+ * Mail a code for purpose to e, bound to bind_hash (a logon challenge or a
+ * session) and living no longer than limit.
+ */
+static int
+email_send_bound_code(struct app *app, const struct store_security_email *e,
+    const char *principal, int purpose, const uint8_t bind_hash[STORE_TOKEN_HASH_LEN],
+    int64_t limit, const char *src, int64_t *ret_expires, struct srv_status *st)
 {
 	struct store_email_code code;
 	struct email_send_tx tx;
@@ -790,16 +805,15 @@ email_send_logon_code(struct app *app, const struct store_security_email *e,
 
 	memset(&code, 0, sizeof(code));
 	code.user_id = e->user_id;
-	code.purpose = EMAIL_CODE_LOGON;
+	code.purpose = purpose;
 	memcpy(code.address, e->address, sizeof(code.address));
 	memcpy(code.address_key, e->address_key, sizeof(code.address_key));
 	code.created = now;
-	/* The code is no use once its logon challenge has expired. */
 	code.expires = now + (int64_t)app->cfg.email_code_ttl;
-	if (code.expires > challenge_expires)
-		code.expires = challenge_expires;
+	if (code.expires > limit)
+		code.expires = limit;
 	code.has_logon_hash = 1;
-	memcpy(code.logon_hash, challenge_hash, sizeof(code.logon_hash));
+	memcpy(code.logon_hash, bind_hash, sizeof(code.logon_hash));
 
 	tx = (struct email_send_tx){ app, &code, NULL, principal, 0, now, SRV_OK, st };
 	r = email_send(&tx, src);
@@ -809,10 +823,30 @@ email_send_logon_code(struct app *app, const struct store_security_email *e,
 	return r;
 }
 
+int
+email_send_logon_code(struct app *app, const struct store_security_email *e,
+    const char *principal, const uint8_t challenge_hash[STORE_TOKEN_HASH_LEN],
+    int64_t challenge_expires, const char *src, int64_t *ret_expires, struct srv_status *st)
+{
+	/* The code is no use once its logon challenge has expired. */
+	return email_send_bound_code(app, e, principal, EMAIL_CODE_LOGON, challenge_hash,
+	    challenge_expires, src, ret_expires, st);
+}
+
+int
+email_send_step_up_code(struct app *app, const struct store_security_email *e,
+    const char *principal, const struct store_session *session, const char *src,
+    int64_t *ret_expires, struct srv_status *st)
+{
+	return email_send_bound_code(app, e, principal, EMAIL_CODE_STEP_UP, session->token_hash,
+	    session->expires, src, ret_expires, st);
+}
+
 struct email_check_tx {
 	const struct app *app;
 	int64_t user_id;
-	const uint8_t *challenge_hash;
+	int purpose;
+	const uint8_t *bind_hash;
 	const char *code;
 	int64_t now;
 	struct email_try t;
@@ -823,14 +857,15 @@ email_check_fn(struct store *db, void *arg)
 {
 	struct email_check_tx *tx = arg;
 
-	return email_code_try(tx->app, db, tx->user_id, EMAIL_CODE_LOGON, tx->challenge_hash,
-	    tx->code, tx->now, &tx->t);
+	return email_code_try(tx->app, db, tx->user_id, tx->purpose, tx->bind_hash, tx->code,
+	    tx->now, &tx->t);
 }
 
-int
-email_check_logon_code(struct app *app, int64_t user_id,
-    const uint8_t challenge_hash[STORE_TOKEN_HASH_LEN], const char *code, int64_t *ret_code_id,
-    int *ret_left, struct srv_status *st)
+/* Check code against the user's live code for purpose, bound to bind_hash. */
+static int
+email_check_bound_code(struct app *app, int64_t user_id, int purpose,
+    const uint8_t bind_hash[STORE_TOKEN_HASH_LEN], const char *code, int64_t *ret_code_id,
+    int *ret_left)
 {
 	struct store *db = app_store(app);
 	struct email_check_tx tx;
@@ -841,7 +876,8 @@ email_check_logon_code(struct app *app, int64_t user_id,
 	memset(&tx, 0, sizeof(tx));
 	tx.app = app;
 	tx.user_id = user_id;
-	tx.challenge_hash = challenge_hash;
+	tx.purpose = purpose;
+	tx.bind_hash = bind_hash;
 	tx.code = code;
 	tx.now = clock_now();
 	if (store_tx(db, email_check_fn, &tx) != STORE_OK) {
@@ -852,10 +888,35 @@ email_check_logon_code(struct app *app, int64_t user_id,
 	*ret_left = tx.t.left;
 	if (r == SRV_OK)
 		*ret_code_id = tx.t.code.id;
-	else if (r == SRV_ERR_INVALID_CHALLENGE)
-		r = srv_fail(st, r, "No email code is live for this logon: it expired, was used, or "
-		    "was never sent. Request one with SendLoginEmailCode.");
 out:
 	mfa_memzero(&tx.t, sizeof(tx.t));
+	return r;
+}
+
+int
+email_check_logon_code(struct app *app, int64_t user_id,
+    const uint8_t challenge_hash[STORE_TOKEN_HASH_LEN], const char *code, int64_t *ret_code_id,
+    int *ret_left, struct srv_status *st)
+{
+	int r = email_check_bound_code(app, user_id, EMAIL_CODE_LOGON, challenge_hash, code,
+	    ret_code_id, ret_left);
+
+	if (r == SRV_ERR_INVALID_CHALLENGE)
+		r = srv_fail(st, r, "No email code is live for this logon: it expired, was used, or "
+		    "was never sent. Request one with SendLoginEmailCode.");
+	return r;
+}
+
+int
+email_check_step_up_code(struct app *app, const struct store_session *session,
+    int64_t user_id, const char *code, int64_t *ret_code_id, int *ret_left,
+    struct srv_status *st)
+{
+	int r = email_check_bound_code(app, user_id, EMAIL_CODE_STEP_UP, session->token_hash, code,
+	    ret_code_id, ret_left);
+
+	if (r == SRV_ERR_INVALID_CHALLENGE)
+		r = srv_fail(st, r, "No email code is live for this session: it expired, was used, "
+		    "or was never sent. Request one with SendStepUpEmailCode.");
 	return r;
 }

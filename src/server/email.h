@@ -2,7 +2,7 @@
 /*
  * The security email address of a user and the one-time codes mailed to it:
  * attaching an address after its code is confirmed, removing it, and the
- * code of a logon's second factor. Email is the weakest second factor mfad
+ * codes of a logon's second factor and of a step-up. Email is the weakest second factor mfad
  * offers: anyone who reads the mailbox has the code, and it does not resist
  * phishing.
  */
@@ -108,5 +108,22 @@ int email_send_logon_code(struct app *app, const struct store_security_email *e,
 int email_check_logon_code(struct app *app, int64_t user_id,
     const uint8_t challenge_hash[STORE_TOKEN_HASH_LEN], const char *code, int64_t *ret_code_id,
     int *ret_left, struct srv_status *st);
+
+/*
+ * Mail a step-up code for session to e, the user's attached address,
+ * spending the user's old step-up code. The code works only in this session
+ * and never outlives it. As email_send_logon_code.
+ */
+int email_send_step_up_code(struct app *app, const struct store_security_email *e,
+    const char *principal, const struct store_session *session, const char *src,
+    int64_t *ret_expires, struct srv_status *st);
+
+/*
+ * Check code against the user's live step-up code for session. As
+ * email_check_logon_code.
+ */
+int email_check_step_up_code(struct app *app, const struct store_session *session,
+    int64_t user_id, const char *code, int64_t *ret_code_id, int *ret_left,
+    struct srv_status *st);
 
 #endif

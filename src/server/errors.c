@@ -70,6 +70,8 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "The address is attached to the most users allowed." },
 	[SRV_ERR_EMAIL_THROTTLED] = { 429, "Throttling.EmailCode",
 	    "Too many email codes were requested: retry later." },
+	[SRV_ERR_MFA_REQUIRED] = { 403, "MFARequired",
+	    "This operation needs a second factor proven recently: call StepUp first." },
 };
 
 static const struct srv_err_entry *

@@ -190,8 +190,10 @@ enum store_webauthn_uv {
 /*
  * A pending WebAuthn ceremony, keyed by the SHA-256 of its 32-byte
  * challenge. Registration needs user_id and session_hash. A second factor
- * needs user_id and mfa_challenge_hash. An id of 0 is stored as NULL and
- * means none.
+ * needs user_id and mfa_challenge_hash, which is the hash of the logon
+ * challenge, or for a step-up the hash of the session's token. Both are
+ * SHA-256 of 256 random bits, so a logon and a step-up never match each
+ * other's hash. An id of 0 is stored as NULL and means none.
  */
 struct store_webauthn_challenge {
 	uint8_t challenge_hash[STORE_TOKEN_HASH_LEN];
@@ -201,7 +203,7 @@ struct store_webauthn_challenge {
 	int has_session_hash;
 	uint8_t session_hash[STORE_TOKEN_HASH_LEN]; /* the session that started a registration */
 	int has_mfa_challenge_hash;
-	/* The logon challenge of the password step, for a second factor. */
+	/* The logon challenge of the password step, or the step-up's session. */
 	uint8_t mfa_challenge_hash[STORE_TOKEN_HASH_LEN];
 	int user_verification;      /* enum store_webauthn_uv */
 	int64_t created;
@@ -348,6 +350,9 @@ struct store_ops {
 	    struct store_session *ret);
 	int (*session_touch)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int64_t last_seen);
+	/* Add the factors bits to the session's factors and set its mfa_at: a step-up. */
+	int (*session_set_mfa)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+	    int factors, int64_t mfa_at);
 	int (*session_delete)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
 	/* Also deletes the user's logon challenges: whatever the old password started ends. */
 	int (*session_delete_by_user)(struct store *st, int64_t user_id);

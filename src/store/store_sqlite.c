@@ -86,6 +86,7 @@ enum sq_stmt_id {
 	SQ_SESSION_INSERT,
 	SQ_SESSION_GET,
 	SQ_SESSION_TOUCH,
+	SQ_SESSION_SET_MFA,
 	SQ_SESSION_DELETE,
 	SQ_SESSION_DELETE_BY_USER,
 	SQ_CHALLENGE_DELETE_BY_USER,
@@ -192,6 +193,8 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[SQ_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[SQ_SESSION_SET_MFA] =
+	    "UPDATE sessions SET factors = factors | ?2, mfa_at = ?3 WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE_BY_USER] = "DELETE FROM sessions WHERE user_id = ?1",
 	[SQ_CHALLENGE_DELETE_BY_USER] = "DELETE FROM challenges WHERE user_id = ?1",
@@ -1419,6 +1422,22 @@ sq_session_touch(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN], int
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "session_touch");
 	return sq_exec_one(s, stmt, "session_touch");
+}
+
+static int
+sq_session_set_mfa(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN], int factors,
+    int64_t mfa_at)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_SET_MFA];
+	int rc = SQLITE_OK;
+
+	sq_bind_hash(stmt, 1, hash, &rc);
+	sq_bind_i64(stmt, 2, factors, &rc);
+	sq_bind_i64(stmt, 3, mfa_at, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "session_set_mfa");
+	return sq_exec_one(s, stmt, "session_set_mfa");
 }
 
 static int
@@ -2693,6 +2712,7 @@ static const struct store_ops sq_ops = {
 	.session_create = sq_session_create,
 	.session_get = sq_session_get,
 	.session_touch = sq_session_touch,
+	.session_set_mfa = sq_session_set_mfa,
 	.session_delete = sq_session_delete,
 	.session_delete_by_user = sq_session_delete_by_user,
 

@@ -400,6 +400,17 @@ class MfadTestCase(unittest.TestCase):
         self.assertEqual(body.get("Status"), "OK", "LoginMFA %s: %r" % (principal, body))
         return body["SessionToken"]
 
+    def step_up(self, token, secret):
+        """Prove the TOTP device of the session's user again with StepUp.
+
+        The clock moves to the next step first, so the code is from a step not used yet.
+        Sensitive operations then work in that session for security.step_up_ttl seconds.
+        """
+        self.server.align_step()
+        r = self.post("StepUp", {"Method": "totp", "Code": self.server.code(secret)},
+                      token=token)
+        return self.assertOK(r, "StepUp")
+
     def wrong_code(self, secret):
         """Return a well-formed code that matches no step in the server's window."""
         near = {self.server.code(secret, shift) for shift in (-2 * STEP, -STEP, 0, STEP,

@@ -35,6 +35,8 @@ execute_process(COMMAND ${MFA_HTTP_PYTHON} -c "import cryptography, cbor2"
 if(MFA_HTTP_PASSKEY_MODULES EQUAL 0)
 	mfa_http_test(http_softauthn test_softauthn 60)
 	mfa_http_test(http_passkeys test_passkeys 300)
+	# Step-up with TOTP, passkeys and email: needs the passkey and SMTP test modules.
+	mfa_http_test(http_stepup test_stepup 300)
 else()
 	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
 endif()

@@ -1036,6 +1036,34 @@ test_session_crud(void **state)
 }
 
 static void
+test_session_set_mfa(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t u = t_user(st, t_account(st, "one"), "u", 0);
+	struct store_session s;
+	struct store_session got;
+
+	t_session_init(&s, u, 1, T_NOW + 3600);
+	s.factors = FACTOR_PASSWORD | FACTOR_EMAIL;
+	s.mfa_at = 0;
+	assert_int_equal(st->ops->session_create(st, &s), STORE_OK);
+
+	/* The factor is added to those proven before, and mfa_at moves to the step-up. */
+	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash, FACTOR_TOTP, T_NOW + 60),
+	    STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
+	assert_int_equal(got.factors, FACTOR_PASSWORD | FACTOR_EMAIL | FACTOR_TOTP);
+	assert_int_equal(got.mfa_at, T_NOW + 60);
+	assert_int_equal(got.expires, s.expires);
+	assert_int_equal(got.created, s.created);
+
+	assert_int_equal(st->ops->session_delete(st, s.token_hash), STORE_OK);
+	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash, FACTOR_TOTP, T_NOW),
+	    STORE_NOT_FOUND);
+}
+
+static void
 test_challenge_attempts(void **state)
 {
 	struct t_db *db = *state;
@@ -2838,6 +2866,7 @@ main(int argc, char **argv)
 		T(test_use_step_parallel),
 		T(test_use_step_parallel_in_tx),
 		T(test_session_crud),
+		T(test_session_set_mfa),
 		T(test_challenge_attempts),
 		T(test_failure_upsert_clear),
 		T(test_purge_expired),
