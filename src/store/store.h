@@ -44,7 +44,7 @@ enum {
 #define STORE_AUDIT_EVENT_MAX 47    /* bytes of an event name: [a-z0-9_] */
 #define STORE_AUDIT_OUTCOME_MAX 15  /* bytes of an outcome: "success" or "failure" */
 #define STORE_AUDIT_DETAIL_MAX 255  /* bytes of an event's detail text */
-#define STORE_AUDIT_LIST_MAX 1000   /* rows one audit_list call returns at most */
+#define STORE_AUDIT_LIST_MAX 10000  /* rows one audit_list call returns at most */
 
 struct store_account {
 	int64_t id;
