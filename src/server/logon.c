@@ -509,6 +509,9 @@ logon_factor_audited_fn(struct store *db, void *arg)
 		    audit_detail(detail, sizeof(detail), "factors=password,%s", method));
 	r = logon_audit(tx->app, db, tx->lu, "logon_failure", AUDIT_FAILURE, audit_detail(detail,
 	    sizeof(detail), "step=mfa method=%s reason=%s", method, reasons[tx->outcome]));
+	/* A reused TOTP code may mean the code was seen by someone else: its own event. */
+	if (r == STORE_OK && tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP)
+		r = logon_audit(tx->app, db, tx->lu, "totp_replay", AUDIT_FAILURE, "method=totp");
 	if (r == STORE_OK && failed && tx->locked > 0)
 		r = logon_audit(tx->app, db, tx->lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
 		    sizeof(detail), "step=mfa method=%s locked_s=%lld", method,
@@ -855,8 +858,14 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
 	r = passkey_assertion_verify(app, credential, 0, NULL, &pa, src, st);
-	if (r != SRV_OK)
+	if (r != SRV_OK) {
+		/* An unknown credential names no user, so only a known one's failure is recorded. */
+		if (r != SRV_ERR_INTERNAL && pa.pk.user_id != 0 &&
+		    logon_load_owner(db, pa.pk.user_id, &lu) == STORE_OK)
+			(void)logon_audit(app, db, &lu, "logon_failure", AUDIT_FAILURE,
+			    "step=passkey method=passkey reason=wrong_proof");
 		return r;
+	}
 
 	/* No login profile means no console logon, with a password or without. */
 	r = logon_load_owner(db, pa.pk.user_id, &lu);

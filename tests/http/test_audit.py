@@ -152,6 +152,9 @@ class AuditEventsTest(AuditMixin, harness.MfadTestCase):
         code = self.server.code(secret)
         r = self.login_mfa(challenge, code)
         alice_token = self.assertOK(r, "LoginMFA")["SessionToken"]
+        replay_challenge = self.challenge(self.principal("alice"), ALICE_PASSWORD)
+        self.assertError(self.login_mfa(replay_challenge, code), 401, "MFACodeReused",
+                         "a reused code")
         r = self.post("ChangePassword", {"OldPassword": ALICE_PASSWORD,
                                          "NewPassword": ALICE_NEW_PASSWORD}, token=alice_token)
         body = self.assertOK(r, "ChangePassword")
@@ -206,6 +209,10 @@ class AuditEventsTest(AuditMixin, harness.MfadTestCase):
         success = self.find(events, "logon_success", ok, alice)[0]
         self.assertRecord(success, account, alice, alice, ok)
         self.assertIn("factors=password,totp", success["Detail"])
+        replay = self.find(events, "totp_replay", failed, alice)
+        self.assertEqual(len(replay), 1, "one reuse event")
+        self.assertRecord(replay[0], account, alice, None, failed)
+        self.find(events, "logon_failure", failed, alice, "reason=replay")
         change = self.find(events, "password_change", ok, alice)[0]
         self.assertRecord(change, account, alice, alice, ok)
 
@@ -239,7 +246,8 @@ class AuditEventsTest(AuditMixin, harness.MfadTestCase):
                         "alice's owner-set password": ALICE_OWNER_PASSWORD,
                         "bob's password": BOB_PASSWORD, "TOTP seed": secret,
                         "TOTP code": code, "wrong TOTP code": wrong,
-                        "logon challenge": challenge, "alice's session token": alice_token,
+                        "logon challenge": challenge, "second challenge": replay_challenge,
+                        "alice's session token": alice_token,
                         "bob's session token": bob_token})
         self.assertNoSecrets(secrets, "after every event")
 
@@ -443,6 +451,8 @@ class AuditPasskeyTest(AuditMixin, test_passkeys.PasskeyTestCase):
         passkey, credential = self.register(token, name="Laptop")
         r = self.second_factor("alice")
         self.assertOK(r, "second factor")
+        r = self.passwordless(bad_signature=True)
+        self.assertNotEqual(r.status, 200, "a bad signature: %r" % (r,))
         r = self.passwordless()
         session = self.assertSession(r, "passwordless")
         self.assertOK(self.post("DeletePasskey", {"PasskeyId": passkey["PasskeyId"]},
@@ -453,6 +463,9 @@ class AuditPasskeyTest(AuditMixin, test_passkeys.PasskeyTestCase):
         self.assertRecord(added, added["AccountId"], alice, alice, "success")
         self.assertEqual(added["Detail"], 'passkey_id=%s name="Laptop"' % passkey["PasskeyId"])
         self.find(events, "logon_success", "success", alice, "factors=password,passkey")
+        bad = self.find(events, "logon_failure", "failure", alice, "step=passkey")[0]
+        self.assertRecord(bad, added["AccountId"], alice, None, "failure")
+        self.assertIn("reason=wrong_proof", bad["Detail"])
         passwordless = self.find(events, "logon_success", "success", alice, "factors=passkey")
         self.assertRecord(passwordless[-1], added["AccountId"], alice, alice, "success")
         deleted = self.find(events, "passkey_delete", "success", alice)[0]
