@@ -30,7 +30,7 @@ struct cli_audit_state {
 
 /*
  * Parse a time: Unix seconds, or UTC as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.
- * Returns 0, or -1 when text is none of these.
+ * Returns 0, or -1 when text matches none of these forms.
  */
 static int
 cli_audit_time(const char *text, int64_t *ret)

@@ -115,7 +115,7 @@ audit_list(struct app *app, const struct store_audit_filter *f, int64_t after_id
 	if (max_items < 1 || max_items > AUDIT_LIST_MAX)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "MaxItems must be from 1 to %d.",
 		    AUDIT_LIST_MAX);
-	/* One row more than the page tells whether another page follows. */
+	/* One row more than the page shows whether another page follows. */
 	if (db->ops->audit_list(db, f, after_id, max_items + 1, audit_list_row, &ls) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	*ret_truncated = ls.truncated;
@@ -154,12 +154,4 @@ audit_detail(char *buf, size_t size, const char *fmt, ...)
 	vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return buf;
-}
-
-const char *
-audit_email_domain(const char *address)
-{
-	const char *at = address != NULL ? strrchr(address, '@') : NULL;
-
-	return at != NULL ? at + 1 : "";
 }

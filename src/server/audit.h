@@ -22,13 +22,13 @@
 #define AUDIT_LIST_DEFAULT 100  /* records of one page when MaxItems is missing */
 #define AUDIT_LIST_MAX 1000     /* MaxItems of one ListAuditEvents page */
 
-/* What a flow records. The request context fills the source and user agent. */
+/* An event as a flow reports it. The request context fills in the source and user agent. */
 struct audit_event {
 	const char *event;    /* a name from docs/audit.md, such as "logon_success" */
 	const char *outcome;  /* AUDIT_SUCCESS or AUDIT_FAILURE */
 	int64_t account_id;   /* 0: none */
 	int64_t user_id;      /* the subject, 0: none */
-	/* Who acted. 0: the user of the request's session, or none for an anonymous client. */
+	/* The user who acted. 0: the request's session user, or none for an anonymous client. */
 	int64_t actor_id;
 	const char *detail;   /* key=value words or NULL; cut to STORE_AUDIT_DETAIL_MAX bytes */
 };
@@ -57,8 +57,8 @@ int audit_record(const struct app *app, struct store *db, const struct audit_eve
 
 /*
  * Call cb for at most max_items (1 to AUDIT_LIST_MAX) records that match f
- * with an id above after_id, oldest first. *ret_truncated tells whether
- * more follow. Returns SRV_OK, or an SRV_ERR_* code with st filled.
+ * with an id above after_id, oldest first. *ret_truncated is 1 when more
+ * follow. Returns SRV_OK, or an SRV_ERR_* code with st filled.
  */
 int audit_list(struct app *app, const struct store_audit_filter *f, int64_t after_id,
     int max_items, store_audit_cb cb, void *arg, int *ret_truncated, struct srv_status *st);
@@ -72,8 +72,5 @@ json_t *audit_event_json(const struct store_audit_event *e);
  */
 const char *audit_detail(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* The domain of an address ("example.com" of "a@example.com"), or "" without '@'. */
-const char *audit_email_domain(const char *address);
 
 #endif

@@ -313,7 +313,7 @@ struct store_audit_event {
 	char detail[STORE_AUDIT_DETAIL_MAX + 1];   /* key=value words, may be empty */
 };
 
-/* Which audit records audit_list returns. Fields of 0 or NULL match every row. */
+/* A selection of audit records for audit_list. Fields of 0 or NULL match every row. */
 struct store_audit_filter {
 	int64_t account_id;  /* required: records of this account only */
 	int64_t user_id;     /* the subject */
