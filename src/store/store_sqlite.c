@@ -137,6 +137,8 @@ enum sq_stmt_id {
 	SQ_PURGE_OUTBOX,
 	SQ_AUDIT_INSERT,
 	SQ_AUDIT_LIST,
+	SQ_AUDIT_LIST_USER,
+	SQ_AUDIT_LIST_EVENT,
 	SQ_AUDIT_PURGE,
 	SQ_STMT_COUNT
 };
@@ -300,11 +302,23 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 
 	[SQ_AUDIT_INSERT] = "INSERT INTO audit_events (time, account_id, user_id, actor_id, src,"
 	    " user_agent, event, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	/* 0 or NULL in a filter parameter matches every row; the account index orders by id. */
+	/*
+	 * 0 or NULL in a filter parameter matches every row. SQLite uses no
+	 * index for a term such as "(?3 = 0 OR user_id = ?3)", so a filter by
+	 * user or by event has its own statement, which the matching index of
+	 * schema version 4 serves in id order.
+	 */
 	[SQ_AUDIT_LIST] = "SELECT " SQ_AUDIT_COLS " FROM audit_events"
-	    " WHERE account_id = ?1 AND id > ?2 AND (?3 = 0 OR user_id = ?3)"
+	    " WHERE account_id = ?1 AND id > ?2 AND ?3 = 0"
 	    " AND (?4 IS NULL OR event = ?4) AND (?5 = 0 OR time >= ?5)"
 	    " AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
+	[SQ_AUDIT_LIST_USER] = "SELECT " SQ_AUDIT_COLS " FROM audit_events"
+	    " WHERE account_id = ?1 AND user_id = ?3 AND id > ?2"
+	    " AND (?4 IS NULL OR event = ?4) AND (?5 = 0 OR time >= ?5)"
+	    " AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
+	[SQ_AUDIT_LIST_EVENT] = "SELECT " SQ_AUDIT_COLS " FROM audit_events"
+	    " WHERE account_id = ?1 AND event = ?4 AND id > ?2 AND ?3 = 0"
+	    " AND (?5 = 0 OR time >= ?5) AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
 	[SQ_AUDIT_PURGE] = "DELETE FROM audit_events WHERE time < ?1",
 };
 
@@ -2438,7 +2452,7 @@ sq_audit_list(struct store *st, const struct store_audit_filter *f, int64_t afte
     store_audit_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_AUDIT_LIST];
+	sqlite3_stmt *stmt;
 	struct store_audit_event e;
 	int rc = SQLITE_OK;
 	int r = STORE_OK;
@@ -2451,6 +2465,12 @@ sq_audit_list(struct store *st, const struct store_audit_filter *f, int64_t afte
 		log_error("event=db_error op=audit_list err=\"list limit too large\" limit=%d", limit);
 		return STORE_ERROR;
 	}
+	if (f->user_id != 0)
+		stmt = s->stmt[SQ_AUDIT_LIST_USER];
+	else if (f->event != NULL)
+		stmt = s->stmt[SQ_AUDIT_LIST_EVENT];
+	else
+		stmt = s->stmt[SQ_AUDIT_LIST];
 	if (sq_list_check(stmt, limit, "audit_list") != STORE_OK)
 		return STORE_ERROR;
 	sq_bind_i64(stmt, 1, f->account_id, &rc);
