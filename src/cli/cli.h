@@ -42,4 +42,7 @@ int cmd_mfa(struct cli *cli, int argc, char **argv);
 /* "mfactl mail ...": test and status. */
 int cmd_mail(struct cli *cli, int argc, char **argv);
 
+/* "mfactl audit ...": list and export. */
+int cmd_audit(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "server/audit.h"
 
 static void
 mfactl_usage(FILE *out)
@@ -30,6 +31,12 @@ mfactl_usage(FILE *out)
 	    "  mail test --to ADDRESS [--subject TEXT]   queue a test mail for mfad to deliver\n"
 	    "  mail status [--limit N]                   count queued, sent and failed mail, and\n"
 	    "                                            show the last delivery errors\n"
+	    "  audit list ALIAS [--user NAME] [--event EVENT] [--since TIME] [--until TIME]\n"
+	    "             [--limit N]                    print the audit log, oldest first\n"
+	    "                                            (default 100 records)\n"
+	    "  audit export ALIAS [--user NAME] [--event EVENT] [--since TIME] [--until TIME]\n"
+	    "                                            write the audit log as JSON lines\n"
+	    "  (TIME: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, in UTC)\n"
 	    "\n"
 	    "Diagnostics (need no database):\n"
 	    "  totp code --secret BASE32 [--time UNIX] [--digits N] [--algorithm SHA1|SHA256|SHA512]\n"
@@ -74,6 +81,8 @@ cli_open_app(struct cli *cli, int create)
 		return -1;
 	}
 	cli->have_app = 1;
+	/* Changes made here are the operator's: the audit log shows them as local. */
+	audit_context_begin(AUDIT_SRC_LOCAL, "mfactl");
 	return 0;
 }
 
@@ -153,6 +162,8 @@ main(int argc, char **argv)
 		r = cmd_mfa(&cli, argc, argv);
 	else if (strcmp(cmd, "mail") == 0)
 		r = cmd_mail(&cli, argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		r = cmd_audit(&cli, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		mfactl_usage(stdout);
 		r = CLI_OK;

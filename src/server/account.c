@@ -6,12 +6,14 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/audit.h"
 #include "server/principal.h"
 
 struct account_init_tx {
 	struct store_account acct;
 	struct store_user owner;
 	struct store_login_profile lp;
+	const struct app *app;
 };
 
 static int
@@ -28,7 +30,11 @@ account_init_fn(struct store *st, void *arg)
 	if (r != STORE_OK)
 		return r == STORE_CONFLICT ? STORE_ERROR : r;
 	tx->lp.user_id = tx->owner.id;
-	return st->ops->login_profile_create(st, &tx->lp);
+	r = st->ops->login_profile_create(st, &tx->lp);
+	if (r != STORE_OK)
+		return r;
+	return audit_record(tx->app, st, &(struct audit_event){ "account_create", AUDIT_SUCCESS,
+	    tx->acct.id, tx->owner.id, 0, "" });
 }
 
 int
@@ -52,6 +58,7 @@ account_init(struct app *app, const char *alias, const char *password, size_t le
 		return r;
 
 	memset(&tx, 0, sizeof(tx));
+	tx.app = app;
 	memcpy(tx.acct.alias, alias, strlen(alias) + 1);
 	tx.acct.created = now;
 	tx.owner.is_owner = 1;
@@ -97,5 +104,7 @@ account_set_passkey_logon(struct app *app, struct store_account *acct, int on, c
 	acct->passkey_logon = on;
 	log_info("event=security_preference account_id=%lld passkey_logon=%d src=%s",
 	    (long long)acct->id, on, src);
+	(void)audit_record(app, db, &(struct audit_event){ "security_setting_change", AUDIT_SUCCESS,
+	    acct->id, 0, 0, on ? "passkey_logon=1" : "passkey_logon=0" });
 	return SRV_OK;
 }

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "server/account.h"
 #include "server/api_internal.h"
+#include "server/audit.h"
 #include "server/json.h"
 #include "server/logon.h"
 #include "server/principal.h"
@@ -622,6 +623,7 @@ static const struct api_action api_actions[] = {
 	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "SendStepUpEmailCode", api_send_step_up_email_code, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "StartStepUpPasskey", api_start_step_up_passkey, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "ListAuditEvents", api_list_audit_events, API_OWNER },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 
@@ -754,13 +756,17 @@ api_handle(struct app *app, const struct api_request *req, struct api_response *
 	c.req = req;
 	c.resp = resp;
 
+	audit_context_begin(req->src, req->user_agent);
 	r = api_check_request(&c, &a);
 	if (r == SRV_OK)
 		r = jreq_parse(req->body, req->body_len, &c.body, &c.st);
 	if (r == SRV_OK)
 		r = api_authorize(&c, a);
+	if (c.authed)
+		audit_context_actor(c.user.id);
 	if (r == SRV_OK)
 		r = a->fn(&c);
+	audit_context_end();
 	if (r == SRV_OK && c.out == NULL)
 		r = SRV_ERR_INTERNAL;
 

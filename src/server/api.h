@@ -35,6 +35,7 @@ struct api_request {
 	int too_large;               /* the body was over the limit and dropped */
 	const char *token;           /* from the cookie or a bearer header, or NULL */
 	const char *src;             /* client address, for the log */
+	const char *user_agent;      /* the User-Agent header, or NULL; for the audit log */
 };
 
 /* Handle req and fill resp. Always produces a response. */

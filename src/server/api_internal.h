@@ -61,6 +61,9 @@ int api_login_passkey(struct api_ctx *c);
 int api_get_security_preference(struct api_ctx *c);
 int api_set_security_preference(struct api_ctx *c);
 
+/* The audit log, in api_audit.c. */
+int api_list_audit_events(struct api_ctx *c);
+
 /* Security email actions, in api_email.c. */
 int api_set_verification_info(struct api_ctx *c);
 int api_verify_verification_info(struct api_ctx *c);

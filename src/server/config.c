@@ -53,6 +53,7 @@ config_defaults(struct mfad_config *cfg)
 	cfg->email_resend_interval = 60;
 	cfg->email_daily_limit = 10;
 	cfg->email_users_per_address = 5;
+	cfg->audit_retention_days = 365;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 
@@ -308,6 +309,8 @@ static const struct int_key int_keys[] = {
 	{ "mail", "resend_interval", CFG_OFF(email_resend_interval), 0, 0, 3600 },
 	{ "mail", "daily_limit", CFG_OFF(email_daily_limit), 1, 1, 1000 },
 	{ "mail", "users_per_address", CFG_OFF(email_users_per_address), 1, 1, 100 },
+	/* 36500 days: a century, far past any retention rule, and no overflow in seconds. */
+	{ "audit", "retention_days", CFG_OFF(audit_retention_days), 1, 0, 36500 },
 };
 
 static int

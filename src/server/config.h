@@ -83,6 +83,9 @@ struct mfad_config {
 	unsigned email_daily_limit;      /* code mails to one user in 24 hours */
 	unsigned email_users_per_address; /* users of an account that may share an address */
 
+	/* [audit] */
+	unsigned audit_retention_days;   /* days audit records are kept; 0: forever */
+
 	/* [log] */
 	int log_level;                   /* enum log_level */
 };

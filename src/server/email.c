@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Security email addresses and the one-time codes mailed to them. */
+#include "server/audit.h"
 #include "server/email.h"
 
 #include <openssl/evp.h>
@@ -606,6 +607,20 @@ email_set(struct app *app, const struct store_session *session,
 	return SRV_OK;
 }
 
+/* Record an address attached or removed: only its domain, never the whole address. */
+static int
+email_audit(const struct app *app, struct store *db, int64_t account_id, int64_t user_id,
+    const char *event, const char *address)
+{
+	char domain[LOG_QUOTE_MAX];
+	char detail[LOG_QUOTE_MAX + 8];
+	struct audit_event ev = { event, AUDIT_SUCCESS, account_id, user_id, 0, detail };
+
+	audit_detail(detail, sizeof(detail), "domain=%s",
+	    address[0] != '\0' ? email_domain(address, domain, sizeof(domain)) : "none");
+	return audit_record(app, db, &ev);
+}
+
 struct email_verify_tx {
 	const struct app *app;
 	const struct store_user *user;
@@ -648,7 +663,9 @@ email_verify_fn(struct store *db, void *arg)
 	memcpy(tx->e.address, c->address, sizeof(tx->e.address));
 	memcpy(tx->e.address_key, c->address_key, sizeof(tx->e.address_key));
 	tx->e.created = tx->e.verified_at = tx->now;
-	if (db->ops->security_email_put(db, &tx->e) != STORE_OK)
+	if (db->ops->security_email_put(db, &tx->e) != STORE_OK ||
+	    email_audit(tx->app, db, tx->user->account_id, tx->user->id, "email_attach",
+	    tx->e.address) != STORE_OK)
 		return STORE_ERROR;
 	/* A live logon code went to the address being replaced. */
 	return email_code_cancel(db, tx->user->id, EMAIL_CODE_LOGON, NULL);
@@ -746,17 +763,27 @@ struct email_remove_tx {
 	int64_t user_id;
 	int removed;     /* an attached address was removed */
 	int cancelled;   /* a pending address was dropped */
+	const struct app *app;
+	int64_t account_id;
 };
 
 static int
 email_remove_fn(struct store *db, void *arg)
 {
 	struct email_remove_tx *tx = arg;
-	int r = db->ops->security_email_delete(db, tx->user_id);
+	struct store_security_email e;
+	int r;
 
+	memset(&e, 0, sizeof(e));
+	if (db->ops->security_email_get(db, tx->user_id, &e) == STORE_ERROR)
+		return STORE_ERROR;
+	r = db->ops->security_email_delete(db, tx->user_id);
 	if (r == STORE_ERROR)
 		return r;
 	tx->removed = r == STORE_OK;
+	if (tx->removed && email_audit(tx->app, db, tx->account_id, tx->user_id, "email_remove",
+	    e.address) != STORE_OK)
+		return STORE_ERROR;
 	if (email_code_cancel(db, tx->user_id, EMAIL_CODE_VERIFY, &tx->cancelled) != STORE_OK ||
 	    email_code_cancel(db, tx->user_id, EMAIL_CODE_LOGON, NULL) != STORE_OK ||
 	    email_code_cancel(db, tx->user_id, EMAIL_CODE_STEP_UP, NULL) != STORE_OK)
@@ -769,7 +796,7 @@ email_remove(struct app *app, const struct store_session *session,
     const struct store_user *user, int64_t actor_id, const char *src, struct srv_status *st)
 {
 	struct store *db = app_store(app);
-	struct email_remove_tx tx = { user->id, 0, 0 };
+	struct email_remove_tx tx = { user->id, 0, 0, app, user->account_id };
 	int r;
 
 	if (db == NULL)

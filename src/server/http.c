@@ -194,7 +194,7 @@ static enum MHD_Result
 http_reject_early(struct http_server *srv, struct MHD_Connection *conn, const char *method,
     const char *url, const struct timespec *start)
 {
-	struct api_request areq = { method, url, NULL, 0, 1, 1, NULL, "" };
+	struct api_request areq = { method, url, NULL, 0, 1, 1, NULL, "", NULL };
 	struct api_response resp;
 	char src[INET6_ADDRSTRLEN];
 	enum MHD_Result ret;
@@ -240,6 +240,8 @@ http_dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *
 	areq.too_large = rq->too_large;
 	areq.token = http_token(conn);
 	areq.src = src;
+	areq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT);
 
 	api_handle(srv->app, &areq, &resp);
 	http_log(method, url, &resp, src, &rq->start);

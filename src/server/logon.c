@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/audit.h"
 #include "server/email.h"
 #include "server/lockout.h"
 #include "server/passkey.h"
@@ -130,6 +131,22 @@ logon_load(struct store *db, const char *principal, struct logon_user *lu)
 	return logon_load_factors(db, lu);
 }
 
+/*
+ * Record a logon event of lu in the audit log, in the caller's transaction
+ * when there is one. A success names the user as the actor; a failure
+ * names none, because the client proved nothing.
+ */
+static int
+logon_audit(const struct app *app, struct store *db, const struct logon_user *lu,
+    const char *event, const char *outcome, const char *detail)
+{
+	struct audit_event ev = { event, outcome, lu->acct.id, lu->user.id, 0, detail };
+
+	if (strcmp(outcome, AUDIT_SUCCESS) == 0) /* not secret */
+		ev.actor_id = lu->user.id;
+	return audit_record(app, db, &ev);
+}
+
 struct password_ok_tx {
 	const struct app *app;
 	struct logon_user *lu;
@@ -187,7 +204,11 @@ logon_password_ok_fn(struct store *db, void *arg)
 		tx->res->status = LOGON_MFA_REQUIRED;
 		tx->res->expires = c.expires;
 		tx->res->methods = logon_methods(tx->lu);
-		return db->ops->challenge_create(db, &c);
+		r = db->ops->challenge_create(db, &c);
+		if (r == STORE_OK)
+			r = logon_audit(tx->app, db, tx->lu, "logon_password_ok", AUDIT_SUCCESS,
+			    "step=password");
+		return r;
 	}
 
 	scope = logon_next_scope(&tx->lu->lp, 0);
@@ -198,6 +219,9 @@ logon_password_ok_fn(struct store *db, void *arg)
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
+	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+	    "factors=password") != STORE_OK)
+		return STORE_ERROR;
 	return lockout_clear(db, tx->lu->key);
 }
 
@@ -220,11 +244,28 @@ logon_fail_password(struct app *app, const struct logon_user *lu, const char *re
     const char *src, int64_t start)
 {
 	char quoted[LOG_QUOTE_MAX];
+	char detail[64];
 
 	log_info("event=logon_failure step=password principal=%s src=%s reason=%s",
 	    lu->key[0] != '\0' ? log_quote(lu->key, quoted, sizeof(quoted)) : "invalid", src, reason);
+	/* A failed logon writes nothing else: the record is its own statement. */
+	(void)logon_audit(app, app_store(app), lu, "logon_failure", AUDIT_FAILURE,
+	    audit_detail(detail, sizeof(detail), "step=password reason=%s", reason));
 	logon_pad(app, start);
 	return SRV_ERR_INVALID_CREDENTIALS;
+}
+
+/* Record a lock that the failure counted by ticket started. */
+static void
+logon_audit_lockout(const struct app *app, struct store *db, const struct logon_user *lu,
+    const struct lockout_ticket *ticket, const char *step)
+{
+	char detail[64];
+
+	if (!ticket->admitted || ticket->failures < (int)app->cfg.lockout_threshold)
+		return;
+	(void)logon_audit(app, db, lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
+	    sizeof(detail), "step=%s failures=%d", step, ticket->failures));
 }
 
 int
@@ -258,8 +299,12 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	/* Counted before the hash, so parallel guesses cannot outrun the lock. */
 	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	if (locked > 0)
+	if (locked > 0) {
+		/* Loaded only so the audit record names the account and user. */
+		(void)logon_load(db, principal, &lu);
+		mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
 		return logon_fail_password(app, &lu, "locked", src, start);
+	}
 
 	if (logon_load(db, principal, &lu) != STORE_OK)
 		return SRV_ERR_INTERNAL;
@@ -268,6 +313,7 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 		mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
 		if (r == SRV_ERR_BUSY)
 			return logon_unadmit(app, db, &lu, &ticket, r);
+		logon_audit_lockout(app, db, &lu, &ticket, "password");
 		return logon_fail_password(app, &lu, lu.has_user ? "wrong_password" : "unknown_user",
 		    src, start);
 	}
@@ -442,6 +488,37 @@ logon_factor_fn(struct store *db, void *arg)
 	return lockout_record_failure(tx->app, db, tx->lu->key, tx->now, &tx->locked);
 }
 
+/* Run logon_factor_fn and record its outcome, and a lock it started, in its transaction. */
+static int
+logon_factor_audited_fn(struct store *db, void *arg)
+{
+	static const char *const reasons[] = { "ok", "locked", "spent", "wrong_proof", "replay" };
+	struct factor_tx *tx = arg;
+	const char *method = tx->factor == FACTOR_TOTP ? "totp" :
+	    tx->factor == FACTOR_EMAIL ? "email" : "passkey";
+	char detail[96];
+	int failed;
+	int r;
+
+	r = logon_factor_fn(db, arg);
+	if (r != STORE_OK)
+		return r;
+	failed = tx->outcome == FACTOR_OUTCOME_FAILED || tx->outcome == FACTOR_OUTCOME_REPLAY;
+	if (tx->outcome == FACTOR_OUTCOME_OK)
+		return logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+		    audit_detail(detail, sizeof(detail), "factors=password,%s", method));
+	r = logon_audit(tx->app, db, tx->lu, "logon_failure", AUDIT_FAILURE, audit_detail(detail,
+	    sizeof(detail), "step=mfa method=%s reason=%s", method, reasons[tx->outcome]));
+	/* A reused TOTP code may mean the code was seen by someone else: its own event. */
+	if (r == STORE_OK && tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP)
+		r = logon_audit(tx->app, db, tx->lu, "totp_replay", AUDIT_FAILURE, "method=totp");
+	if (r == STORE_OK && failed && tx->locked > 0)
+		r = logon_audit(tx->app, db, tx->lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
+		    sizeof(detail), "step=mfa method=%s locked_s=%lld", method,
+		    (long long)tx->locked));
+	return r;
+}
+
 /*
  * Run the transaction and turn its outcome into the answer; failure is the
  * error of a failed proof (SRV_ERR_INVALID_MFA_CODE or the passkey's, whose
@@ -458,7 +535,7 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 	char quoted[LOG_QUOTE_MAX];
 	int left;
 
-	if (store_tx(db, logon_factor_fn, tx) != STORE_OK)
+	if (store_tx(db, logon_factor_audited_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	if (tx->outcome == FACTOR_OUTCOME_OK)
 		log_info("event=logon_success step=mfa method=%s user_id=%lld principal=%s src=%s "
@@ -685,7 +762,8 @@ logon_passwordless_fn(struct store *db, void *arg)
 	if (lockout_remaining(db, tx->lu->key, tx->now, &tx->locked) != STORE_OK)
 		return STORE_ERROR;
 	if (tx->locked > 0)
-		return STORE_OK;
+		return logon_audit(tx->app, db, tx->lu, "logon_failure", AUDIT_FAILURE,
+		    "step=passkey method=passkey reason=locked");
 	r = db->ops->passkey_use(db, pk->id, pk->sign_count, tx->pa->new_count,
 	    tx->pa->backup_state, tx->now);
 	if (r == STORE_CONFLICT)
@@ -701,6 +779,9 @@ logon_passwordless_fn(struct store *db, void *arg)
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
+	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+	    "factors=passkey") != STORE_OK)
+		return STORE_ERROR;
 	return lockout_clear(db, tx->lu->key);
 }
 
@@ -777,8 +858,14 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
 	r = passkey_assertion_verify(app, credential, 0, NULL, &pa, src, st);
-	if (r != SRV_OK)
+	if (r != SRV_OK) {
+		/* An unknown credential names no user, so only a known one's failure is recorded. */
+		if (r != SRV_ERR_INTERNAL && pa.pk.user_id != 0 &&
+		    logon_load_owner(db, pa.pk.user_id, &lu) == STORE_OK)
+			(void)logon_audit(app, db, &lu, "logon_failure", AUDIT_FAILURE,
+			    "step=passkey method=passkey reason=wrong_proof");
 		return r;
+	}
 
 	/* No login profile means no console logon, with a password or without. */
 	r = logon_load_owner(db, pa.pk.user_id, &lu);
@@ -791,8 +878,13 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 		return SRV_ERR_PASSKEY_LOGON_DISABLED;
 
 	tx = (struct passwordless_tx){ app, &lu, &pa, res, now, 0, 0 };
-	if (store_tx(db, logon_passwordless_fn, &tx) != STORE_OK)
-		return tx.replay ? SRV_ERR_PASSKEY_LOGON_FAILED : SRV_ERR_INTERNAL;
+	if (store_tx(db, logon_passwordless_fn, &tx) != STORE_OK) {
+		if (!tx.replay)
+			return SRV_ERR_INTERNAL;
+		(void)logon_audit(app, db, &lu, "logon_failure", AUDIT_FAILURE,
+		    "step=passkey method=passkey reason=replay");
+		return SRV_ERR_PASSKEY_LOGON_FAILED;
+	}
 	if (tx.locked > 0) {
 		st->retry_after = (int)tx.locked;
 		return srv_fail(st, SRV_ERR_LOCKED,
@@ -816,6 +908,7 @@ struct new_session_tx {
 	const struct store_login_profile *lp; /* NULL: keep the stored profile */
 	const char *clear_key;        /* a principal whose failures to forget, or NULL */
 	struct logon_result *res;
+	int64_t account_id;           /* for the audit record of a password change */
 };
 
 /* End every session of the user and start one; for password changes and binding. */
@@ -828,6 +921,9 @@ logon_new_session_fn(struct store *db, void *arg)
 
 	if (tx->lp != NULL && (r = db->ops->login_profile_update(db, tx->lp)) != STORE_OK)
 		return r;
+	if (tx->lp != NULL && audit_record(tx->app, db, &(struct audit_event){ "password_change",
+	    AUDIT_SUCCESS, tx->account_id, tx->user_id, tx->user_id, "by=self" }) != STORE_OK)
+		return STORE_ERROR;
 	if (tx->clear_key != NULL && lockout_clear(db, tx->clear_key) != STORE_OK)
 		return STORE_ERROR;
 	if (tx->lp != NULL)
@@ -868,6 +964,8 @@ logon_change_password(struct app *app, const struct store_session *session,
 		return SRV_ERR_INTERNAL;
 	principal_format(user, &acct, lu.key, sizeof(lu.key));
 	principal_key(lu.key, lu.key);
+	lu.acct = acct;
+	lu.user = *user;
 
 	r = password_check_new(new_pw, new_len, st);
 	if (r != SRV_OK)
@@ -886,6 +984,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 	}
 	r = pwhash_verify(app->pw, lp.password_hash, old_pw, old_len);
 	if (r == SRV_ERR_INVALID_CREDENTIALS) {
+		logon_audit_lockout(app, db, &lu, &ticket, "change_password");
 		(void)logon_fail_password(app, &lu, "wrong_old_password", src, start);
 		r = srv_fail(st, SRV_ERR_INVALID_CREDENTIALS, "OldPassword is incorrect.");
 		goto out;
@@ -907,7 +1006,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 	}
 	tx = (struct new_session_tx){ app, session, user->id,
 		logon_next_scope(&lp, logon_methods(&lu) != 0), session->factors, session->mfa_at,
-		clock_now(), &lp, lu.key, res };
+		clock_now(), &lp, lu.key, res, acct.id };
 	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 	if (r == SRV_OK) {
 		res->user = *user;
@@ -932,7 +1031,7 @@ logon_after_bind(struct app *app, const struct store_session *session,
 		return SRV_ERR_INTERNAL;
 	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
 	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
-		session->factors | factor, now, now, NULL, NULL, res };
+		session->factors | factor, now, now, NULL, NULL, res, user->account_id };
 	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = *user;

@@ -149,6 +149,10 @@ mfad_wait(struct app *app)
 			st = app_store(app);
 			if (st != NULL && st->ops->purge_expired(st, last_purge) == STORE_ERROR)
 				log_warn("event=purge_failed");
+			if (st != NULL && app->cfg.audit_retention_days > 0 &&
+			    st->ops->audit_purge(st, last_purge -
+			    (int64_t)app->cfg.audit_retention_days * 86400) == STORE_ERROR)
+				log_warn("event=audit_purge_failed");
 		}
 	}
 }

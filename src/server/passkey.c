@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Passkey registration, management and assertion checks over libmfa's WebAuthn verifier. */
+#include "server/audit.h"
 #include "server/passkey.h"
 
 #include <errno.h>
@@ -440,7 +441,22 @@ struct passkey_create_tx {
 	int named;          /* 1: the caller chose the name */
 	int conflict;       /* enum store_passkey_conflict */
 	int over_limit;
+	int64_t account_id;  /* the user's account, for the audit record */
 };
+
+/* Record a passkey added or deleted, by the request's session user. */
+static int
+passkey_audit(const struct app *app, struct store *db, int64_t account_id, int64_t user_id,
+    const char *event, int64_t passkey_id, const char *name)
+{
+	char quoted[LOG_QUOTE_MAX];
+	char detail[LOG_QUOTE_MAX + 32];
+	struct audit_event ev = { event, AUDIT_SUCCESS, account_id, user_id, 0, detail };
+
+	audit_detail(detail, sizeof(detail), "passkey_id=%lld name=%s", (long long)passkey_id,
+	    log_quote(name, quoted, sizeof(quoted)));
+	return audit_record(app, db, &ev);
+}
 
 /* Count, name and insert in one transaction, so parallel registrations keep the limit. */
 static int
@@ -461,6 +477,9 @@ passkey_create_fn(struct store *db, void *arg)
 		if (!tx->named)
 			snprintf(tx->pk->name, sizeof(tx->pk->name), "Passkey %lld", (long long)n);
 		r = db->ops->passkey_create(db, tx->pk, &tx->conflict);
+		if (r == STORE_OK)
+			return passkey_audit(tx->app, db, tx->account_id, tx->pk->user_id,
+			    "passkey_add", tx->pk->id, tx->pk->name);
 		if (r != STORE_CONFLICT || tx->named || tx->conflict != PASSKEY_CONFLICT_NAME)
 			return r;
 	}
@@ -570,7 +589,8 @@ passkey_registration_finish(struct app *app, const struct store_session *session
 
 	if (name != NULL)
 		snprintf(ret->name, sizeof(ret->name), "%s", name);
-	tx = (struct passkey_create_tx){ app, ret, name != NULL, PASSKEY_CONFLICT_NONE, 0 };
+	tx = (struct passkey_create_tx){ app, ret, name != NULL, PASSKEY_CONFLICT_NONE, 0,
+		user->account_id };
 	r = store_tx(db, passkey_create_fn, &tx);
 	r = r == STORE_OK ? SRV_OK : passkey_create_error(&tx, r, st);
 	if (r == SRV_OK)
@@ -649,6 +669,8 @@ passkey_delete(struct app *app, int64_t user_id, const char *id_text, const char
     struct srv_status *st)
 {
 	struct store *db = app_store(app);
+	struct store_passkey pk;
+	struct store_user u;
 	int64_t id = 0;
 	int r;
 
@@ -657,6 +679,13 @@ passkey_delete(struct app *app, int64_t user_id, const char *id_text, const char
 		return SRV_ERR_INTERNAL;
 	if ((r = passkey_parse_id(id_text, &id)) != SRV_OK)
 		return r;
+	/* Read for the audit record; a passkey of another user is not found below. */
+	memset(&pk, 0, sizeof(pk));
+	if (db->ops->user_get(db, user_id, &u) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	r = db->ops->passkey_get(db, id, &pk);
+	if (r == STORE_ERROR)
+		return SRV_ERR_INTERNAL;
 	r = db->ops->passkey_delete(db, id, user_id);
 	if (r == STORE_NOT_FOUND)
 		return SRV_ERR_PASSKEY_NOT_FOUND;
@@ -664,6 +693,7 @@ passkey_delete(struct app *app, int64_t user_id, const char *id_text, const char
 		return SRV_ERR_INTERNAL;
 	log_info("event=passkey_deleted user_id=%lld passkey_id=%lld src=%s", (long long)user_id,
 	    (long long)id, src);
+	(void)passkey_audit(app, db, u.account_id, user_id, "passkey_delete", id, pk.name);
 	return SRV_OK;
 }
 

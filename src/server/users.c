@@ -8,7 +8,27 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/audit.h"
 #include "server/principal.h"
+
+/* Record a change to user u, made by the request's session user, as its own statement. */
+static void
+users_audit(struct app *app, struct store *db, const struct store_user *u, const char *event,
+    const char *detail)
+{
+	struct audit_event ev = { event, AUDIT_SUCCESS, u->account_id, u->id, 0, detail };
+
+	(void)audit_record(app, db, &ev);
+}
+
+/* The profile flags a change set, for the detail of its audit record. */
+static const char *
+users_profile_detail(char *buf, size_t size, const struct store_login_profile *lp,
+    const struct profile_change *change)
+{
+	return audit_detail(buf, size, "password=%s reset_required=%d mfa_bind_required=%d",
+	    change->password != NULL ? "set" : "kept", lp->reset_required, lp->mfa_bind_required);
+}
 
 static int
 users_bad_name(struct srv_status *st, const char *field)
@@ -23,6 +43,8 @@ users_create(struct app *app, int64_t account_id, const char *name, const char *
 {
 	struct store *db = app_store(app);
 	struct store_user u;
+	char name_q[LOG_QUOTE_MAX];
+	char quoted[LOG_QUOTE_MAX];
 	int r;
 
 	if (db == NULL)
@@ -45,6 +67,8 @@ users_create(struct app *app, int64_t account_id, const char *name, const char *
 		return SRV_ERR_USER_EXISTS;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	users_audit(app, db, &u, "user_create", audit_detail(quoted, sizeof(quoted), "user=%s",
+	    log_quote(u.name, name_q, sizeof(name_q))));
 	if (ret != NULL)
 		*ret = u;
 	return SRV_OK;
@@ -115,6 +139,8 @@ users_update(struct app *app, int64_t account_id, const char *name, const char *
 {
 	struct store *db = app_store(app);
 	struct store_user u;
+	char name_q[LOG_QUOTE_MAX];
+	char quoted[LOG_QUOTE_MAX];
 	int r;
 
 	r = users_get(app, account_id, name, &u, st);
@@ -137,6 +163,9 @@ users_update(struct app *app, int64_t account_id, const char *name, const char *
 		return SRV_ERR_USER_EXISTS;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	users_audit(app, db, &u, "user_update", audit_detail(quoted, sizeof(quoted),
+	    "user=%s renamed=%d display_name_changed=%d", log_quote(u.name, name_q, sizeof(name_q)),
+	    new_name != NULL, new_display_name != NULL));
 	if (ret != NULL)
 		*ret = u;
 	return SRV_OK;
@@ -148,6 +177,7 @@ users_delete(struct app *app, int64_t account_id, const char *name, struct srv_s
 	struct store *db = app_store(app);
 	struct store_user u;
 	char quoted[LOG_QUOTE_MAX];
+	char detail[LOG_QUOTE_MAX + 8];
 	int r;
 
 	r = users_get(app, account_id, name, &u, st);
@@ -161,6 +191,8 @@ users_delete(struct app *app, int64_t account_id, const char *name, struct srv_s
 		return SRV_ERR_INTERNAL;
 	log_info("event=user_deleted user_id=%lld user=%s", (long long)u.id,
 	    log_quote(u.name, quoted, sizeof(quoted)));
+	users_audit(app, db, &u, "user_delete", audit_detail(detail, sizeof(detail), "user=%s",
+	    quoted));
 	return SRV_OK;
 }
 
@@ -195,6 +227,7 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
 	int64_t now = clock_now();
+	char detail[96];
 	int r;
 
 	if (db == NULL)
@@ -217,6 +250,9 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 		goto out;
 	}
 	log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
+	users_audit(app, db, user, "login_profile_create",
+	    users_profile_detail(detail, sizeof(detail), &lp, change));
+	users_audit(app, db, user, "password_set", "by=owner");
 	if (ret != NULL)
 		*ret = lp;
 	r = SRV_OK;
@@ -231,6 +267,7 @@ profile_update(struct app *app, const struct store_user *user, const struct prof
 {
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
+	char detail[96];
 	int r;
 
 	r = profile_get(app, user, &lp, st);
@@ -250,6 +287,10 @@ profile_update(struct app *app, const struct store_user *user, const struct prof
 			return SRV_ERR_INTERNAL;
 		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	}
+	users_audit(app, db, user, "login_profile_update",
+	    users_profile_detail(detail, sizeof(detail), &lp, change));
+	if (change->password != NULL)
+		users_audit(app, db, user, "password_set", "by=owner");
 	if (ret != NULL)
 		*ret = lp;
 	return SRV_OK;
@@ -288,6 +329,7 @@ profile_delete(struct app *app, const struct store_user *user, struct srv_status
 		return SRV_ERR_PROFILE_NOT_FOUND;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	users_audit(app, db, user, "login_profile_delete", "");
 	return db->ops->session_delete_by_user(db, user->id) == STORE_ERROR ? SRV_ERR_INTERNAL :
 	    SRV_OK;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Virtual MFA device creation, binding and code checks. */
+#include "server/audit.h"
 #include "server/vmfa.h"
 
 #include <stdio.h>
@@ -200,6 +201,21 @@ out:
 	return r;
 }
 
+/* Record a bind or unbind of user's device, by the request's session user. */
+static void
+vmfa_audit(struct app *app, struct store *db, const struct store_user *user, const char *event,
+    const char *outcome, const char *serial, const char *reason)
+{
+	char quoted[LOG_QUOTE_MAX];
+	char detail[LOG_QUOTE_MAX + 32];
+	struct audit_event ev = { event, outcome, user->account_id, user->id, 0, detail };
+
+	audit_detail(detail, sizeof(detail), "serial=%s%s%s",
+	    log_quote(serial, quoted, sizeof(quoted)), reason != NULL ? " reason=" : "",
+	    reason != NULL ? reason : "");
+	(void)audit_record(app, db, &ev);
+}
+
 int
 vmfa_bind(struct app *app, const struct store_user *user, const char *serial, const char *code1,
     const char *code2, const char *src, struct srv_status *st)
@@ -228,6 +244,8 @@ vmfa_bind(struct app *app, const struct store_user *user, const char *serial, co
 		    "The pending virtual MFA device expired: create it again.");
 
 	r = vmfa_match_pair(app, &dev, code1, code2, now, &step2, st);
+	if (r != SRV_OK && r != SRV_ERR_INTERNAL)
+		vmfa_audit(app, db, user, "mfa_bind", AUDIT_FAILURE, dev.serial, "wrong_codes");
 	if (r != SRV_OK)
 		return r;
 	r = db->ops->mfa_device_bind(db, dev.id, (int64_t)step2, now);
@@ -238,6 +256,7 @@ vmfa_bind(struct app *app, const struct store_user *user, const char *serial, co
 		return SRV_ERR_INTERNAL;
 	log_info("event=mfa_bound user_id=%lld user=%s serial=%s src=%s", (long long)user->id,
 	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial, src);
+	vmfa_audit(app, db, user, "mfa_bind", AUDIT_SUCCESS, dev.serial, NULL);
 	return SRV_OK;
 }
 
@@ -262,6 +281,7 @@ vmfa_unbind(struct app *app, const struct store_user *user, char serial_out[STOR
 	memcpy(serial_out, dev.serial, sizeof(dev.serial));
 	log_info("event=mfa_unbound user_id=%lld user=%s serial=%s src=%s", (long long)user->id,
 	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial, src);
+	vmfa_audit(app, db, user, "mfa_unbind", AUDIT_SUCCESS, dev.serial, NULL);
 	return SRV_OK;
 }
 

@@ -230,11 +230,42 @@ static const char sq_schema_v3[] =
     ") STRICT;"
     "CREATE INDEX outbox_due ON outbox (state, next_attempt);";
 
+/*
+ * Version 4: the audit log. Rows name no foreign key, so a record outlives
+ * the account and user it names until the retention purge deletes it.
+ * AUTOINCREMENT keeps ids from being given out again after a purge, so a
+ * paging marker never skips new rows. The trigger makes the table
+ * append-only for every writer of the file, not only for this backend,
+ * which has no UPDATE statement for it. DELETE stays allowed for the
+ * purge. The indexes serve audit_list by account, by subject and by event
+ * in id order, and the purge by time.
+ */
+static const char sq_schema_v4[] =
+    "CREATE TABLE audit_events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " time INTEGER NOT NULL CHECK (time > 0),"
+    " account_id INTEGER CHECK (account_id IS NULL OR account_id > 0),"
+    " user_id INTEGER CHECK (user_id IS NULL OR user_id > 0),"
+    " actor_id INTEGER CHECK (actor_id IS NULL OR actor_id > 0),"
+    " src TEXT NOT NULL CHECK (length(CAST(src AS BLOB)) <= 63),"
+    " user_agent TEXT NOT NULL CHECK (length(CAST(user_agent AS BLOB)) <= 255),"
+    " event TEXT NOT NULL CHECK (length(event) BETWEEN 1 AND 47),"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),"
+    " detail TEXT NOT NULL CHECK (length(CAST(detail AS BLOB)) <= 255)"
+    ") STRICT;"
+    "CREATE INDEX audit_events_account ON audit_events (account_id, id);"
+    "CREATE INDEX audit_events_user ON audit_events (account_id, user_id, id);"
+    "CREATE INDEX audit_events_event ON audit_events (account_id, event, id);"
+    "CREATE INDEX audit_events_time ON audit_events (time);"
+    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events"
+    " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
 	{ 2, sq_schema_v2 },
 	{ 3, sq_schema_v3 },
+	{ 4, sq_schema_v4 },
 };
 
 const size_t store_sqlite_migration_count =

@@ -234,6 +234,52 @@ store_outbox_message_check(const struct store_outbox_message *msg, const char *o
 	return STORE_OK;
 }
 
+/* Check a text field: a NUL within size bytes and no control byte. */
+static int
+store_audit_text_check(const char *field, size_t size, int allow_empty, const char *op,
+    const char *err)
+{
+	size_t len = strnlen(field, size);
+
+	if (len == size || (len == 0 && !allow_empty))
+		return store_invalid(op, err);
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)field[i] < 0x20 || field[i] == 0x7f)
+			return store_invalid(op, err);
+	}
+	return STORE_OK;
+}
+
+int
+store_audit_event_check(const struct store_audit_event *e, const char *op)
+{
+	size_t len;
+
+	if (e->time <= 0)
+		return store_invalid(op, "audit record needs a time");
+	if (e->account_id < 0 || e->user_id < 0 || e->actor_id < 0)
+		return store_invalid(op, "negative id");
+	len = strnlen(e->event, sizeof(e->event));
+	if (len == 0 || len == sizeof(e->event))
+		return store_invalid(op, "audit event name empty or longer than its field");
+	for (size_t i = 0; i < len; i++) {
+		char ch = e->event[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+			return store_invalid(op, "audit event name has a character outside [a-z0-9_]");
+	}
+	if (strcmp(e->outcome, "success") != 0 && strcmp(e->outcome, "failure") != 0)
+		return store_invalid(op, "audit outcome is neither success nor failure");
+	if (store_audit_text_check(e->src, sizeof(e->src), 1, op,
+	    "audit source address too long or has a control character") != STORE_OK ||
+	    store_audit_text_check(e->user_agent, sizeof(e->user_agent), 1, op,
+	    "audit user agent too long or has a control character") != STORE_OK ||
+	    store_audit_text_check(e->detail, sizeof(e->detail), 1, op,
+	    "audit detail too long or has a control character") != STORE_OK)
+		return STORE_ERROR;
+	return STORE_OK;
+}
+
 void
 store_outbox_message_clear(struct store_outbox_message *msg)
 {

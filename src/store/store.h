@@ -39,6 +39,12 @@ enum {
 #define STORE_OUTBOX_ERROR_MAX 255  /* bytes of an outbox message's last delivery error */
 #define STORE_OUTBOX_DATA_MAX (64 * 1024) /* bytes of an outbox message as stored */
 #define STORE_OUTBOX_KEEP (30 * 86400) /* seconds sent and failed outbox rows are kept */
+#define STORE_AUDIT_SRC_MAX 63      /* bytes of a client address: INET6_ADDRSTRLEN fits */
+#define STORE_AUDIT_UA_MAX 255      /* bytes of a quoted, cut User-Agent */
+#define STORE_AUDIT_EVENT_MAX 47    /* bytes of an event name: [a-z0-9_] */
+#define STORE_AUDIT_OUTCOME_MAX 15  /* bytes of an outcome: "success" or "failure" */
+#define STORE_AUDIT_DETAIL_MAX 255  /* bytes of an event's detail text */
+#define STORE_AUDIT_LIST_MAX 10000  /* rows one audit_list call returns at most */
 
 struct store_account {
 	int64_t id;
@@ -291,6 +297,36 @@ typedef int (*store_passkey_cb)(void *arg, const struct store_passkey *pk);
 typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_message *msg);
 
 /*
+ * One audit record: a security event of an account. Ids of 0 mean none
+ * (stored as NULL): a failed logon of an unknown name has no user, and a
+ * name in an unknown account has no account either. Ids are kept after the
+ * account or user they name is deleted. No field may contain a secret.
+ */
+struct store_audit_event {
+	int64_t id;          /* set by audit_append; grows with every append, never reused */
+	int64_t time;        /* Unix seconds */
+	int64_t account_id;
+	int64_t user_id;     /* the subject: whose logon, factor or profile */
+	int64_t actor_id;    /* who did it: the subject, the owner, or 0 for an anonymous client */
+	char src[STORE_AUDIT_SRC_MAX + 1];         /* client address, "local" for mfactl */
+	char user_agent[STORE_AUDIT_UA_MAX + 1];   /* quoted User-Agent, or empty */
+	char event[STORE_AUDIT_EVENT_MAX + 1];     /* such as "logon_success" */
+	char outcome[STORE_AUDIT_OUTCOME_MAX + 1]; /* "success" or "failure" */
+	char detail[STORE_AUDIT_DETAIL_MAX + 1];   /* key=value words, may be empty */
+};
+
+/* A selection of audit records for audit_list. Fields of 0 or NULL match every row. */
+struct store_audit_filter {
+	int64_t account_id;  /* required: records of this account only */
+	int64_t user_id;     /* the subject */
+	const char *event;
+	int64_t since;       /* time >= since */
+	int64_t until;       /* time <= until */
+};
+
+typedef int (*store_audit_cb)(void *arg, const struct store_audit_event *e);
+
+/*
  * One backend. Every function returns a STORE_* code unless noted. Creates
  * return STORE_CONFLICT on a unique key. Gets and single-row updates or
  * deletes return STORE_NOT_FOUND when no row matched. Deletes of many rows
@@ -532,6 +568,24 @@ struct store_ops {
 	 * than STORE_OUTBOX_KEEP seconds old.
 	 */
 	int (*purge_expired)(struct store *st, int64_t now);
+
+	/*
+	 * The audit log is append-only: no operation changes or deletes one
+	 * record, and the SQLite schema rejects an UPDATE. audit_append
+	 * checks e with store_audit_event_check, stores it and sets e->id.
+	 * Call it in the transaction of the change it records, so both
+	 * commit or neither.
+	 */
+	int (*audit_append)(struct store *st, struct store_audit_event *e);
+	/*
+	 * Call cb for at most limit (1 to STORE_AUDIT_LIST_MAX) records that
+	 * match f and have an id above after_id, in id order (oldest first),
+	 * until cb returns non-zero. f->account_id must be positive.
+	 */
+	int (*audit_list)(struct store *st, const struct store_audit_filter *f, int64_t after_id,
+	    int limit, store_audit_cb cb, void *arg);
+	/* The retention purge: delete the records older than before (Unix seconds). */
+	int (*audit_purge)(struct store *st, int64_t before);
 };
 
 /* The head of every backend's handle. */
@@ -608,6 +662,14 @@ int store_email_code_check(const struct store_email_code *c, const char *op);
  * STORE_OUTBOX_DATA_MAX bytes of data. As store_email_address_check.
  */
 int store_outbox_message_check(const struct store_outbox_message *msg, const char *op);
+
+/*
+ * Check an audit record before a backend stores it: a positive time, no
+ * negative id, an event name of [a-z0-9_], outcome "success" or "failure",
+ * and text fields with a NUL within their size and no control byte. As
+ * store_email_address_check.
+ */
+int store_audit_event_check(const struct store_audit_event *e, const char *op);
 
 /* Wipe and free msg->data and set it to NULL. Accepts NULL. */
 void store_outbox_message_clear(struct store_outbox_message *msg);

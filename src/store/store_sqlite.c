@@ -48,6 +48,8 @@
 	"id, recipient, message_id, state, attempts, created, next_attempt, expires, sent_at, " \
 	"last_error"
 #define SQ_OUTBOX_COLS SQ_OUTBOX_COLS_NO_DATA ", data"
+#define SQ_AUDIT_COLS \
+	"id, time, account_id, user_id, actor_id, src, user_agent, event, outcome, detail"
 
 /* Every statement of the backend, prepared once when the handle opens. */
 enum sq_stmt_id {
@@ -136,6 +138,11 @@ enum sq_stmt_id {
 	SQ_PURGE_EMAIL_CODES,
 	SQ_PURGE_EMAIL_SENDS,
 	SQ_PURGE_OUTBOX,
+	SQ_AUDIT_INSERT,
+	SQ_AUDIT_LIST,
+	SQ_AUDIT_LIST_USER,
+	SQ_AUDIT_LIST_EVENT,
+	SQ_AUDIT_PURGE,
 	SQ_STMT_COUNT
 };
 
@@ -297,6 +304,27 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_PURGE_EMAIL_SENDS] = "DELETE FROM email_sends WHERE sent_at < ?1 - 86400",
 	/* 2592000 seconds: STORE_OUTBOX_KEEP, checked below. */
 	[SQ_PURGE_OUTBOX] = "DELETE FROM outbox WHERE state <> 0 AND created < ?1 - 2592000",
+
+	[SQ_AUDIT_INSERT] = "INSERT INTO audit_events (time, account_id, user_id, actor_id, src,"
+	    " user_agent, event, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/*
+	 * 0 or NULL in a filter parameter matches every row. SQLite uses no
+	 * index for a term such as "(?3 = 0 OR user_id = ?3)", so a filter by
+	 * user or by event has its own statement, which the matching index of
+	 * schema version 4 serves in id order.
+	 */
+	[SQ_AUDIT_LIST] = "SELECT " SQ_AUDIT_COLS " FROM audit_events"
+	    " WHERE account_id = ?1 AND id > ?2 AND ?3 = 0"
+	    " AND (?4 IS NULL OR event = ?4) AND (?5 = 0 OR time >= ?5)"
+	    " AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
+	[SQ_AUDIT_LIST_USER] = "SELECT " SQ_AUDIT_COLS " FROM audit_events"
+	    " WHERE account_id = ?1 AND user_id = ?3 AND id > ?2"
+	    " AND (?4 IS NULL OR event = ?4) AND (?5 = 0 OR time >= ?5)"
+	    " AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
+	[SQ_AUDIT_LIST_EVENT] = "SELECT " SQ_AUDIT_COLS " FROM audit_events"
+	    " WHERE account_id = ?1 AND event = ?4 AND id > ?2 AND ?3 = 0"
+	    " AND (?5 = 0 OR time >= ?5) AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
+	[SQ_AUDIT_PURGE] = "DELETE FROM audit_events WHERE time < ?1",
 };
 
 _Static_assert(STORE_OUTBOX_KEEP == 2592000, "SQ_PURGE_OUTBOX spells out STORE_OUTBOX_KEEP");
@@ -2441,6 +2469,113 @@ sq_purge_expired(struct store *st, int64_t now)
 	return sq_savepoint_end(s, r);
 }
 
+/* Audit log */
+
+static int
+sq_audit_append(struct store *st, struct store_audit_event *e)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_AUDIT_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	if (store_audit_event_check(e, "audit_append") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, e->time, &rc);
+	sq_bind_id_or_null(stmt, 2, e->account_id, &rc);
+	sq_bind_id_or_null(stmt, 3, e->user_id, &rc);
+	sq_bind_id_or_null(stmt, 4, e->actor_id, &rc);
+	SQ_BIND_FIELD(stmt, 5, e->src, &rc);
+	SQ_BIND_FIELD(stmt, 6, e->user_agent, &rc);
+	SQ_BIND_FIELD(stmt, 7, e->event, &rc);
+	SQ_BIND_FIELD(stmt, 8, e->outcome, &rc);
+	SQ_BIND_FIELD(stmt, 9, e->detail, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "audit_append");
+
+	r = sq_exec(s, stmt, "audit_append", NULL);
+	if (r == STORE_OK)
+		e->id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+static int
+sq_read_audit(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_audit_event *e = out;
+
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(stmt, col);
+	e->time = sqlite3_column_int64(stmt, col + 1);
+	/* A NULL id reads as 0, which means none. */
+	e->account_id = sqlite3_column_int64(stmt, col + 2);
+	e->user_id = sqlite3_column_int64(stmt, col + 3);
+	e->actor_id = sqlite3_column_int64(stmt, col + 4);
+	if (SQ_COLUMN_FIELD(stmt, col + 5, e->src) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 6, e->user_agent) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 7, e->event) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 8, e->outcome) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 9, e->detail) != STORE_OK)
+		return STORE_ERROR;
+	return STORE_OK;
+}
+
+static int
+sq_audit_list(struct store *st, const struct store_audit_filter *f, int64_t after_id, int limit,
+    store_audit_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt;
+	struct store_audit_event e;
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	if (f == NULL || f->account_id <= 0 || f->user_id < 0 || after_id < 0) {
+		log_error("event=db_error op=audit_list err=\"needs an account and no negative id\"");
+		return STORE_ERROR;
+	}
+	if (limit > STORE_AUDIT_LIST_MAX) {
+		log_error("event=db_error op=audit_list err=\"list limit too large\" limit=%d", limit);
+		return STORE_ERROR;
+	}
+	if (f->user_id != 0)
+		stmt = s->stmt[SQ_AUDIT_LIST_USER];
+	else if (f->event != NULL)
+		stmt = s->stmt[SQ_AUDIT_LIST_EVENT];
+	else
+		stmt = s->stmt[SQ_AUDIT_LIST];
+	if (sq_list_check(stmt, limit, "audit_list") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, f->account_id, &rc);
+	sq_bind_i64(stmt, 2, after_id, &rc);
+	sq_bind_i64(stmt, 3, f->user_id, &rc);
+	if (f->event != NULL)
+		sq_bind_str(stmt, 4, f->event, SQLITE_TRANSIENT, &rc);
+	sq_bind_i64(stmt, 5, f->since, &rc);
+	sq_bind_i64(stmt, 6, f->until, &rc);
+	sq_bind_i64(stmt, 7, limit, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "audit_list");
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_audit(stmt, 0, &e);
+		if (r != STORE_OK || cb(arg, &e) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "audit_list");
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_audit_purge(struct store *st, int64_t before)
+{
+	int r = sq_change_by_id(sq_from(st), SQ_AUDIT_PURGE, before, "audit_purge");
+
+	return r == STORE_NOT_FOUND ? STORE_OK : r;
+}
+
 /* Opening and closing */
 
 static void
@@ -2763,4 +2898,8 @@ static const struct store_ops sq_ops = {
 	.outbox_list = sq_outbox_list,
 
 	.purge_expired = sq_purge_expired,
+
+	.audit_append = sq_audit_append,
+	.audit_list = sq_audit_list,
+	.audit_purge = sq_audit_purge,
 };

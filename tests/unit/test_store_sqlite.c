@@ -377,7 +377,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    13);
+	    14);
 }
 
 static void
@@ -2195,7 +2195,7 @@ test_migrate_v2_to_v3_keeps_data(void **state)
 
 	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
 	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
-	assert_int_equal(version, 3);
+	assert_int_equal(version, store_schema_latest());
 	assert_int_equal(st->ops->account_get_by_alias(st, "legacy", &a), STORE_OK);
 	assert_int_equal(a.passkey_logon, 0);
 	assert_int_equal(st->ops->passkey_get(st, 1, &pk), STORE_OK);
@@ -2837,6 +2837,257 @@ test_delete_cascades_email(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 
+/* Audit log (schema version 4) */
+
+static void
+t_audit_init(struct store_audit_event *e, int64_t account_id, int64_t user_id, const char *event,
+    int64_t time)
+{
+	memset(e, 0, sizeof(*e));
+	e->time = time;
+	e->account_id = account_id;
+	e->user_id = user_id;
+	e->actor_id = user_id;
+	snprintf(e->src, sizeof(e->src), "127.0.0.1");
+	snprintf(e->user_agent, sizeof(e->user_agent), "\"test agent\"");
+	snprintf(e->event, sizeof(e->event), "%s", event);
+	snprintf(e->outcome, sizeof(e->outcome), "success");
+	snprintf(e->detail, sizeof(e->detail), "k=v");
+}
+
+static int64_t
+t_audit(struct store *st, int64_t account_id, int64_t user_id, const char *event, int64_t time)
+{
+	struct store_audit_event e;
+
+	t_audit_init(&e, account_id, user_id, event, time);
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_OK);
+	assert_true(e.id > 0);
+	return e.id;
+}
+
+/* Collects the ids a list call returns. */
+struct t_audit_rows {
+	int64_t ids[16];
+	size_t n;
+	struct store_audit_event last;
+};
+
+static int
+t_audit_row(void *arg, const struct store_audit_event *e)
+{
+	struct t_audit_rows *rows = arg;
+
+	assert_true(rows->n < sizeof(rows->ids) / sizeof(rows->ids[0]));
+	rows->ids[rows->n++] = e->id;
+	rows->last = *e;
+	return 0;
+}
+
+static size_t
+t_audit_list(struct store *st, const struct store_audit_filter *f, int64_t after, int limit,
+    struct t_audit_rows *rows)
+{
+	memset(rows, 0, sizeof(*rows));
+	assert_int_equal(st->ops->audit_list(st, f, after, limit, t_audit_row, rows), STORE_OK);
+	return rows->n;
+}
+
+static void
+test_audit_append_and_list(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t other = t_account(st, "two");
+	int64_t alice = t_user(st, acct, "alice", 0);
+	int64_t bob = t_user(st, acct, "bob", 0);
+	int64_t first = t_audit(st, acct, alice, "logon_success", T_NOW);
+	int64_t second = t_audit(st, acct, bob, "logon_failure", T_NOW + 10);
+	int64_t third = t_audit(st, acct, alice, "logon_failure", T_NOW + 20);
+	struct store_audit_filter f = { .account_id = acct };
+	struct t_audit_rows rows;
+
+	t_audit(st, other, 0, "logon_failure", T_NOW + 5);
+	assert_true(first < second && second < third);
+
+	/* Every field comes back as written, oldest first, and only of the account. */
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 3);
+	assert_int_equal(rows.ids[0], first);
+	assert_int_equal(rows.ids[2], third);
+	assert_int_equal(rows.last.time, T_NOW + 20);
+	assert_int_equal(rows.last.account_id, acct);
+	assert_int_equal(rows.last.user_id, alice);
+	assert_int_equal(rows.last.actor_id, alice);
+	assert_string_equal(rows.last.src, "127.0.0.1");
+	assert_string_equal(rows.last.user_agent, "\"test agent\"");
+	assert_string_equal(rows.last.event, "logon_failure");
+	assert_string_equal(rows.last.outcome, "success");
+	assert_string_equal(rows.last.detail, "k=v");
+
+	/* Paging by id, and each filter alone. */
+	assert_int_equal(t_audit_list(st, &f, 0, 2, &rows), 2);
+	assert_int_equal(t_audit_list(st, &f, rows.ids[1], 2, &rows), 1);
+	assert_int_equal(rows.ids[0], third);
+	f.user_id = alice;
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 2);
+	assert_int_equal(t_audit_list(st, &f, first, 10, &rows), 1);
+	assert_int_equal(rows.ids[0], third);
+	f.event = "logon_success";
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 1);
+	assert_int_equal(rows.ids[0], first);
+	f.event = NULL;
+	f.user_id = 0;
+	f.event = "logon_failure";
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 2);
+	assert_int_equal(t_audit_list(st, &f, second, 10, &rows), 1);
+	assert_int_equal(rows.ids[0], third);
+	f.since = T_NOW + 15;
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 1);
+	f.since = 0;
+	f.event = NULL;
+	f.since = T_NOW + 10;
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 2);
+	f.until = T_NOW + 10;
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 1);
+	assert_int_equal(rows.ids[0], second);
+	f.since = 0;
+	f.until = 0;
+	f.account_id = other;
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 1);
+	assert_int_equal(rows.last.user_id, 0);
+}
+
+static void
+test_audit_records_outlive_user(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t alice = t_user(st, acct, "alice", 0);
+	struct store_audit_filter f = { .account_id = acct };
+	struct t_audit_rows rows;
+
+	t_audit(st, acct, alice, "user_create", T_NOW);
+	assert_int_equal(st->ops->user_delete(st, alice), STORE_OK);
+	t_audit(st, acct, alice, "user_delete", T_NOW + 1);
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 2);
+	assert_int_equal(rows.last.user_id, alice);
+}
+
+static void
+test_audit_invalid(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	struct store_audit_filter f = { .account_id = acct };
+	struct store_audit_event e;
+	struct t_audit_rows rows;
+
+	t_audit_init(&e, acct, 0, "Logon-Success", T_NOW);
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+	t_audit_init(&e, acct, 0, "", T_NOW);
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+	t_audit_init(&e, acct, 0, "logon_success", 0);
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+	t_audit_init(&e, acct, -1, "logon_success", T_NOW);
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+	t_audit_init(&e, acct, 0, "logon_success", T_NOW);
+	snprintf(e.outcome, sizeof(e.outcome), "maybe");
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+	t_audit_init(&e, acct, 0, "logon_success", T_NOW);
+	snprintf(e.detail, sizeof(e.detail), "a\nb");
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+	t_audit_init(&e, acct, 0, "logon_success", T_NOW);
+	memset(e.user_agent, 'x', sizeof(e.user_agent));
+	assert_int_equal(st->ops->audit_append(st, &e), STORE_ERROR);
+
+	assert_int_equal(st->ops->audit_list(st, &f, 0, 0, t_audit_row, &rows), STORE_ERROR);
+	assert_int_equal(st->ops->audit_list(st, &f, 0, STORE_AUDIT_LIST_MAX + 1, t_audit_row,
+	    &rows), STORE_ERROR);
+	f.account_id = 0;
+	assert_int_equal(st->ops->audit_list(st, &f, 0, 10, t_audit_row, &rows), STORE_ERROR);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), "SELECT count(*) FROM audit_events"), 0);
+}
+
+/*
+ * The store has no operation that changes or deletes one record, and the
+ * schema rejects an UPDATE from any writer. Only the retention purge
+ * deletes, by age, and ids are not given out again after it.
+ */
+static void
+test_audit_append_only_and_purge(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	sqlite3 *raw = store_sqlite_db(st);
+	int64_t acct = t_account(st, "one");
+	struct store_audit_filter f = { .account_id = acct };
+	struct t_audit_rows rows;
+	int64_t old_id = t_audit(st, acct, 0, "logon_failure", T_NOW - 100);
+	int64_t new_id = t_audit(st, acct, 0, "logon_failure", T_NOW);
+
+	assert_int_not_equal(sqlite3_exec(raw, "UPDATE audit_events SET outcome = 'failure'",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(t_sql_int(raw,
+	    "SELECT count(*) FROM audit_events WHERE outcome = 'success'"), 2);
+
+	assert_int_equal(st->ops->audit_purge(st, T_NOW - 50), STORE_OK);
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 1);
+	assert_int_equal(rows.ids[0], new_id);
+	assert_int_equal(st->ops->audit_purge(st, T_NOW - 50), STORE_OK);
+
+	/* The newest row purged, the next id still grows. */
+	assert_int_equal(st->ops->audit_purge(st, T_NOW + 1), STORE_OK);
+	assert_true(t_audit(st, acct, 0, "logon_success", T_NOW + 2) > new_id);
+	assert_true(old_id < new_id);
+}
+
+/* A version 3 database keeps its rows when the store adds the audit table. */
+static void
+test_migrate_v3_to_v4_keeps_data(void **state)
+{
+	static const char rows_sql[] =
+	    "INSERT INTO accounts (alias, created, passkey_logon) VALUES ('legacy', 1600000000, 1);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000),"
+	    " (1, 'alice', 'Alice', 0, 1600000001, 1600000002);"
+	    "INSERT INTO security_emails (user_id, account_id, address, address_key, created,"
+	    " verified_at) VALUES (2, 1, 'alice@example.com', 'alice@example.com', 1, 2);";
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_user u;
+	struct store_security_email e;
+	struct store_audit_filter f = { .account_id = 1 };
+	struct t_audit_rows rows;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+	int version = -1;
+
+	snprintf(path, sizeof(path), "%s-v3", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 3), STORE_OK);
+	assert_int_equal(sqlite3_exec(raw, rows_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
+	assert_int_equal(version, 4);
+	assert_int_equal(st->ops->user_get(st, 2, &u), STORE_OK);
+	assert_string_equal(u.name, "alice");
+	assert_int_equal(st->ops->security_email_get(st, 2, &e), STORE_OK);
+	assert_string_equal(e.address, "alice@example.com");
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 0);
+	t_audit(st, 1, 2, "logon_success", T_NOW);
+	assert_int_equal(t_audit_list(st, &f, 0, 10, &rows), 1);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2903,6 +3154,11 @@ main(int argc, char **argv)
 		T(test_outbox_enqueue_rolls_back),
 		T(test_purge_expired_email),
 		T(test_delete_cascades_email),
+		T(test_audit_append_and_list),
+		T(test_audit_records_outlive_user),
+		T(test_audit_invalid),
+		T(test_audit_append_only_and_purge),
+		T(test_migrate_v3_to_v4_keeps_data),
 	};
 
 	if (argc == 3 && strncmp(argv[1], "--child-", 8) == 0)
