@@ -29,7 +29,7 @@ monotonic_ms(void)
 /*
  * Sleep until a failed password step has taken at least the time of a hash
  * and a half, so a locked or malformed principal, which skips the hash,
- * answers no faster than a wrong password.
+ * gets its response no sooner than a wrong password.
  */
 static void
 logon_pad(const struct app *app, int64_t start_ms)
@@ -238,7 +238,7 @@ logon_unadmit(const struct app *app, struct store *db, const struct logon_user *
 	return r;
 }
 
-/* Log a failed password step and answer it no sooner than a wrong password would be. */
+/* Log a failed password step and return its error no sooner than a wrong password would. */
 static int
 logon_fail_password(struct app *app, const struct logon_user *lu, const char *reason,
     const char *src, int64_t start)
@@ -360,7 +360,16 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 	return STORE_OK;
 }
 
-/* Refuse a locked principal with the time left. */
+/* Return SRV_ERR_LOCKED with Retry-After and a message giving the seconds left. */
+static int
+logon_locked(int64_t seconds, struct srv_status *st)
+{
+	st->retry_after = (int)seconds;
+	return srv_fail(st, SRV_ERR_LOCKED,
+	    "Too many failed attempts: logon is locked for %lld seconds.", (long long)seconds);
+}
+
+/* Reject a locked principal with the time left. */
 static int
 logon_check_lock(struct store *db, const struct logon_user *lu, int64_t now,
     struct srv_status *st)
@@ -369,14 +378,10 @@ logon_check_lock(struct store *db, const struct logon_user *lu, int64_t now,
 
 	if (lockout_remaining(db, lu->key, now, &locked) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	if (locked <= 0)
-		return SRV_OK;
-	st->retry_after = (int)locked;
-	return srv_fail(st, SRV_ERR_LOCKED,
-	    "Too many failed attempts: logon is locked for %lld seconds.", (long long)locked);
+	return locked > 0 ? logon_locked(locked, st) : SRV_OK;
 }
 
-/* How a second-factor transaction ended. */
+/* The outcome of a second-factor transaction. */
 enum factor_outcome {
 	FACTOR_OUTCOME_OK = 0,
 	FACTOR_OUTCOME_LOCKED,    /* the principal is locked: nothing was checked */
@@ -386,10 +391,10 @@ enum factor_outcome {
 };
 
 /*
- * One second-factor attempt, judged in one write transaction: the lock,
- * the challenge's attempts, the single use of the proof and the failure
- * count are read and written under one lock, so parallel requests cannot
- * run more attempts than allowed or use one proof twice.
+ * One second-factor attempt, judged in one write transaction. The lock, the
+ * challenge's attempts, the single use of the proof and the failure count
+ * are read and written together, so parallel requests cannot run more
+ * attempts than allowed or use one proof twice.
  */
 struct factor_tx {
 	const struct app *app;
@@ -520,9 +525,9 @@ logon_factor_audited_fn(struct store *db, void *arg)
 }
 
 /*
- * Run the transaction and turn its outcome into the answer; failure is the
- * error of a failed proof (SRV_ERR_INVALID_MFA_CODE or the passkey's, whose
- * message is in st).
+ * Run the transaction and map its outcome to a result code. failure is the
+ * error of a failed proof: SRV_ERR_INVALID_MFA_CODE, or the passkey's, whose
+ * message is already in st.
  */
 static int
 logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int failure,
@@ -553,10 +558,7 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 		tx->res->user = tx->lu->user;
 		return SRV_OK;
 	case FACTOR_OUTCOME_LOCKED:
-		st->retry_after = (int)tx->locked;
-		return srv_fail(st, SRV_ERR_LOCKED,
-		    "Too many failed attempts: logon is locked for %lld seconds.",
-		    (long long)tx->locked);
+		return logon_locked(tx->locked, st);
 	case FACTOR_OUTCOME_SPENT:
 		return SRV_ERR_INVALID_CHALLENGE;
 	default:
@@ -885,11 +887,8 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 		    "step=passkey method=passkey reason=replay");
 		return SRV_ERR_PASSKEY_LOGON_FAILED;
 	}
-	if (tx.locked > 0) {
-		st->retry_after = (int)tx.locked;
-		return srv_fail(st, SRV_ERR_LOCKED,
-		    "Too many failed attempts: logon is locked for %lld seconds.", (long long)tx.locked);
-	}
+	if (tx.locked > 0)
+		return logon_locked(tx.locked, st);
 	res->user = lu.user;
 	log_info("event=logon_success user_id=%lld principal=%s src=%s factors=passkey "
 	    "passkey_id=%lld", (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src,
