@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the API's handler files share: the request context and common helpers. */
+/* Request context and helpers shared by the API's handler files. */
 #ifndef MFAD_API_INTERNAL_H
 #define MFAD_API_INTERNAL_H
 

@@ -11,7 +11,7 @@
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_ALGS_MAX 8          /* COSE algorithms libmfa verifies */
 
-/* The attestation a passkey registration asks for (WebAuthn "attestation"). */
+/* The attestation a passkey registration requests (WebAuthn "attestation"). */
 enum config_attestation {
 	CONFIG_ATTESTATION_NONE = 0,
 	CONFIG_ATTESTATION_INDIRECT = 1,

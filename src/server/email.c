@@ -403,7 +403,7 @@ email_throttle(struct email_send_tx *tx, struct store *db)
 	/*
 	 * Logon and step-up codes go only to the user's own verified address and
 	 * are bounded per user above. Counting them per address would let anyone
-	 * who asks for verification mails to that address, from any account,
+	 * who requests verification mails to that address, from any account,
 	 * block the owner's logon codes for a day.
 	 */
 	if (tx->code->purpose != EMAIL_CODE_VERIFY)

@@ -761,8 +761,8 @@ passkey_challenge_fits(const struct store_webauthn_challenge *c, int64_t user_id
 
 /*
  * Find the credential and check that it belongs to the expected user, or in
- * a passwordless logon that userHandle names its owner. Every miss gives one
- * answer, so a credential ID tells nothing about other users.
+ * a passwordless logon that userHandle names its owner. Every miss returns
+ * the same error, so a credential ID reveals nothing about other users.
  */
 static int
 passkey_find_owner(struct app *app, struct store *db, const struct passkey_cred *pc,

@@ -237,8 +237,8 @@ class MfadServer:
         return status, response
 
     def healthy(self):
-        # Another process may hold the port meanwhile (an SMTP test server, say) and answer
-        # something that is not HTTP: that is "not mfad", not an error of the test.
+        # Another process (an SMTP test server, for example) may have taken the port and reply
+        # with something that is not HTTP. That means mfad is not up, not that the test failed.
         try:
             return self.request("GET", "/healthz").status == 200
         except (OSError, http.client.HTTPException):

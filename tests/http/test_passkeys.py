@@ -12,9 +12,9 @@ Error codes follow docs/api.md. Where it leaves a choice, the tests expect:
   MissingParameter or InvalidPasskey;
 - a registration that fails a WebAuthn step is 400 InvalidPasskey, and so is one whose
   authenticator data is short or has bytes left over;
-- an assertion that fails a WebAuthn step is 401 InvalidPasskey, and one whose
-  authenticatorData is short or has bytes left over is 400 InvalidPasskey (malformed input is a
-  bad request); both count as a failed logon attempt;
+- an assertion that fails a WebAuthn step is 401 InvalidPasskey;
+- an assertion whose authenticatorData is short or has bytes left over is 400 InvalidPasskey,
+  because malformed input is a bad request; both count as a failed logon attempt;
 - user verification is not needed at registration when userVerification is "preferred";
 - the passkey limit may be enforced at StartPasskeyRegistration or at the finish;
 - with AllowUserToLoginWithPasskey off, a passkey still works as the second factor;
