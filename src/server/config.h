@@ -36,6 +36,10 @@ struct mfad_config {
 	size_t max_body;         /* bytes of a request body */
 	int test_clock;          /* 1: allow POST /api/v1/_test/SetClock (flag only) */
 
+	/* [http] */
+	char tls_cert[CONFIG_PATH_MAX];  /* PEM certificate chain; empty: plain HTTP */
+	char tls_key[CONFIG_PATH_MAX];   /* PEM private key of tls_cert, mode 0600 or stricter */
+
 	/* [storage] */
 	char data_dir[CONFIG_PATH_MAX];
 	char database[CONFIG_PATH_MAX];  /* "sqlite:PATH"; empty: DATA_DIR/mfad.db */
