@@ -136,6 +136,8 @@ config_attestation_name(int conveyance)
 	return config_attestation_names[conveyance];
 }
 
+static const char *const config_bool_names[] = { "false", "true" };
+
 /* Store in *ret the index of value in names, or return -1. */
 static int
 parse_choice(const char *value, const char *const *names, int count, int *ret)
@@ -345,6 +347,8 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 		return set_string(cfg->tls_cert, sizeof(cfg->tls_cert), value);
 	if (strcmp(section, "http") == 0 && strcmp(key, "tls_key") == 0)
 		return set_string(cfg->tls_key, sizeof(cfg->tls_key), value);
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_proxy") == 0)
+		return parse_choice(value, config_bool_names, 2, &cfg->tls_proxy);
 	if (strcmp(section, "storage") == 0 && strcmp(key, "data_dir") == 0)
 		return set_string(cfg->data_dir, sizeof(cfg->data_dir), value);
 	if (strcmp(section, "storage") == 0 && strcmp(key, "database") == 0)
@@ -539,6 +543,12 @@ config_check_webauthn(const struct mfad_config *cfg, char *err, size_t err_size)
 		return -1;
 	}
 	return 0;
+}
+
+int
+config_browser_https(const struct mfad_config *cfg)
+{
+	return cfg->tls_cert[0] != '\0' || cfg->tls_proxy;
 }
 
 int

@@ -7,7 +7,7 @@
 int
 cookie_secure(const struct mfad_config *cfg)
 {
-	return cfg->tls_cert[0] != '\0';
+	return config_browser_https(cfg);
 }
 
 int

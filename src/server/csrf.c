@@ -11,7 +11,6 @@
 #include <mfa/err.h>
 #include <mfa/webauthn.h>
 
-#include "server/cookie.h"
 
 #define CSRF_KEY_LABEL "mfad csrf token"
 #define CSRF_MAC_LEN 32 /* bytes of HMAC-SHA256 */
@@ -81,7 +80,7 @@ csrf_origin_listed(const char *list, const char *origin)
 static int
 csrf_origin_is_host(const struct mfad_config *cfg, const char *origin, const char *host)
 {
-	const char *scheme = cookie_secure(cfg) ? "https://" : "http://";
+	const char *scheme = config_browser_https(cfg) ? "https://" : "http://";
 	size_t n = strlen(scheme);
 
 	if (host == NULL || host[0] == '\0')

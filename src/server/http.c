@@ -384,7 +384,7 @@ http_server_free(struct http_server *srv)
 static int
 http_prepare_tls(struct http_server *srv, unsigned int *flags, char *err, size_t err_size)
 {
-	if (!cookie_secure(&srv->app->cfg))
+	if (srv->app->cfg.tls_cert[0] == '\0')
 		return 0;
 	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
 		snprintf(err, err_size, "http.tls_cert is set but this libmicrohttpd has no TLS "

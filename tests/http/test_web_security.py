@@ -338,6 +338,35 @@ class TlsTest(CertificateFolder, HeadersMixin, CsrfMixin, harness.MfadTestCase):
                 self.assertEqual(tls.version(), "TLSv1.2", "TLS 1.2 is still accepted")
 
 
+class TlsProxyTest(harness.MfadTestCase):
+    """Behind a proxy that terminates TLS (http.tls_proxy), cookies and origins are https."""
+
+    copy_init = True
+    config = {"http": {"tls_proxy": "true"}}
+
+    def test_cookie_secure_behind_proxy(self):
+        r = self.post("Login", {"Principal": self.server.alias,
+                                "Password": self.server.owner_password})
+        body = self.assertOK(r, "owner Login")
+        name, value, attributes = cookie_attributes(r.headers.get("Set-Cookie") or "")
+        self.assertEqual(name, "__Host-mfad_session")
+        self.assertIn("secure", attributes, "cookie attributes: %r" % attributes)
+        self.assertIsNone(r.headers.get("Strict-Transport-Security"),
+                          "HSTS is the proxy's job: mfad itself speaks plain HTTP here")
+
+        self.server.cookie_name = "__Host-mfad_session"
+        self.assertOK(self.post("WhoAmI", cookie=value, csrf=body["CsrfToken"]),
+                      "the __Host- cookie carries the session")
+
+    def test_host_origin_is_https(self):
+        https = "https://%s:%d" % (HOST, self.server.port)
+        self.assertOK(self.post("WhoAmI", token=self.owner_token, headers={"Origin": https}),
+                      "the proxy's https origin for the Host header")
+        plain = "http://%s:%d" % (HOST, self.server.port)
+        self.assertError(self.post("WhoAmI", token=self.owner_token, headers={"Origin": plain}),
+                         403, "OriginNotAllowed", "http origin when browsers use https")
+
+
 class TlsStartupTest(CertificateFolder, unittest.TestCase):
     """mfad refuses to start with a TLS key it cannot use safely."""
 
