@@ -33,7 +33,8 @@ int csrf_check(const struct app *app, const uint8_t hash[STORE_TOKEN_HASH_LEN],
  * Whether a request whose Origin header is origin may change state: 1 when
  * origin is NULL (no header), equals one of webauthn.origins, or equals
  * this server's own origin from the Host header (https:// when browsers
- * use HTTPS, see config_browser_https(), and http:// otherwise). Scheme and host compare without regard to case.
+ * use HTTPS, see config_browser_https(), and http:// otherwise). Scheme
+ * and host compare without regard to case.
  */
 int csrf_origin_allowed(const struct mfad_config *cfg, const char *origin, const char *host);
 
