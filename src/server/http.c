@@ -30,6 +30,7 @@
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 /* One year, in seconds: browsers then refuse plain HTTP to this host for that long. */
 #define HTTP_HSTS "max-age=31536000"
+#define HTTP_TLS_OPTIONS 4 /* certificate, key, priorities and the end marker */
 
 struct http_server {
 	struct app *app;
@@ -399,9 +400,10 @@ http_prepare_tls(struct http_server *srv, unsigned int *flags, char *err, size_t
 
 /* The certificate, key and protocol versions for libmicrohttpd; an empty list without TLS. */
 static void
-http_tls_options(const struct http_server *srv, unsigned int flags, struct MHD_OptionItem opts[4])
+http_tls_options(const struct http_server *srv, unsigned int flags,
+    struct MHD_OptionItem opts[HTTP_TLS_OPTIONS])
 {
-	memset(opts, 0, 4 * sizeof(opts[0]));
+	memset(opts, 0, HTTP_TLS_OPTIONS * sizeof(opts[0]));
 	opts[0].option = MHD_OPTION_END;
 	if (!(flags & MHD_USE_TLS))
 		return;
@@ -418,7 +420,7 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 	struct sockaddr_storage ss;
 	struct http_server *srv;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem tls_options[4];
+	struct MHD_OptionItem tls_options[HTTP_TLS_OPTIONS];
 
 	if (http_listen_addr(&app->cfg, &ss) != 0) {
 		snprintf(err, err_size, "server.listen: %s is not an IP address", app->cfg.listen_addr);
@@ -432,13 +434,12 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 		return -1;
 	}
 	srv->app = app;
-	if (cookie_name(&app->cfg, API_COOKIE_NAME, srv->cookie, sizeof(srv->cookie)) != 0 ||
-	    http_prepare_tls(srv, &flags, err, err_size) != 0) {
-		if (srv->cookie[0] == '\0')
-			snprintf(err, err_size, "the session cookie's name is too long");
-		http_server_free(srv);
-		return -1;
+	if (cookie_name(&app->cfg, API_COOKIE_NAME, srv->cookie, sizeof(srv->cookie)) != 0) {
+		snprintf(err, err_size, "the session cookie's name is too long");
+		goto fail;
 	}
+	if (http_prepare_tls(srv, &flags, err, err_size) != 0)
+		goto fail;
 	http_tls_options(srv, flags, tls_options);
 
 	srv->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg.listen_port, NULL, NULL,
@@ -457,11 +458,13 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 		snprintf(err, err_size, "cannot listen on %s port %u (in use, or not allowed%s)",
 		    app->cfg.listen_addr, app->cfg.listen_port,
 		    (flags & MHD_USE_TLS) ? ", or GnuTLS rejected http.tls_cert or http.tls_key" : "");
-		http_server_free(srv);
-		return -1;
+		goto fail;
 	}
 	*ret = srv;
 	return 0;
+fail:
+	http_server_free(srv);
+	return -1;
 }
 
 void
