@@ -15,6 +15,8 @@
 #include "server/account.h"
 #include "server/api_internal.h"
 #include "server/audit.h"
+#include "server/cookie.h"
+#include "server/csrf.h"
 #include "server/json.h"
 #include "server/logon.h"
 #include "server/principal.h"
@@ -44,12 +46,25 @@ api_user_json(const struct store_user *u)
 	    (json_int_t)u->created, "UpdateDate", (json_int_t)u->updated);
 }
 
-static void
+static int
 api_set_session_cookie(struct api_ctx *c, const char *token, int64_t max_age)
 {
-	snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
-	    "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", API_COOKIE_NAME, token,
-	    (long long)max_age);
+	if (cookie_format(&c->app->cfg, API_COOKIE_NAME, token, max_age, c->resp->set_cookie,
+	    sizeof(c->resp->set_cookie)) != 0)
+		return SRV_ERR_INTERNAL;
+	return SRV_OK;
+}
+
+/* Add "CsrfToken" for the session whose token hashes to hash to the success body. */
+static int
+api_add_csrf_token(struct api_ctx *c, const uint8_t hash[STORE_TOKEN_HASH_LEN])
+{
+	char csrf[CSRF_TOKEN_SIZE];
+
+	if (csrf_token(c->app, hash, csrf) != 0 ||
+	    json_object_set_new(c->out, "CsrfToken", json_string(csrf)) != 0)
+		return SRV_ERR_INTERNAL;
+	return SRV_OK;
 }
 
 static const char *
@@ -88,7 +103,9 @@ api_factors_json(int factors)
 int
 api_logon_result(struct api_ctx *c, const struct logon_result *res)
 {
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
 	int64_t now = clock_now();
+	int r;
 
 	if (res->status == LOGON_MFA_REQUIRED) {
 		/* The second factors the user can prove: the same bits as proven factors. */
@@ -101,10 +118,14 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	    api_logon_status_name(res->status), "SessionToken", res->token, "SessionExpires",
 	    (json_int_t)res->expires, "Scope", session_scope_name(res->scope), "Factors",
 	    api_factors_json(res->factors), "User", api_user_json(&res->user));
-	if (c->out == NULL)
+	if (c->out == NULL || token_hash(res->token, hash) != 0)
 		return SRV_ERR_INTERNAL;
-	api_set_session_cookie(c, res->token, res->expires - now);
-	return SRV_OK;
+
+	r = api_add_csrf_token(c, hash);
+	if (r == SRV_OK)
+		r = api_set_session_cookie(c, res->token, res->expires - now);
+	mfa_memzero(hash, sizeof(hash));
+	return r;
 }
 
 static int api_target_user_any(struct api_ctx *c, int allow_self, struct store_user *ret);
@@ -197,8 +218,9 @@ api_logout(struct api_ctx *c)
 
 	if (r != SRV_OK)
 		return r;
-	snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
-	    "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", API_COOKIE_NAME);
+	r = api_set_session_cookie(c, "", 0);
+	if (r != SRV_OK)
+		return r;
 	c->out = json_object();
 	return SRV_OK;
 }
@@ -215,7 +237,9 @@ api_whoami(struct api_ctx *c)
 	    api_factors_json(c->session.factors), "UserVerified",
 	    (c->session.factors & FACTOR_USER_VERIFIED) != 0, "SessionExpires",
 	    (json_int_t)c->session.expires);
-	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
+	if (c->out == NULL)
+		return SRV_ERR_INTERNAL;
+	return api_add_csrf_token(c, c->session.token_hash);
 }
 
 static int
@@ -661,6 +685,10 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 	r = session_lookup(c->app, db, c->req->token, clock_now(), &c->session);
 	if (r != SRV_OK)
 		return r;
+	/* A browser adds the cookie to a forged cross-site POST, but cannot add this header. */
+	if (c->req->token_from_cookie && strcmp(c->req->method, "POST") == 0 &&
+	    !csrf_check(c->app, c->session.token_hash, c->req->csrf_token))
+		return SRV_ERR_CSRF_TOKEN_INVALID;
 	if (db->ops->user_get(db, c->session.user_id, &c->user) != STORE_OK ||
 	    db->ops->account_get(db, c->user.account_id, &c->acct) != STORE_OK)
 		return SRV_ERR_NOT_AUTHENTICATED;
@@ -735,6 +763,9 @@ api_check_request(struct api_ctx *c, const struct api_action **ret)
 	if (strcmp(req->method, "POST") != 0 &&
 	    !((a->flags & API_GET) && strcmp(req->method, "GET") == 0))
 		return SRV_ERR_METHOD_NOT_ALLOWED;
+	if (strcmp(req->method, "POST") == 0 &&
+	    !csrf_origin_allowed(&c->app->cfg, req->origin, req->host))
+		return SRV_ERR_ORIGIN_NOT_ALLOWED;
 	if (req->too_large)
 		return SRV_ERR_TOO_LARGE;
 	if (req->body_len > 0 && !req->body_is_json)

@@ -12,6 +12,7 @@
 #include "server/app.h"
 
 #define API_PREFIX "/api/v1/"
+/* The session cookie's base name; over HTTPS it is sent as "__Host-mfad_session" (cookie.h). */
 #define API_COOKIE_NAME "mfad_session"
 #define API_SET_COOKIE_MAX 256
 
@@ -34,6 +35,10 @@ struct api_request {
 	int body_is_json;            /* Content-Type is application/json */
 	int too_large;               /* the body was over the limit and dropped */
 	const char *token;           /* from the cookie or a bearer header, or NULL */
+	int token_from_cookie;       /* 1: token came from the cookie, so POSTs need csrf_token */
+	const char *csrf_token;      /* the X-CSRF-Token header, or NULL */
+	const char *origin;          /* the Origin header, or NULL */
+	const char *host;            /* the Host header, or NULL */
 	const char *src;             /* client address, for the log */
 	const char *user_agent;      /* the User-Agent header, or NULL; for the audit log */
 };

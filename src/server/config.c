@@ -136,6 +136,8 @@ config_attestation_name(int conveyance)
 	return config_attestation_names[conveyance];
 }
 
+static const char *const config_bool_names[] = { "false", "true" };
+
 /* Store in *ret the index of value in names, or return -1. */
 static int
 parse_choice(const char *value, const char *const *names, int count, int *ret)
@@ -341,6 +343,12 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 		cfg->max_body = (size_t)v;
 		return 0;
 	}
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_cert") == 0)
+		return set_string(cfg->tls_cert, sizeof(cfg->tls_cert), value);
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_key") == 0)
+		return set_string(cfg->tls_key, sizeof(cfg->tls_key), value);
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_proxy") == 0)
+		return parse_choice(value, config_bool_names, 2, &cfg->tls_proxy);
 	if (strcmp(section, "storage") == 0 && strcmp(key, "data_dir") == 0)
 		return set_string(cfg->data_dir, sizeof(cfg->data_dir), value);
 	if (strcmp(section, "storage") == 0 && strcmp(key, "database") == 0)
@@ -538,6 +546,12 @@ config_check_webauthn(const struct mfad_config *cfg, char *err, size_t err_size)
 }
 
 int
+config_browser_https(const struct mfad_config *cfg)
+{
+	return cfg->tls_cert[0] != '\0' || cfg->tls_proxy;
+}
+
+int
 config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 {
 	if (cfg->database[0] == '\0' &&
@@ -553,6 +567,11 @@ config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 	if (cfg->lockout_max_delay < cfg->lockout_base_delay) {
 		snprintf(err, err_size,
 		    "security.lockout_max_delay is shorter than security.lockout_base_delay");
+		return -1;
+	}
+	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+		snprintf(err, err_size, "http.tls_cert and http.tls_key must be set together: set "
+		    "both to serve HTTPS, or neither for plain HTTP");
 		return -1;
 	}
 	if (cfg->session_idle > cfg->session_ttl) {

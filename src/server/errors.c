@@ -72,6 +72,12 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "Too many email codes were requested: retry later." },
 	[SRV_ERR_MFA_REQUIRED] = { 403, "MFARequired",
 	    "This operation needs a second factor proven recently: call StepUp first." },
+	[SRV_ERR_CSRF_TOKEN_INVALID] = { 403, "CsrfTokenInvalid",
+	    "The X-CSRF-Token header is missing or does not match this session: send the "
+	    "CsrfToken from Login or WhoAmI." },
+	[SRV_ERR_ORIGIN_NOT_ALLOWED] = { 403, "OriginNotAllowed",
+	    "The request comes from a page of another origin: post from mfad's own pages, or "
+	    "add the origin to webauthn.origins." },
 };
 
 static const struct srv_err_entry *
