@@ -42,3 +42,5 @@ else()
 endif()
 mfa_http_test(http_hardening test_hardening 300)
 mfa_http_test(http_audit test_audit 300)
+# The web console's embedded files (web/).
+mfa_http_test(http_console_files test_console_files 120)
