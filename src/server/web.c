@@ -2,9 +2,13 @@
 /* The web console's static files, served from the table that the build embeds. */
 #include "server/web.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "server/web_assets.h"
 
 /*
@@ -55,11 +59,33 @@ web_add_headers(struct MHD_Response *r, const struct web_asset *a)
 	MHD_add_response_header(r, "Content-Security-Policy", WEB_CSP);
 }
 
+/* One line per request, as the API's requests get, with the file's path from the table. */
+static void
+web_log(struct MHD_Connection *conn, const char *method, const char *path, unsigned int status)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	char src[INET6_ADDRSTRLEN] = "unknown";
+	char verb[16];
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, src,
+		    sizeof(src));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, src,
+		    sizeof(src));
+	log_info("event=request method=%s path=%s status=%u src=%s",
+	    log_quote(method, verb, sizeof(verb)), path, status, src);
+}
+
 static enum MHD_Result
-web_queue(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *r)
+web_queue(struct MHD_Connection *conn, const char *method, const struct web_asset *a,
+    unsigned int status, struct MHD_Response *r)
 {
 	enum MHD_Result ret;
 
+	web_log(conn, method, a->path, status);
 	if (r == NULL)
 		return MHD_NO;
 	ret = MHD_queue_response(conn, status, r);
@@ -68,7 +94,7 @@ web_queue(struct MHD_Connection *conn, unsigned int status, struct MHD_Response 
 }
 
 static enum MHD_Result
-web_method_not_allowed(struct MHD_Connection *conn)
+web_method_not_allowed(struct MHD_Connection *conn, const char *method, const struct web_asset *a)
 {
 	static const char body[] = "Method not allowed: the console's files answer GET and HEAD.\n";
 	struct MHD_Response *r;
@@ -79,7 +105,7 @@ web_method_not_allowed(struct MHD_Connection *conn)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	}
-	return web_queue(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	return web_queue(conn, method, a, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 }
 
 int
@@ -93,7 +119,7 @@ web_serve(struct MHD_Connection *conn, const char *method, const char *url,
 	if (a == NULL)
 		return 0;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		*ret = web_method_not_allowed(conn);
+		*ret = web_method_not_allowed(conn, method, a);
 		return 1;
 	}
 
@@ -102,7 +128,7 @@ web_serve(struct MHD_Connection *conn, const char *method, const char *url,
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (r != NULL)
 			web_add_headers(r, a);
-		*ret = web_queue(conn, MHD_HTTP_NOT_MODIFIED, r);
+		*ret = web_queue(conn, method, a, MHD_HTTP_NOT_MODIFIED, r);
 		return 1;
 	}
 
@@ -111,6 +137,6 @@ web_serve(struct MHD_Connection *conn, const char *method, const char *url,
 	    MHD_RESPMEM_PERSISTENT);
 	if (r != NULL)
 		web_add_headers(r, a);
-	*ret = web_queue(conn, MHD_HTTP_OK, r);
+	*ret = web_queue(conn, method, a, MHD_HTTP_OK, r);
 	return 1;
 }

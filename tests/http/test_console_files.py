@@ -92,3 +92,10 @@ class ConsoleFilesTest(harness.MfadTestCase):
         self.assertEqual(r.status, 401)
         self.assertEqual(r.json["code"], "NotAuthenticated")
         self.assertEqual(self.get("/healthz").status, 200)
+
+    def test_requests_logged(self):
+        self.get("/app.js")
+        self.get("/app.js", method="POST")
+        log = self.server.log_text()
+        self.assertRegex(log, r'event=request method="?GET"? path=/app\.js status=200 src=127\.0\.0\.1')
+        self.assertRegex(log, r'event=request method="?POST"? path=/app\.js status=405 src=127\.0\.0\.1')
