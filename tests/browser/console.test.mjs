@@ -308,6 +308,7 @@ const STEPS = [
 		ctx.secret = (await page.locator('#vmfa-secret').textContent()).replace(/\s+/g, '');
 		await screenshot(page, 'bind-app');
 		const { now } = await servers.send('align');
+		ctx.bindNow = now;
 		await page.getByLabel('First code').fill(totp(ctx.secret, now - STEP));
 		await page.getByLabel('The next code').fill(totp(ctx.secret, now));
 		await page.getByRole('button', { name: 'Bind the app' }).click();
@@ -316,10 +317,14 @@ const STEPS = [
 		await signOut(page);
 	}],
 
-	['user signs in with password and code', async ({ page, origin, info, servers, secret }) => {
+	['user signs in with password and code', async ({ page, origin, info, servers, secret, bindNow }) => {
 		await logon(page, origin, `${ALICE}@${info.alias}`, ALICE_PASSWORD);
 		await heading(page, 'Second factor');
 		await screenshot(page, 'second-factor');
+		// The binding used this step's code: the server's clock has not left that step yet.
+		await page.getByLabel('Code from your authenticator app').fill(totp(secret, bindNow));
+		await page.getByRole('button', { name: 'Verify code' }).click();
+		await expectMessage(page, 'This code was already used.');
 		const { now } = await servers.send('align');
 		const right = totp(secret, now);
 		const wrong = right === '000000' ? '111111' : '000000';
@@ -332,6 +337,28 @@ const STEPS = [
 		const who = await whoAmI(page);
 		if (JSON.stringify(who.Factors) !== '["password","totp"]')
 			throw new Error(`unexpected factors ${JSON.stringify(who.Factors)}`);
+	}],
+
+	['expired sign-in asks to start again', async ({ page, origin, info, servers, secret }) => {
+		await signOut(page);
+		await logon(page, origin, `${ALICE}@${info.alias}`, ALICE_PASSWORD);
+		await heading(page, 'Second factor');
+		// Past security.challenge_ttl (300 s): the logon challenge has expired.
+		await servers.send('clock 301');
+		const { now } = await servers.send('align');
+		await page.getByLabel('Code from your authenticator app').fill(totp(secret, now));
+		await page.getByRole('button', { name: 'Verify code' }).click();
+		await expectMessage(page, 'This sign-in has expired');
+		await page.getByRole('button', { name: 'Start again' }).click();
+		await heading(page, 'Sign in');
+		await page.getByLabel('Sign-in name').fill(`${ALICE}@${info.alias}`);
+		await page.getByLabel('Password', { exact: true }).fill(ALICE_PASSWORD);
+		await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+		await heading(page, 'Second factor');
+		const next = await servers.send('align');
+		await page.getByLabel('Code from your authenticator app').fill(totp(secret, next.now));
+		await page.getByRole('button', { name: 'Verify code' }).click();
+		await heading(page, 'My security');
 	}],
 
 	['user registers a passkey', async ({ page, presence }) => {
@@ -441,11 +468,11 @@ const STEPS = [
 		await page.getByLabel('User name').fill(ALICE);
 		await page.getByLabel('Event').fill('logon_success');
 		await page.getByRole('button', { name: 'Show events' }).click();
-		// Five logons of alice: the one that had to bind a device, then with a code, the
+		// Six logons of alice: the one that had to bind a device, two with a code, the
 		// passkey button, passkey autofill and an email code.
-		await page.locator('#audit-table tbody tr').nth(4).waitFor({ timeout: WAIT_MS });
+		await page.locator('#audit-table tbody tr').nth(5).waitFor({ timeout: WAIT_MS });
 		const events = await page.locator('#audit-table tbody tr td:nth-child(2)').allTextContents();
-		if (events.length !== 5 || events.some((e) => e !== 'logon_success'))
+		if (events.length !== 6 || events.some((e) => e !== 'logon_success'))
 			throw new Error(`unexpected audit rows ${JSON.stringify(events)}`);
 		await screenshot(page, 'admin-audit');
 	}],
