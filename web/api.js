@@ -1,11 +1,11 @@
 // Calls to mfad's JSON API. The session travels in the HttpOnly cookie, which scripts cannot
-// read; the CSRF token from the server's answers stays in this module's memory only.
+// read. The CSRF token from the server's responses stays in this module's memory only.
 
 let csrfToken = '';
 
 export class ApiError extends Error {
 	constructor(status, body, retryAfter) {
-		super((body && body.message) || `The server answered HTTP ${status}.`);
+		super((body && body.message) || `The server returned HTTP ${status}.`);
 		this.status = status;
 		this.code = (body && body.code) || 'HTTP' + status;
 		this.body = body || {};

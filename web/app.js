@@ -8,9 +8,9 @@ import { passkeyRegister, securityPage, vmfaSetup } from './security.js';
 import { busy, codeField, describe, field, h, messageBox, methodName, withStepUp } from './ui.js';
 import * as webauthn from './webauthn.js';
 
-const EMAIL_RESEND_S = 60; // mfad's default mail.resend_interval, until it answers otherwise
+const EMAIL_RESEND_S = 60; // seconds: mfad's default mail.resend_interval, until a 429 gives Retry-After
 
-// who: the WhoAmI answer, or null without a session. logon: the pending second factor step.
+// who: the WhoAmI response, or null without a session. logon: the pending second factor step.
 const state = { who: null, logon: null, conditional: null };
 
 function go(route) {
@@ -65,7 +65,7 @@ async function signOut() {
 	try {
 		await call('Logout');
 	} catch {
-		// The session may be gone already; the page forgets it either way.
+		// The session may have ended already, and the page drops it either way.
 	}
 	forgetCsrf();
 	state.who = null;
@@ -130,7 +130,7 @@ async function refreshSession() {
 	await render();
 }
 
-// Continue after Login, LoginMFA or LoginPasskey, by the Status of the answer.
+// Continue after Login, LoginMFA or LoginPasskey, by the Status of the response.
 async function afterLogon(resp, principal) {
 	if (resp.Status === 'MFARequired') {
 		state.logon = { principal, challenge: resp.Challenge, methods: resp.Methods || [],

@@ -112,7 +112,7 @@ export function methodName(m) {
 	return METHOD_NAMES[m] || m;
 }
 
-// Run fn; when mfad answers 403 MFARequired, ask for a step-up in a dialog with the methods
+// Run fn; when mfad responds with 403 MFARequired, ask for a step-up in a dialog with the methods
 // it lists, then run fn once more. Resolves with fn's result, or rejects with the error.
 export async function withStepUp(fn) {
 	try {

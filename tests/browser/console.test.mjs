@@ -6,7 +6,7 @@
 //
 // Any console error, page error or Content-Security-Policy violation fails the test. The
 // only console errors let through are Chromium's "Failed to load resource" lines for API
-// answers with an error status, which the pages expect (a 401 from WhoAmI without a session,
+// responses with an error status, which the pages expect (a 401 from WhoAmI without a session,
 // a 403 MFARequired before a step-up).
 //
 // Usage: node console.test.mjs   (after npm ci in this folder)
@@ -190,8 +190,8 @@ async function run() {
 			hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
 			automaticPresenceSimulation: false } });
 		ctx.page = page;
-		// The authenticator answers only while a step turns presence on: otherwise Chromium
-		// would answer the logon page's autofill (conditional) request by itself and sign in
+		// The authenticator responds only while a step turns presence on. Otherwise Chromium
+		// would respond to the logon page's autofill (conditional) request by itself and sign in
 		// with the passkey before a test could type a password.
 		ctx.presence = (enabled) => cdp.send('WebAuthn.setAutomaticPresenceSimulation',
 			{ authenticatorId, enabled });
@@ -391,7 +391,7 @@ const STEPS = [
 
 	['user signs in with passkey autofill', async ({ page, origin, presence }) => {
 		// With presence on when the logon page starts its conditional request, Chromium's
-		// virtual authenticator answers it, as a person picking the passkey from the
+		// virtual authenticator responds to it, as a person picking the passkey from the
 		// autofill list would.
 		await presence(true);
 		// A new document, so its conditional request starts now (a hash change would keep

@@ -2,7 +2,7 @@
 
 It reuses the HTTP tests' harness (tests/http/harness.py, smtp.py). On start it prints one JSON
 line: {"port": MFAD_PORT, "alias": ..., "owner_password": ...}. Then it reads commands on stdin,
-one a line, and answers each with one JSON line:
+one a line, and responds to each with one JSON line:
   mail             the received messages so far: [{"to": [...], "text": "..."}]
   clock SECONDS    move mfad's test clock by SECONDS; returns {"now": ...}
   align            move the clock to 2 s into the next TOTP step; returns {"now": ...}
