@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -93,21 +92,6 @@ web_queue(struct MHD_Connection *conn, const char *method, const struct web_asse
 	return ret;
 }
 
-static enum MHD_Result
-web_method_not_allowed(struct MHD_Connection *conn, const char *method, const struct web_asset *a)
-{
-	static const char body[] = "Method not allowed: the console's files answer GET and HEAD.\n";
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)(uintptr_t)body,
-	    MHD_RESPMEM_PERSISTENT);
-	if (r != NULL) {
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	}
-	return web_queue(conn, method, a, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-}
-
 int
 web_serve(struct MHD_Connection *conn, const char *method, const char *url,
     enum MHD_Result *ret)
@@ -116,12 +100,9 @@ web_serve(struct MHD_Connection *conn, const char *method, const char *url,
 	const char *inm;
 	struct MHD_Response *r;
 
-	if (a == NULL)
+	/* Other methods go on to the API, which answers 404 UnknownAction outside /api/v1/. */
+	if (a == NULL || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
 		return 0;
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		*ret = web_method_not_allowed(conn, method, a);
-		return 1;
-	}
 
 	inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	if (inm != NULL && web_etag_matches(inm, a->etag)) {

@@ -71,11 +71,12 @@ class ConsoleFilesTest(harness.MfadTestCase):
         self.assertEqual(r.raw, b"")
         self.assertEqual(r.headers["Content-Type"], TYPES[".html"])
 
-    def test_other_methods_rejected(self):
+    def test_other_methods_not_found(self):
         for method in ("POST", "PUT", "DELETE"):
-            r = self.get("/index.html", method=method)
-            self.assertEqual(r.status, 405, "%s /index.html: %r" % (method, r))
-            self.assertEqual(r.headers["Allow"], "GET, HEAD")
+            for path in ("/", "/index.html"):
+                r = self.get(path, method=method)
+                self.assertEqual(r.status, 404, "%s %s: %r" % (method, path, r))
+                self.assertEqual(r.json["code"], "UnknownAction", "%s %s" % (method, path))
 
     def test_unknown_paths_not_found(self):
         for path in ("/nope.js", "/index.htm", "/index.html/", "//index.html", "/./index.html",
@@ -94,8 +95,8 @@ class ConsoleFilesTest(harness.MfadTestCase):
         self.assertEqual(self.get("/healthz").status, 200)
 
     def test_requests_logged(self):
-        self.get("/app.js")
-        self.get("/app.js", method="POST")
+        etag = self.get("/app.js").headers["ETag"]
+        self.get("/app.js", {"If-None-Match": etag})
         log = self.server.log_text()
         self.assertRegex(log, r'event=request method="?GET"? path=/app\.js status=200 src=127\.0\.0\.1')
-        self.assertRegex(log, r'event=request method="?POST"? path=/app\.js status=405 src=127\.0\.0\.1')
+        self.assertRegex(log, r'event=request method="?GET"? path=/app\.js status=304 src=127\.0\.0\.1')
