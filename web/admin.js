@@ -105,12 +105,13 @@ async function optional(promise) {
 
 export async function adminUser(userName, go) {
 	const { User: user } = await call('GetUser', { UserName: userName });
-	const [profile, mfa, passkeys, email] = await Promise.all([
+	const [profileResp, mfa, passkeys, email] = await Promise.all([
 		optional(call('GetLoginProfile', { UserName: userName })),
 		optional(call('GetUserMFAInfo', { UserName: userName })),
 		call('ListPasskeys', { UserName: userName }),
 		call('GetVerificationInfo', { UserName: userName }),
 	]);
+	const profile = profileResp ? profileResp.LoginProfile : null;
 	const msg = messageBox();
 	const reload = () => go('/admin/user/' + encodeURIComponent(userName));
 	const device = mfa && mfa.MFADevice && mfa.MFADevice.Status === 'bound' ? mfa.MFADevice : null;

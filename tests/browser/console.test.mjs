@@ -273,6 +273,11 @@ const STEPS = [
 		await screenshot(page, 'admin-users');
 		await page.getByRole('link', { name: ALICE, exact: true }).click();
 		await heading(page, `User ${ALICE}`);
+		// The form shows the stored login profile, so saving it keeps what is not changed.
+		if (!(await page.getByLabel('Require a second factor').isChecked()))
+			throw new Error('the user page does not show MFABindRequired');
+		if (await page.getByLabel('Require a new password').isChecked())
+			throw new Error('the user page shows PasswordResetRequired, which is off');
 		await screenshot(page, 'admin-user');
 		await signOut(page);
 	}],
@@ -451,6 +456,29 @@ const STEPS = [
 		await dialog.getByLabel('Code from your authenticator app').fill(totp(secret, now));
 		await dialog.getByRole('button', { name: 'Confirm with the app code' }).click();
 		await page.locator('#card-passkeys li.passkey', { hasText: 'Work laptop' }).waitFor({ timeout: WAIT_MS });
+		await signOut(page);
+	}],
+
+	['owner sets a password and requires a reset', async ({ page, origin, info }) => {
+		await logon(page, origin, info.alias, info.owner_password);
+		await heading(page, 'My security');
+		await page.goto(origin + '/#/admin/user/' + BOB);
+		await heading(page, `User ${BOB}`);
+		await page.getByLabel('New password', { exact: true }).fill(BOB_PASSWORD);
+		await page.getByLabel('Require a new password').setChecked(true);
+		await page.getByRole('button', { name: 'Save sign-in settings' }).click();
+		// The save empties the password field, then the page loads again.
+		await page.waitForFunction(() => document.getElementById('profile-password').value === '',
+			null, { timeout: WAIT_MS });
+		await page.waitForLoadState('networkidle');
+		// A reload shows what the server stored.
+		await page.reload();
+		await heading(page, `User ${BOB}`);
+		if (!(await page.getByLabel('Require a new password').isChecked()))
+			throw new Error('PasswordResetRequired was not saved');
+		await signOut(page);
+		await logon(page, origin, `${BOB}@${info.alias}`, BOB_PASSWORD);
+		await heading(page, 'Choose a new password');
 		await signOut(page);
 	}],
 
