@@ -18,6 +18,7 @@
 #include "server/cookie.h"
 #include "server/csrf.h"
 #include "server/tls.h"
+#include "server/web.h"
 
 #define HTTP_CONNECTION_TIMEOUT 30     /* seconds a silent connection is kept */
 #define HTTP_CONNECTION_LIMIT 1024     /* connections at once */
@@ -302,6 +303,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 {
 	struct http_server *srv = cls;
 	struct http_req *rq = *con_cls;
+	enum MHD_Result served;
 
 	(void)version;
 	if (rq == NULL) {
@@ -312,6 +314,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		*con_cls = rq;
 		if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
 			return http_health(conn);
+		if (web_serve(conn, method, url, &served))
+			return served;
 		if (http_declared_too_large(conn, srv->app->cfg.max_body))
 			return http_reject_early(srv, conn, method, url, &rq->start);
 		return MHD_YES;

@@ -44,3 +44,5 @@ mfa_http_test(http_hardening test_hardening 300)
 mfa_http_test(http_audit test_audit 300)
 # Security headers, CSRF and HTTPS; makes its test certificates with the openssl command.
 mfa_http_test(http_web_security test_web_security 300)
+# The web console's embedded files (web/).
+mfa_http_test(http_console_files test_console_files 120)
