@@ -34,8 +34,10 @@ struct api_request {
 	int body_is_json;            /* Content-Type is application/json */
 	int too_large;               /* the body was over the limit and dropped */
 	const char *token;           /* from the cookie or a bearer header, or NULL */
-	const char *src;             /* client address, for the log */
+	const char *src;             /* client address (see server.trusted_proxies) */
 	const char *user_agent;      /* the User-Agent header, or NULL; for the audit log */
+	/* A trusted proxy sent an X-Forwarded-For that is not a list of addresses: reject. */
+	int bad_forwarded_for;
 };
 
 /* Handle req and fill resp. Always produces a response. */

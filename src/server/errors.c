@@ -72,6 +72,11 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "Too many email codes were requested: retry later." },
 	[SRV_ERR_MFA_REQUIRED] = { 403, "MFARequired",
 	    "This operation needs a second factor proven recently: call StepUp first." },
+	[SRV_ERR_LOGIN_NETWORK_DENIED] = { 403, "LoginNetworkDenied",
+	    "Logon from this network address is not allowed for this account." },
+	[SRV_ERR_BAD_FORWARDED_FOR] = { 400, "InvalidForwardedFor",
+	    "The X-Forwarded-For header from a trusted proxy contains an entry that is not an "
+	    "address." },
 };
 
 static const struct srv_err_entry *
