@@ -431,7 +431,7 @@ api_reset_user_mfa(struct api_ctx *c)
 
 	if ((r = api_target_user(c, 0, &u)) != SRV_OK)
 		return r;
-	/* The owner would end the session that asks; mfactl user reset-mfa recovers an owner. */
+	/* An owner's reset would end the calling session, so mfactl user reset-mfa does that one. */
 	if (u.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "The account owner's MFA cannot be reset "
 		    "with ResetUserMFA: use mfactl user reset-mfa on the server.");

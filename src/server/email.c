@@ -660,11 +660,11 @@ email_verify_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return r;
 
-	/* The address being replaced is told too, since its owner may not be the one acting. */
+	/* The address being replaced is notified too, since its owner may not be the one acting. */
 	r = db->ops->security_email_get(db, tx->user->id, &old);
 	if (r == STORE_ERROR)
 		return r;
-	had_old = r == STORE_OK && strcmp(old.address_key, c->address_key) != 0;
+	had_old = r == STORE_OK && strcmp(old.address_key, c->address_key) != 0; /* not secret */
 
 	memset(&tx->e, 0, sizeof(tx->e));
 	tx->e.user_id = tx->user->id;

@@ -129,7 +129,7 @@ http_forwarded_line(void *cls, enum MHD_ValueKind kind, const char *key, const c
  * Find the client address once per request: the socket's peer, or, when the
  * peer is one of server.trusted_proxies, the last address in X-Forwarded-For
  * that is not a trusted proxy (netpolicy_client_addr). Returns 0, or -1 when
- * a trusted proxy sent a header that cannot be believed; out then holds the
+ * a trusted proxy sent a header that cannot be believed. out then contains the
  * socket's address, for the log.
  */
 static int

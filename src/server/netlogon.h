@@ -6,7 +6,7 @@
  * of the account's users from a client address outside it is rejected
  * with SRV_ERR_LOGIN_NETWORK_DENIED and recorded in the audit log. The
  * check runs before the user's password or factors are looked at, so the
- * answer is the same for a user that does not exist.
+ * response is the same for a user that does not exist.
  */
 #ifndef MFAD_NETLOGON_H
 #define MFAD_NETLOGON_H
@@ -35,9 +35,9 @@ int netlogon_check_principal(const struct app *app, struct store *db, const char
     const char *src, struct srv_status *st);
 
 /*
- * Parse text (ranges separated by ",", ";" or white space; empty allows
- * every address) and store it as acct's allow-list, in canonical form,
- * with an audit record. Returns SRV_OK, SRV_ERR_INVALID_PARAMETER with a
+ * Parse text, ranges separated by ",", ";" or white space, and store it as
+ * acct's allow-list in canonical form, with an audit record. An empty text
+ * allows every address. Returns SRV_OK, SRV_ERR_INVALID_PARAMETER with a
  * message in st that names the bad entry, or SRV_ERR_INTERNAL.
  */
 int netlogon_set(struct app *app, const struct store_account *acct, const char *text,

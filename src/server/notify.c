@@ -14,64 +14,65 @@
 #include "server/outbox.h"
 #include "server/principal.h"
 
-#define NOTIFY_SUBJECT_MAX 128
-#define NOTIFY_TEXT_MAX 2048
+#define NOTIFY_TEXT_MAX 2048 /* bytes of a notice body */
 
 /* The wording of one notice. None of it may contain a secret. */
 struct notify_text {
+	const char *name;    /* for the log */
 	const char *subject;
 	const char *what;    /* what happened, as a sentence */
 	const char *advice;  /* what to do if it was not the user */
 };
 
-/* Advice shared by the notices of changes a person who has the account could make. */
+/* Advice for the changes that someone who took over the account could make. */
 #define NOTIFY_ADVICE_TAKEOVER \
 	"someone else may have access to your account. Change your password at once,\n" \
 	"check your MFA devices, passkeys and security email, and ask the account\n" \
 	"owner to reset your MFA if you cannot log on."
 
 static const struct notify_text notify_texts[NOTIFY_EVENT_COUNT] = {
-	[NOTIFY_PASSWORD_CHANGED] = { "Your password was changed",
+	[NOTIFY_PASSWORD_CHANGED] = { "password_changed", "Your password was changed",
 	    "The password of your account was changed.", NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_PASSWORD_SET] = { "Your password was set by an administrator",
+	[NOTIFY_PASSWORD_SET] = { "password_set", "Your password was set by an administrator",
 	    "The account owner set a new password for your account.",
 	    "ask the account owner why, and change your password." },
-	[NOTIFY_TOTP_BOUND] = { "An MFA device was added to your account",
+	[NOTIFY_TOTP_BOUND] = { "totp_bound", "An MFA device was added to your account",
 	    "A virtual MFA device (authenticator app) was bound to your account.",
 	    NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_TOTP_UNBOUND] = { "An MFA device was removed from your account",
+	[NOTIFY_TOTP_UNBOUND] = { "totp_unbound", "An MFA device was removed from your account",
 	    "The virtual MFA device (authenticator app) of your account was removed.",
 	    NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_PASSKEY_ADDED] = { "A passkey was added to your account",
+	[NOTIFY_PASSKEY_ADDED] = { "passkey_added", "A passkey was added to your account",
 	    "A passkey was registered for your account.", NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_PASSKEY_DELETED] = { "A passkey was removed from your account",
+	[NOTIFY_PASSKEY_DELETED] = { "passkey_deleted", "A passkey was removed from your account",
 	    "A passkey of your account was deleted.", NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_EMAIL_ADDED] = { "This is now your security email address",
+	[NOTIFY_EMAIL_ADDED] = { "email_added", "This is now your security email address",
 	    "This address was verified and is now the security email address of your\n"
 	    "account. Logon and verification codes will be sent here.",
 	    NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_EMAIL_REPLACED] = { "Your security email address was changed",
+	[NOTIFY_EMAIL_REPLACED] = { "email_replaced", "Your security email address was changed",
 	    "Another address was verified as the security email address of your\n"
 	    "account. This address no longer receives its codes or notices.",
 	    NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_EMAIL_REMOVED] = { "Your security email address was removed",
+	[NOTIFY_EMAIL_REMOVED] = { "email_removed", "Your security email address was removed",
 	    "This address was removed as the security email address of your account.\n"
 	    "It no longer receives its codes or notices.", NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_TOTP_REPLAY] = { "An MFA code of yours was used twice",
+	[NOTIFY_TOTP_REPLAY] = { "totp_replay", "An MFA code of yours was used twice",
 	    "An MFA code from your authenticator app was entered again after it had\n"
 	    "already been used, and was refused. Someone may have seen the code and\n"
 	    "knows your password.",
 	    "change your password at once. If it was you, wait for the next code\n"
 	    "before you try again." },
-	[NOTIFY_PASSKEY_COUNTER] = { "One of your passkeys may have been copied",
+	[NOTIFY_PASSKEY_COUNTER] = { "passkey_counter", "One of your passkeys may have been copied",
 	    "A logon with one of your passkeys was refused because the passkey's\n"
 	    "signature counter did not increase. This can mean the passkey was copied.",
 	    "delete that passkey, register a new one and change your password. If the\n"
 	    "passkey is yours and was not copied, it may have a faulty counter: replace\n"
 	    "it all the same." },
-	[NOTIFY_LOGON_AFTER_FAILURES] = { "A logon to your account followed failed attempts",
-	    NULL, NOTIFY_ADVICE_TAKEOVER },
-	[NOTIFY_ADMIN_RESET] = { "Your MFA was reset by an administrator",
+	/* The sentence of this one is written with the count. */
+	[NOTIFY_LOGON_AFTER_FAILURES] = { "logon_after_failures",
+	    "A logon to your account followed failed attempts", NULL, NOTIFY_ADVICE_TAKEOVER },
+	[NOTIFY_ADMIN_RESET] = { "admin_reset", "Your MFA was reset by an administrator",
 	    "The account owner removed all MFA devices, passkeys and the security email\n"
 	    "address of your account and ended its sessions. You must set up a second\n"
 	    "factor at your next logon. This address no longer receives codes or notices.",
@@ -121,7 +122,7 @@ notify_compose(int event, const char *principal, int64_t failures, char *text, s
 	    ua[0] != '\0' ? ua : "none", t->advice);
 }
 
-/* Find the recipient: the given address, or the user's verified one (0: none). */
+/* Find the recipient: the given address, or the user's verified one. *ret_found is 0 for none. */
 static int
 notify_recipient(struct store *db, int64_t user_id, const char *address, char *out, size_t size,
     int *ret_found)
@@ -173,13 +174,14 @@ notify_send(const struct app *app, struct store *db, int64_t user_id, const char
 	r = outbox_queue(app, db, to, notify_texts[event].subject, text, &st);
 	if (r == SRV_ERR_INVALID_PARAMETER) {
 		/* A stored address that mail_format rejects must not block the change itself. */
-		log_error("event=notify_failed user_id=%lld notice=%d err=\"%s\"", (long long)user_id,
-		    event, st.message);
+		log_error("event=notify_failed user_id=%lld notice=%s err=\"%s\"", (long long)user_id,
+		    notify_texts[event].name, st.message);
 		return STORE_OK;
 	}
 	if (r != SRV_OK)
 		return STORE_ERROR;
-	log_info("event=notify_queued user_id=%lld notice=%d", (long long)user_id, event);
+	log_info("event=notify_queued user_id=%lld notice=%s", (long long)user_id,
+	    notify_texts[event].name);
 	return STORE_OK;
 }
 

@@ -6,7 +6,7 @@
  * many failures. Flows queue the mail through the outbox in the same
  * transaction as the change it reports, so a crash neither loses nor
  * doubles it. A notice never contains a code, token, seed, password or
- * link: it says what happened, when, from which address and user agent
+ * link. It states what happened, when, from which address and user agent
  * (the audit context's), and what to do if it was not the user.
  */
 #ifndef MFAD_NOTIFY_H
@@ -16,7 +16,7 @@
 
 #include "server/app.h"
 
-/* Failed logons since the last success that make a success worth a notice. */
+/* Failed logons since the last success from which a successful logon is notified. */
 #define NOTIFY_FAILURES_THRESHOLD 3
 
 enum notify_event {

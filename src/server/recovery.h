@@ -8,7 +8,7 @@
 #include "server/app.h"
 #include "server/errors.h"
 
-/* What recovery_reset_mfa removed. */
+/* The factors and flag that recovery_reset_mfa changed. */
 struct recovery_result {
 	int totp_removed;        /* a virtual MFA device, bound or pending */
 	int64_t passkeys_removed;

@@ -2,7 +2,7 @@
 
 A real SMTP server on 127.0.0.1 (smtp.py) receives what mfad's outbox sends. Each test waits
 for the notice it expects, then waits a little longer to see that no second copy follows, and
-scans every notice for the secrets the test knows: passwords, TOTP seeds and codes, emailed
+scans every notice for the secrets the test has seen: passwords, TOTP seeds and codes, emailed
 codes, session tokens and logon challenges.
 """
 

@@ -54,7 +54,7 @@ class ResetUserMFATest(RecoveryTestCase):
         self.assertTrue(body["SecurityEmailRemoved"], "address: %r" % body)
         self.assertTrue(body["MFABindRequired"], "flag: %r" % body)
 
-        # The old address is told, once.
+        # The old address gets exactly one notice.
         self.notice(ADDRESS, RESET_SUBJECT, "reset notice")
         self.assertNoNewMail("reset")
 
