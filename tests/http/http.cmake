@@ -40,9 +40,10 @@ if(MFA_HTTP_PASSKEY_MODULES EQUAL 0)
 	# Security notifications and admin recovery: passkeys and the SMTP test server.
 	mfa_http_test(http_notify test_notify 600)
 	mfa_http_test(http_recovery test_recovery 300)
+	# The logon allow-list; its passwordless case needs the passkey modules.
+	mfa_http_test(http_login_network test_login_network 300)
 else()
 	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
 endif()
 mfa_http_test(http_hardening test_hardening 300)
 mfa_http_test(http_audit test_audit 300)
-mfa_http_test(http_login_network test_login_network 300)

@@ -8,6 +8,8 @@ import http.client
 import json
 
 import harness
+import softauthn
+from test_passkeys import webauthn_config
 
 PASSWORD = "network user password 1"
 OTHER_SOURCE = "127.0.0.2"      # a second loopback source address, outside the list
@@ -134,6 +136,8 @@ class LogonRefusalTest(NetworkTestCase):
                                            "Code": code}),
                              ("LoginMFA", {"Challenge": challenge, "Method": "email",
                                            "Code": "123456"}),
+                             ("LoginMFA", {"Challenge": challenge, "Method": "passkey",
+                                           "Credential": {}}),
                              ("SendLoginEmailCode", {"Challenge": challenge}),
                              ("StartPasskeyLogin", {"Challenge": challenge})):
             self.assertDenied(self.post_from(OTHER_SOURCE, action, body),
@@ -163,6 +167,33 @@ class LogonRefusalTest(NetworkTestCase):
         body = self.assertOK(self.login_from(harness.HOST, self.principal("alice"),
                                              headers={"X-Forwarded-For": OTHER_SOURCE}),
                              "an untrusted header naming a denied address")
+        self.assertEqual(body["Status"], "OK")
+
+
+class PasswordlessRefusalTest(NetworkTestCase):
+
+    config = webauthn_config()
+
+    def test_login_passkey(self):
+        auth = softauthn.SoftAuthenticator(self.server.origin)
+        options = self.assertOK(self.post("StartPasskeyRegistration", {},
+                                          token=self.owner_token),
+                                "StartPasskeyRegistration")["Options"]
+        response, _ = auth.create(options)
+        self.assertOK(self.post("FinishPasskeyRegistration", {"Credential": response},
+                                token=self.owner_token), "FinishPasskeyRegistration")
+        self.assertOK(self.set_masks(ALLOWED), "SetSecurityPreference")
+
+        # A challenge without a logon names no account, so it is handed out to anyone.
+        options = self.assertOK(self.post_from(OTHER_SOURCE, "StartPasskeyLogin", {}),
+                                "StartPasskeyLogin from outside")["Options"]
+        r = self.post_from(OTHER_SOURCE, "LoginPasskey", {"Credential": auth.get(options)})
+        self.assertDenied(r, "LoginPasskey from outside")
+        options = self.assertOK(self.post_from(harness.HOST, "StartPasskeyLogin", {}),
+                                "StartPasskeyLogin from inside")["Options"]
+        body = self.assertOK(self.post_from(harness.HOST, "LoginPasskey",
+                                            {"Credential": auth.get(options)}),
+                             "LoginPasskey from inside")
         self.assertEqual(body["Status"], "OK")
 
 
