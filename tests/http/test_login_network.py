@@ -94,7 +94,7 @@ class MasksSettingTest(NetworkTestCase):
         self.assertError(r, 403, "Forbidden", "SetSecurityPreference by a user")
 
 
-class LogonRefusalTest(NetworkTestCase):
+class LogonRejectionTest(NetworkTestCase):
 
     def setUp(self):
         super().setUp()
@@ -170,7 +170,7 @@ class LogonRefusalTest(NetworkTestCase):
         self.assertEqual(body["Status"], "OK")
 
 
-class PasswordlessRefusalTest(NetworkTestCase):
+class PasswordlessRejectionTest(NetworkTestCase):
 
     config = webauthn_config()
 
