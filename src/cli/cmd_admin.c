@@ -10,7 +10,9 @@
 
 #include "cli/cli.h"
 #include "server/account.h"
+#include "server/audit.h"
 #include "server/principal.h"
+#include "server/recovery.h"
 #include "server/users.h"
 #include "server/vmfa.h"
 
@@ -296,6 +298,32 @@ cmd_user_delete(struct cli *cli, int argc, char **argv)
 	return cli_report(r, &st);
 }
 
+/* Also works for the account owner, who cannot be reset through the API. */
+static int
+cmd_user_reset_mfa(struct cli *cli, int argc, char **argv)
+{
+	struct srv_status st = { "", 0 };
+	struct recovery_result res;
+	struct store_account acct;
+	struct store_user user;
+	int r;
+
+	if (argc != 3) {
+		fprintf(stderr, "mfactl: usage: mfactl user reset-mfa NAME@ALIAS\n");
+		return CLI_USAGE;
+	}
+	if (cli_find_user(cli, argv[2], &acct, &user) != 0)
+		return CLI_FAILED;
+	r = recovery_reset_mfa(&cli->app, &user, AUDIT_SRC_LOCAL, &res, &st);
+	if (r == SRV_OK)
+		printf("MFA of %s reset: %s virtual MFA device, %lld passkeys, %s security email "
+		    "removed; sessions ended; %s\n", argv[2], res.totp_removed ? "1" : "no",
+		    (long long)res.passkeys_removed, res.email_removed ? "the" : "no",
+		    res.bind_required ? "a factor must be bound at the next logon" :
+		    "no login profile to flag");
+	return cli_report(r, &st);
+}
+
 int
 cmd_user(struct cli *cli, int argc, char **argv)
 {
@@ -305,7 +333,9 @@ cmd_user(struct cli *cli, int argc, char **argv)
 		return cmd_user_list(cli, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "delete") == 0)
 		return cmd_user_delete(cli, argc, argv);
-	fprintf(stderr, "mfactl: usage: mfactl user add|list|delete ...\n");
+	if (argc >= 2 && strcmp(argv[1], "reset-mfa") == 0)
+		return cmd_user_reset_mfa(cli, argc, argv);
+	fprintf(stderr, "mfactl: usage: mfactl user add|list|delete|reset-mfa ...\n");
 	return CLI_USAGE;
 }
 

@@ -20,6 +20,7 @@
 #include "server/json.h"
 #include "server/logon.h"
 #include "server/principal.h"
+#include "server/recovery.h"
 #include "server/session.h"
 #include "server/stepup.h"
 #include "server/users.h"
@@ -443,6 +444,30 @@ api_delete_login_profile(struct api_ctx *c)
 	return SRV_OK;
 }
 
+/* ---- Admin recovery ---- */
+
+static int
+api_reset_user_mfa(struct api_ctx *c)
+{
+	struct recovery_result res;
+	struct store_user u;
+	int r;
+
+	if ((r = api_target_user(c, 0, &u)) != SRV_OK)
+		return r;
+	/* An owner's reset would end the calling session, so mfactl user reset-mfa does that one. */
+	if (u.is_owner)
+		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "The account owner's MFA cannot be reset "
+		    "with ResetUserMFA: use mfactl user reset-mfa on the server.");
+	r = recovery_reset_mfa(c->app, &u, c->req->src, &res, &c->st);
+	if (r != SRV_OK)
+		return r;
+	c->out = json_pack("{s:s, s:b, s:I, s:b, s:b}", "UserName", u.name, "VirtualMFADeviceRemoved",
+	    res.totp_removed, "PasskeysRemoved", (json_int_t)res.passkeys_removed,
+	    "SecurityEmailRemoved", res.email_removed, "MFABindRequired", res.bind_required);
+	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
+}
+
 /* ---- Virtual MFA devices ---- */
 
 /* Base64 of PNG bytes, malloc'd; the QR code holds the secret, so it is wiped on free. */
@@ -624,6 +649,7 @@ static const struct api_action api_actions[] = {
 	{ "UpdateLoginProfile", api_update_login_profile, API_OWNER | API_STEP_UP },
 	{ "GetLoginProfile", api_get_login_profile, API_OWNER },
 	{ "DeleteLoginProfile", api_delete_login_profile, API_OWNER | API_STEP_UP },
+	{ "ResetUserMFA", api_reset_user_mfa, API_OWNER | API_STEP_UP },
 	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE | API_STEP_UP_BIND },
 	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE | API_STEP_UP_BIND },
 	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER | API_STEP_UP },
@@ -768,6 +794,8 @@ api_check_request(struct api_ctx *c, const struct api_action **ret)
 		return SRV_ERR_ORIGIN_NOT_ALLOWED;
 	if (req->too_large)
 		return SRV_ERR_TOO_LARGE;
+	if (req->bad_forwarded_for)
+		return SRV_ERR_BAD_FORWARDED_FOR;
 	if (req->body_len > 0 && !req->body_is_json)
 		return SRV_ERR_UNSUPPORTED_MEDIA_TYPE;
 	*ret = a;

@@ -39,8 +39,10 @@ struct api_request {
 	const char *csrf_token;      /* the X-CSRF-Token header, or NULL */
 	const char *origin;          /* the Origin header, or NULL */
 	const char *host;            /* the Host header, or NULL */
-	const char *src;             /* client address, for the log */
+	const char *src;             /* client address (see http.trusted_proxies) */
 	const char *user_agent;      /* the User-Agent header, or NULL; for the audit log */
+	/* A trusted proxy sent an X-Forwarded-For that is not a list of addresses: reject. */
+	int bad_forwarded_for;
 };
 
 /* Handle req and fill resp. Always produces a response. */

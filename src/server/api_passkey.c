@@ -5,6 +5,7 @@
 #include "server/account.h"
 #include "server/api_internal.h"
 #include "server/json.h"
+#include "server/netlogon.h"
 #include "server/passkey.h"
 #include "server/stepup.h"
 
@@ -164,8 +165,12 @@ api_login_passkey(struct api_ctx *c)
 static int
 api_security_preference(struct api_ctx *c)
 {
-	c->out = json_pack("{s:{s:{s:b}}}", "SecurityPreference", "LoginProfilePreference",
-	    "AllowUserToLoginWithPasskey", c->acct.passkey_logon);
+	char networks[STORE_NETWORKS_MAX + 1];
+
+	if (netlogon_get(c->app, c->acct.id, networks) != SRV_OK)
+		return SRV_ERR_INTERNAL;
+	c->out = json_pack("{s:{s:{s:b, s:s}}}", "SecurityPreference", "LoginProfilePreference",
+	    "AllowUserToLoginWithPasskey", c->acct.passkey_logon, "LoginNetworkMasks", networks);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
@@ -178,10 +183,17 @@ api_get_security_preference(struct api_ctx *c)
 int
 api_set_security_preference(struct api_ctx *c)
 {
+	const char *networks = NULL;
 	int passkey_logon = -1;
 	int r;
 
 	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK)
+		return r;
+	/* Checked before anything is stored, so a bad list changes no setting. */
+	if ((r = jreq_string(c->body, "LoginNetworkMasks", 0, &networks, NULL, &c->st)) != SRV_OK)
+		return r;
+	if (networks != NULL &&
+	    (r = netlogon_set(c->app, &c->acct, networks, c->req->src, &c->st)) != SRV_OK)
 		return r;
 	if (passkey_logon >= 0 &&
 	    (r = account_set_passkey_logon(c->app, &c->acct, passkey_logon, c->req->src)) != SRV_OK)

@@ -49,6 +49,18 @@ audit_context_actor(int64_t actor_id)
 	audit_ctx.actor_id = actor_id;
 }
 
+const char *
+audit_context_src(void)
+{
+	return audit_ctx.src;
+}
+
+const char *
+audit_context_user_agent(void)
+{
+	return audit_ctx.user_agent;
+}
+
 void
 audit_context_end(void)
 {

@@ -44,6 +44,14 @@ void audit_context_begin(const char *src, const char *user_agent);
 /* Set the context's actor: the user of the session that made the request. */
 void audit_context_actor(int64_t actor_id);
 
+/*
+ * The calling thread's client address and quoted User-Agent, as records
+ * store them: printable ASCII, empty when not set. Valid until the context
+ * changes.
+ */
+const char *audit_context_src(void);
+const char *audit_context_user_agent(void);
+
 /* Clear the calling thread's context. */
 void audit_context_end(void);
 

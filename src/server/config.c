@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "server/mail.h"
+#include "server/netpolicy.h"
 
 /* ES256 first: every authenticator supports it. */
 static const int config_default_algs[] = { -7, -8, -35, -36, -37, -257 };
@@ -379,6 +380,18 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 	return 1; /* unknown key */
 }
 
+/* Parse the reverse proxies whose X-Forwarded-For mfad believes, naming a bad entry in err. */
+static int
+set_trusted_proxies(struct mfad_config *cfg, const char *value, char *err, size_t err_size)
+{
+	struct srv_status st = { "", 0 };
+
+	if (netpolicy_list_parse(value, &cfg->trusted_proxies, &st) == SRV_OK)
+		return 0;
+	snprintf(err, err_size, "invalid value for http.trusted_proxies: %s", st.message);
+	return -1;
+}
+
 int
 config_set(struct mfad_config *cfg, const char *section, const char *key, const char *value,
     char *err, size_t err_size)
@@ -395,6 +408,8 @@ config_set(struct mfad_config *cfg, const char *section, const char *key, const 
 		return -1;
 	}
 
+	if (strcmp(section, "http") == 0 && strcmp(key, "trusted_proxies") == 0)
+		return set_trusted_proxies(cfg, value, err, err_size);
 	r = set_other_key(cfg, section, key, value);
 	if (r == 0)
 		return 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/netpolicy.h"
 #include "store/store.h"
 
 #define CONFIG_PATH_MAX 1024
@@ -35,6 +36,8 @@ struct mfad_config {
 	unsigned threads;        /* HTTP worker threads */
 	size_t max_body;         /* bytes of a request body */
 	int test_clock;          /* 1: allow POST /api/v1/_test/SetClock (flag only) */
+	/* Reverse proxies whose X-Forwarded-For gives the client address; empty: none. */
+	struct netpolicy_list trusted_proxies;
 
 	/* [http] */
 	char tls_cert[CONFIG_PATH_MAX];  /* PEM certificate chain; empty: plain HTTP */

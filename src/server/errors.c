@@ -78,6 +78,11 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	[SRV_ERR_ORIGIN_NOT_ALLOWED] = { 403, "OriginNotAllowed",
 	    "The request comes from a page of another origin: post from mfad's own pages, or "
 	    "add the origin to webauthn.origins." },
+	[SRV_ERR_LOGIN_NETWORK_DENIED] = { 403, "LoginNetworkDenied",
+	    "Logon from this network address is not allowed for this account." },
+	[SRV_ERR_BAD_FORWARDED_FOR] = { 400, "InvalidForwardedFor",
+	    "The X-Forwarded-For header from a trusted proxy contains an entry that is not an "
+	    "address." },
 };
 
 static const struct srv_err_entry *

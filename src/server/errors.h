@@ -49,6 +49,8 @@ enum srv_err {
 	SRV_ERR_MFA_REQUIRED,          /* a sensitive action needs a fresh second factor */
 	SRV_ERR_CSRF_TOKEN_INVALID,    /* a cookie-authenticated POST without its CSRF token */
 	SRV_ERR_ORIGIN_NOT_ALLOWED,    /* a POST whose Origin header is another site */
+	SRV_ERR_LOGIN_NETWORK_DENIED,  /* the client address is outside the account's allow-list */
+	SRV_ERR_BAD_FORWARDED_FOR,     /* a trusted proxy sent an X-Forwarded-For no proxy writes */
 	SRV_ERR_COUNT_ /* keep last */
 };
 

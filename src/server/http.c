@@ -19,12 +19,15 @@
 #include "server/csrf.h"
 #include "server/tls.h"
 #include "server/web.h"
+#include "server/netpolicy.h"
 
 #define HTTP_CONNECTION_TIMEOUT 30     /* seconds a silent connection is kept */
 #define HTTP_CONNECTION_LIMIT 1024     /* connections at once */
 /* Connections at once from one address, so one client cannot take all of them. */
 #define HTTP_PER_IP_LIMIT 64
 #define HTTP_PER_CONNECTION_MEMORY (64 * 1024) /* bytes of headers and buffers per connection */
+/* Bytes of all X-Forwarded-For lines of one request; the connection memory caps them anyway. */
+#define HTTP_FORWARDED_MAX (8 * 1024)
 
 /* The console loads scripts, styles and images from mfad only, and no page may frame it. */
 #define HTTP_CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
@@ -90,7 +93,7 @@ http_append(struct http_req *rq, const char *data, size_t n, size_t limit)
 }
 
 static void
-http_client_addr(struct MHD_Connection *conn, char *out, size_t size)
+http_socket_addr(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -105,6 +108,65 @@ http_client_addr(struct MHD_Connection *conn, char *out, size_t size)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
 		    (socklen_t)size);
+}
+
+/* Every X-Forwarded-For field line of a request, joined in order with commas. */
+struct http_forwarded {
+	char text[HTTP_FORWARDED_MAX];
+	size_t len;
+	int overflow;
+};
+
+static enum MHD_Result
+http_forwarded_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct http_forwarded *f = cls;
+	size_t n;
+
+	(void)kind;
+	if (key == NULL || value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	n = strlen(value);
+	if (f->len + n + 2 > sizeof(f->text)) {
+		f->overflow = 1;
+		return MHD_NO;
+	}
+	if (f->len > 0)
+		f->text[f->len++] = ',';
+	memcpy(f->text + f->len, value, n + 1);
+	f->len += n;
+	return MHD_YES;
+}
+
+/*
+ * Find the client address once per request: the socket's peer, or, when the
+ * peer is one of http.trusted_proxies, the last address in X-Forwarded-For
+ * that is not a trusted proxy (netpolicy_client_addr). Returns 0, or -1 when
+ * a trusted proxy sent a header that cannot be believed. out then contains the
+ * socket's address, for the log.
+ */
+static int
+http_client_addr(const struct app *app, struct MHD_Connection *conn, char *out, size_t size)
+{
+	char sock[INET6_ADDRSTRLEN];
+	struct http_forwarded f;
+	struct netpolicy_addr addr;
+
+	http_socket_addr(conn, sock, sizeof(sock));
+	snprintf(out, size, "%s", sock);
+	/* A socket address that does not parse ("unknown") is no trusted proxy. */
+	if (netpolicy_addr_parse(sock, &addr) != 0 ||
+	    !netpolicy_list_contains(&app->cfg.trusted_proxies, &addr))
+		return 0;
+	memset(&f, 0, sizeof(f));
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, http_forwarded_line, &f);
+	if (f.overflow)
+		return -1;
+	if (netpolicy_client_addr(sock, f.text, &app->cfg.trusted_proxies, out, size) != 0) {
+		snprintf(out, size, "%s", sock);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -242,7 +304,7 @@ http_reject_early(struct http_server *srv, struct MHD_Connection *conn, const ch
 	char src[INET6_ADDRSTRLEN];
 	enum MHD_Result ret;
 
-	http_client_addr(conn, src, sizeof(src));
+	areq.bad_forwarded_for = http_client_addr(srv->app, conn, src, sizeof(src)) != 0;
 	areq.src = src;
 	api_handle(srv->app, &areq, &resp);
 	http_log(method, url, &resp, src, start);
@@ -275,7 +337,7 @@ http_dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *
 	enum MHD_Result ret;
 
 	memset(&areq, 0, sizeof(areq));
-	http_client_addr(conn, src, sizeof(src));
+	areq.bad_forwarded_for = http_client_addr(srv->app, conn, src, sizeof(src)) != 0;
 	areq.method = method;
 	areq.path = url;
 	areq.body = rq->body;

@@ -12,6 +12,9 @@
 #include "server/audit.h"
 #include "server/email.h"
 #include "server/lockout.h"
+#include "server/netlogon.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/passkey.h"
 #include "server/ratelimit.h"
 #include "server/principal.h"
@@ -219,7 +222,8 @@ logon_password_ok_fn(struct store *db, void *arg)
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
-	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+	if (notify_logon_success(tx->app, db, tx->lu->acct.id, tx->lu->user.id) != STORE_OK ||
+	    logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
 	    "factors=password") != STORE_OK)
 		return STORE_ERROR;
 	return lockout_clear(db, tx->lu->key);
@@ -283,7 +287,6 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	int64_t locked;
 	int r;
 
-	(void)st;
 	memset(&lu, 0, sizeof(lu));
 	memset(res, 0, sizeof(*res));
 	if (db == NULL)
@@ -295,6 +298,13 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 		return logon_fail_password(app, &lu, "malformed_principal", src, start);
 	}
 	principal_key(principal, lu.key);
+
+	/* Before the lockout counts anything, so clients outside the list cannot lock the user. */
+	r = netlogon_check_principal(app, db, principal, src, st);
+	if (r != SRV_OK) {
+		logon_pad(app, start);
+		return r;
+	}
 
 	/* Counted before the hash, so parallel guesses cannot outrun the lock. */
 	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK)
@@ -320,6 +330,7 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 
 	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, clock_now(), 0 };
 	r = store_tx(db, logon_password_ok_fn, &tx);
+	outbox_wake(app);
 	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
 	if (tx.changed)
 		return logon_fail_password(app, &lu, "password_changed", src, start);
@@ -509,14 +520,19 @@ logon_factor_audited_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return r;
 	failed = tx->outcome == FACTOR_OUTCOME_FAILED || tx->outcome == FACTOR_OUTCOME_REPLAY;
-	if (tx->outcome == FACTOR_OUTCOME_OK)
+	if (tx->outcome == FACTOR_OUTCOME_OK) {
+		if (notify_logon_success(tx->app, db, tx->lu->acct.id, tx->lu->user.id) != STORE_OK)
+			return STORE_ERROR;
 		return logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
 		    audit_detail(detail, sizeof(detail), "factors=password,%s", method));
+	}
 	r = logon_audit(tx->app, db, tx->lu, "logon_failure", AUDIT_FAILURE, audit_detail(detail,
 	    sizeof(detail), "step=mfa method=%s reason=%s", method, reasons[tx->outcome]));
 	/* A reused TOTP code may mean the code was seen by someone else: its own event. */
 	if (r == STORE_OK && tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP)
 		r = logon_audit(tx->app, db, tx->lu, "totp_replay", AUDIT_FAILURE, "method=totp");
+	if (r == STORE_OK && tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP)
+		r = notify_user(tx->app, db, tx->lu->user.id, NOTIFY_TOTP_REPLAY);
 	if (r == STORE_OK && failed && tx->locked > 0)
 		r = logon_audit(tx->app, db, tx->lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
 		    sizeof(detail), "step=mfa method=%s locked_s=%lld", method,
@@ -542,6 +558,7 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 
 	if (store_tx(db, logon_factor_audited_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	if (tx->outcome == FACTOR_OUTCOME_OK)
 		log_info("event=logon_success step=mfa method=%s user_id=%lld principal=%s src=%s "
 		    "factors=password,%s", method, (long long)tx->lu->user.id,
@@ -610,6 +627,9 @@ logon_email_start(struct app *app, const char *challenge, const char *src, int64
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	r = logon_check_lock(db, &lu, now, st);
 	if (r != SRV_OK)
 		return r;
@@ -646,6 +666,9 @@ logon_mfa_email(struct app *app, struct store *db, const char *challenge, const 
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	if (!lu.has_email)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no verified security email address: use another method.");
@@ -692,6 +715,9 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	if (!lu.dev_bound)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no bound virtual MFA device: use another method.");
@@ -735,6 +761,9 @@ logon_passkey_start(struct app *app, const char *challenge, const char *src,
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	if (lu.passkeys == 0)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no passkey: use another method.");
@@ -781,7 +810,8 @@ logon_passwordless_fn(struct store *db, void *arg)
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
-	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+	if (notify_logon_success(tx->app, db, tx->lu->acct.id, tx->lu->user.id) != STORE_OK ||
+	    logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
 	    "factors=passkey") != STORE_OK)
 		return STORE_ERROR;
 	return lockout_clear(db, tx->lu->key);
@@ -811,6 +841,9 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 
 	r = passkey_assertion_verify(app, credential, lu.user.id, hash, &pa, src, st);
 	/*
@@ -878,9 +911,14 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 		return SRV_ERR_INTERNAL;
 	if (!lu.acct.passkey_logon)
 		return SRV_ERR_PASSKEY_LOGON_DISABLED;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 
 	tx = (struct passwordless_tx){ app, &lu, &pa, res, now, 0, 0 };
-	if (store_tx(db, logon_passwordless_fn, &tx) != STORE_OK) {
+	r = store_tx(db, logon_passwordless_fn, &tx);
+	outbox_wake(app);
+	if (r != STORE_OK) {
 		if (!tx.replay)
 			return SRV_ERR_INTERNAL;
 		(void)logon_audit(app, db, &lu, "logon_failure", AUDIT_FAILURE,
@@ -920,8 +958,9 @@ logon_new_session_fn(struct store *db, void *arg)
 
 	if (tx->lp != NULL && (r = db->ops->login_profile_update(db, tx->lp)) != STORE_OK)
 		return r;
-	if (tx->lp != NULL && audit_record(tx->app, db, &(struct audit_event){ "password_change",
-	    AUDIT_SUCCESS, tx->account_id, tx->user_id, tx->user_id, "by=self" }) != STORE_OK)
+	if (tx->lp != NULL && (audit_record(tx->app, db, &(struct audit_event){ "password_change",
+	    AUDIT_SUCCESS, tx->account_id, tx->user_id, tx->user_id, "by=self" }) != STORE_OK ||
+	    notify_user(tx->app, db, tx->user_id, NOTIFY_PASSWORD_CHANGED) != STORE_OK))
 		return STORE_ERROR;
 	if (tx->clear_key != NULL && lockout_clear(db, tx->clear_key) != STORE_OK)
 		return STORE_ERROR;
@@ -1007,6 +1046,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 		logon_next_scope(&lp, logon_methods(&lu) != 0), session->factors, session->mfa_at,
 		clock_now(), &lp, lu.key, res, acct.id };
 	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	if (r == SRV_OK) {
 		res->user = *user;
 		log_info("event=password_changed user_id=%lld src=%s", (long long)user->id, src);

@@ -9,6 +9,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/lockout.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/passkey.h"
 #include "server/principal.h"
 #include "server/vmfa.h"
@@ -152,6 +154,9 @@ stepup_fn(struct store *db, void *arg)
 		}
 	}
 	tx->outcome = tx->proven ? STEPUP_REPLAY : STEPUP_FAILED;
+	if (tx->outcome == STEPUP_REPLAY && tx->factor == FACTOR_TOTP &&
+	    notify_user(tx->app, db, tx->session->user_id, NOTIFY_TOTP_REPLAY) != STORE_OK)
+		return STORE_ERROR;
 	return lockout_record_failure(tx->app, db, tx->su->key, tx->now, &tx->locked);
 }
 
@@ -180,6 +185,7 @@ stepup_finish(struct app *app, struct stepup_tx *tx, int failure, const char *sr
 
 	if (store_tx(app_store(app), stepup_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	log_quote(tx->su->key, quoted, sizeof(quoted));
 	if (tx->outcome == STEPUP_OK) {
 		log_info("event=step_up_success method=%s user_id=%lld principal=%s src=%s", method,

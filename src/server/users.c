@@ -9,6 +9,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/audit.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/principal.h"
 
 /* Record a change to user u, made by the request's session user, as its own statement. */
@@ -261,13 +263,42 @@ out:
 	return r;
 }
 
+/* A login profile change with its audit records and notice, in one transaction. */
+struct profile_update_tx {
+	struct app *app;
+	const struct store_user *user;
+	const struct profile_change *change;
+	const struct store_login_profile *lp;
+	int revoke;  /* end the user's sessions */
+};
+
+static int
+profile_update_fn(struct store *db, void *arg)
+{
+	struct profile_update_tx *tx = arg;
+	char detail[96];
+	int r;
+
+	r = db->ops->login_profile_update(db, tx->lp);
+	if (r != STORE_OK)
+		return r;
+	if (tx->revoke && db->ops->session_delete_by_user(db, tx->user->id) == STORE_ERROR)
+		return STORE_ERROR;
+	users_audit(tx->app, db, tx->user, "login_profile_update",
+	    users_profile_detail(detail, sizeof(detail), tx->lp, tx->change));
+	if (tx->change->password == NULL)
+		return STORE_OK;
+	users_audit(tx->app, db, tx->user, "password_set", "by=owner");
+	return notify_user(tx->app, db, tx->user->id, NOTIFY_PASSWORD_SET);
+}
+
 int
 profile_update(struct app *app, const struct store_user *user, const struct profile_change *change,
     struct store_login_profile *ret, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
-	char detail[96];
+	struct profile_update_tx tx;
 	int r;
 
 	r = profile_get(app, user, &lp, st);
@@ -275,25 +306,34 @@ profile_update(struct app *app, const struct store_user *user, const struct prof
 		return r;
 	r = profile_apply(app, change, &lp, clock_now(), st);
 	if (r != SRV_OK)
-		return r;
-	r = db->ops->login_profile_update(db, &lp);
-	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_PROFILE_NOT_FOUND;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	if (change->password != NULL) {
-		/* A new password set by the owner ends the user's sessions and logons. */
-		if (db->ops->session_delete_by_user(db, user->id) == STORE_ERROR)
-			return SRV_ERR_INTERNAL;
-		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
+		goto out;
+	/*
+	 * A new password, or a reset the owner demands, ends the user's sessions
+	 * and logons, so a person who has the old password loses access at once.
+	 */
+	tx = (struct profile_update_tx){ app, user, change, &lp,
+		change->password != NULL || change->reset_required > 0 };
+	r = store_tx(db, profile_update_fn, &tx);
+	outbox_wake(app);
+	if (r == STORE_NOT_FOUND) {
+		r = SRV_ERR_PROFILE_NOT_FOUND;
+		goto out;
 	}
-	users_audit(app, db, user, "login_profile_update",
-	    users_profile_detail(detail, sizeof(detail), &lp, change));
+	if (r != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
 	if (change->password != NULL)
-		users_audit(app, db, user, "password_set", "by=owner");
+		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
+	if (tx.revoke)
+		log_info("event=sessions_revoked user_id=%lld reason=profile_update",
+		    (long long)user->id);
 	if (ret != NULL)
 		*ret = lp;
-	return SRV_OK;
+	r = SRV_OK;
+out:
+	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
+	return r;
 }
 
 int

@@ -260,12 +260,21 @@ static const char sq_schema_v4[] =
     "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events"
     " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
 
+/*
+ * Version 5: each account's logon allow-list, as canonical CIDR ranges
+ * separated by ", " (netpolicy_list_format). Empty allows every address.
+ */
+static const char sq_schema_v5[] =
+    "ALTER TABLE accounts ADD COLUMN login_network_masks TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(CAST(login_network_masks AS BLOB)) <= 2047);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
 	{ 2, sq_schema_v2 },
 	{ 3, sq_schema_v3 },
 	{ 4, sq_schema_v4 },
+	{ 5, sq_schema_v5 },
 };
 
 const size_t store_sqlite_migration_count =

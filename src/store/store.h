@@ -26,6 +26,7 @@ enum {
 #define STORE_SERIAL_MAX 160        /* bytes of a virtual MFA device serial number */
 #define STORE_SECRET_ENC_MAX 192    /* bytes of an encrypted TOTP secret */
 #define STORE_TOKEN_HASH_LEN 32     /* bytes: SHA-256 of a session token or challenge id */
+#define STORE_NETWORKS_MAX 2047    /* bytes of an account's logon network list */
 #define STORE_PRINCIPAL_MAX 160     /* bytes of a normalized principal "name@alias" */
 #define STORE_CREDENTIAL_ID_MAX 1023 /* bytes of a WebAuthn credential ID, the WebAuthn Level 3 limit */
 #define STORE_COSE_KEY_MAX 2048     /* bytes of a credential public key in COSE_Key form */
@@ -586,6 +587,22 @@ struct store_ops {
 	    int limit, store_audit_cb cb, void *arg);
 	/* The retention purge: delete the records older than before (Unix seconds). */
 	int (*audit_purge)(struct store *st, int64_t before);
+	/*
+	 * Count the records of event about user_id in account_id that were
+	 * appended after the user's latest since_event record (all of them when
+	 * there is none).
+	 */
+	int (*audit_count_since)(struct store *st, int64_t account_id, int64_t user_id,
+	    const char *event, const char *since_event, int64_t *ret_count);
+
+	/*
+	 * The networks an account's users may log on from, as the text
+	 * netpolicy_list_format() writes; empty means every address.
+	 * STORE_NOT_FOUND when the account does not exist.
+	 */
+	int (*account_get_login_networks)(struct store *st, int64_t id,
+	    char ret[STORE_NETWORKS_MAX + 1]);
+	int (*account_set_login_networks)(struct store *st, int64_t id, const char *text);
 };
 
 /* The head of every backend's handle. */

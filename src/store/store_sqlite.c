@@ -143,6 +143,9 @@ enum sq_stmt_id {
 	SQ_AUDIT_LIST_USER,
 	SQ_AUDIT_LIST_EVENT,
 	SQ_AUDIT_PURGE,
+	SQ_AUDIT_COUNT_SINCE,
+	SQ_ACCOUNT_GET_NETWORKS,
+	SQ_ACCOUNT_SET_NETWORKS,
 	SQ_STMT_COUNT
 };
 
@@ -325,6 +328,13 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " WHERE account_id = ?1 AND event = ?4 AND id > ?2 AND ?3 = 0"
 	    " AND (?5 = 0 OR time >= ?5) AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
 	[SQ_AUDIT_PURGE] = "DELETE FROM audit_events WHERE time < ?1",
+	/* Both parts are served by the index on (account_id, user_id, id). */
+	[SQ_AUDIT_COUNT_SINCE] = "SELECT count(*) FROM audit_events"
+	    " WHERE account_id = ?1 AND user_id = ?2 AND event = ?3 AND id > coalesce("
+	    "(SELECT max(id) FROM audit_events WHERE account_id = ?1 AND user_id = ?2"
+	    " AND event = ?4), 0)",
+	[SQ_ACCOUNT_GET_NETWORKS] = "SELECT login_network_masks FROM accounts WHERE id = ?1",
+	[SQ_ACCOUNT_SET_NETWORKS] = "UPDATE accounts SET login_network_masks = ?2 WHERE id = ?1",
 };
 
 _Static_assert(STORE_OUTBOX_KEEP == 2592000, "SQ_PURGE_OUTBOX spells out STORE_OUTBOX_KEEP");
@@ -1006,6 +1016,57 @@ sq_account_set_passkey_logon(struct store *st, int64_t id, int on)
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "account_set_passkey_logon");
 	return sq_exec_one(s, stmt, "account_set_passkey_logon");
+}
+
+static int
+sq_read_networks(sqlite3_stmt *stmt, int col, void *out)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+	int n = sqlite3_column_bytes(stmt, col);
+
+	if (text == NULL || n < 0 || n > STORE_NETWORKS_MAX) {
+		log_error("event=db_error op=account_get_login_networks err=\"stored list too long\"");
+		return STORE_ERROR;
+	}
+	memcpy(out, text, (size_t)n);
+	((char *)out)[n] = '\0';
+	return STORE_OK;
+}
+
+static int
+sq_account_get_login_networks(struct store *st, int64_t id, char ret[STORE_NETWORKS_MAX + 1])
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_GET_NETWORKS];
+	char text[STORE_NETWORKS_MAX + 1];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_get_login_networks");
+	r = sq_query_one(s, stmt, "account_get_login_networks", sq_read_networks, text);
+	if (r == STORE_OK)
+		memcpy(ret, text, strlen(text) + 1);
+	return r;
+}
+
+static int
+sq_account_set_login_networks(struct store *st, int64_t id, const char *text)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_SET_NETWORKS];
+	int rc = SQLITE_OK;
+
+	if (text == NULL || strnlen(text, STORE_NETWORKS_MAX + 1) > STORE_NETWORKS_MAX) {
+		log_error("event=db_error op=account_set_login_networks err=\"list too long\"");
+		return STORE_ERROR;
+	}
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_str(stmt, 2, text, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_set_login_networks");
+	return sq_exec_one(s, stmt, "account_set_login_networks");
 }
 
 /* Users */
@@ -2569,6 +2630,27 @@ sq_audit_list(struct store *st, const struct store_audit_filter *f, int64_t afte
 }
 
 static int
+sq_audit_count_since(struct store *st, int64_t account_id, int64_t user_id, const char *event,
+    const char *since_event, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_AUDIT_COUNT_SINCE];
+	int rc = SQLITE_OK;
+
+	if (event == NULL || since_event == NULL) {
+		log_error("event=db_error op=audit_count_since err=\"missing event name\"");
+		return STORE_ERROR;
+	}
+	sq_bind_i64(stmt, 1, account_id, &rc);
+	sq_bind_i64(stmt, 2, user_id, &rc);
+	sq_bind_str(stmt, 3, event, SQLITE_STATIC, &rc);
+	sq_bind_str(stmt, 4, since_event, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "audit_count_since");
+	return sq_query_ints(s, stmt, "audit_count_since", ret_count, NULL);
+}
+
+static int
 sq_audit_purge(struct store *st, int64_t before)
 {
 	int r = sq_change_by_id(sq_from(st), SQ_AUDIT_PURGE, before, "audit_purge");
@@ -2902,4 +2984,7 @@ static const struct store_ops sq_ops = {
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.audit_purge = sq_audit_purge,
+	.audit_count_since = sq_audit_count_since,
+	.account_get_login_networks = sq_account_get_login_networks,
+	.account_set_login_networks = sq_account_set_login_networks,
 };

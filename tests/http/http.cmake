@@ -37,6 +37,11 @@ if(MFA_HTTP_PASSKEY_MODULES EQUAL 0)
 	mfa_http_test(http_passkeys test_passkeys 300)
 	# Step-up with TOTP, passkeys and email: needs the passkey and SMTP test modules.
 	mfa_http_test(http_stepup test_stepup 300)
+	# Security notifications and admin recovery: passkeys and the SMTP test server.
+	mfa_http_test(http_notify test_notify 600)
+	mfa_http_test(http_recovery test_recovery 300)
+	# The logon allow-list; its passwordless case needs the passkey modules.
+	mfa_http_test(http_login_network test_login_network 300)
 else()
 	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
 endif()

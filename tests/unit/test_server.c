@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "server/config.h"
 #include "server/errors.h"
+#include "server/netpolicy.h"
 #include "server/password.h"
 #include "server/principal.h"
 #include "server/seal.h"
@@ -238,6 +239,34 @@ token_format_and_hash(void **state)
 }
 
 static void
+config_trusted_proxies(void **state)
+{
+	struct mfad_config cfg;
+	struct netpolicy_addr a;
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.trusted_proxies.count, 0);
+
+	assert_int_equal(config_set(&cfg, "http", "trusted_proxies", "127.0.0.1, 10.0.0.0/8 ::1",
+	    err, sizeof(err)), 0);
+	assert_int_equal(cfg.trusted_proxies.count, 3);
+	assert_int_equal(netpolicy_addr_parse("10.2.3.4", &a), 0);
+	assert_int_equal(netpolicy_list_contains(&cfg.trusted_proxies, &a), 1);
+
+	/* A bad entry is named, and the list in force stays as it was. */
+	assert_int_equal(config_set(&cfg, "http", "trusted_proxies", "10.0.0.1/8", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "http.trusted_proxies"));
+	assert_non_null(strstr(err, "10.0.0.1/8"));
+	assert_int_equal(cfg.trusted_proxies.count, 3);
+
+	assert_int_equal(config_set(&cfg, "http", "trusted_proxies", "", err, sizeof(err)), 0);
+	assert_int_equal(cfg.trusted_proxies.count, 0);
+}
+
+static void
 config_values_and_errors(void **state)
 {
 	struct mfad_config cfg;
@@ -374,6 +403,7 @@ main(void)
 		cmocka_unit_test(seal_rejects_bad_key_files),
 		cmocka_unit_test(token_format_and_hash),
 		cmocka_unit_test(config_values_and_errors),
+		cmocka_unit_test(config_trusted_proxies),
 		cmocka_unit_test(config_file_reports_line),
 		cmocka_unit_test(log_quote_escapes),
 		cmocka_unit_test(errors_table_complete),

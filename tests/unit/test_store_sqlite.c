@@ -2894,6 +2894,63 @@ t_audit_list(struct store *st, const struct store_audit_filter *f, int64_t after
 }
 
 static void
+test_audit_count_since(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t alice = t_user(st, acct, "alice", 0);
+	int64_t bob = t_user(st, acct, "bob", 0);
+	int64_t n = -1;
+
+	/* With no success yet, every failure counts. */
+	t_audit(st, acct, alice, "logon_failure", T_NOW);
+	t_audit(st, acct, alice, "logon_failure", T_NOW + 1);
+	t_audit(st, acct, bob, "logon_failure", T_NOW + 2);
+	assert_int_equal(st->ops->audit_count_since(st, acct, alice, "logon_failure",
+	    "logon_success", &n), STORE_OK);
+	assert_int_equal(n, 2);
+
+	/* A success starts the count again; other users and events do not count. */
+	t_audit(st, acct, alice, "logon_success", T_NOW + 3);
+	t_audit(st, acct, alice, "logon_failure", T_NOW + 4);
+	t_audit(st, acct, alice, "lockout", T_NOW + 5);
+	t_audit(st, acct, bob, "logon_failure", T_NOW + 6);
+	assert_int_equal(st->ops->audit_count_since(st, acct, alice, "logon_failure",
+	    "logon_success", &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(st->ops->audit_count_since(st, acct, bob, "logon_failure",
+	    "logon_success", &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(st->ops->audit_count_since(st, acct, alice, NULL, "logon_success", &n),
+	    STORE_ERROR);
+}
+
+static void
+test_account_login_networks(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	char text[STORE_NETWORKS_MAX + 2];
+
+	/* A new account allows every address. */
+	assert_int_equal(st->ops->account_get_login_networks(st, acct, text), STORE_OK);
+	assert_string_equal(text, "");
+	assert_int_equal(st->ops->account_set_login_networks(st, acct, "10.0.0.0/8, ::1/128"),
+	    STORE_OK);
+	assert_int_equal(st->ops->account_get_login_networks(st, acct, text), STORE_OK);
+	assert_string_equal(text, "10.0.0.0/8, ::1/128");
+
+	assert_int_equal(st->ops->account_set_login_networks(st, acct + 100, ""), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->account_get_login_networks(st, acct + 100, text),
+	    STORE_NOT_FOUND);
+	memset(text, 'a', STORE_NETWORKS_MAX + 1);
+	text[STORE_NETWORKS_MAX + 1] = '\0';
+	assert_int_equal(st->ops->account_set_login_networks(st, acct, text), STORE_ERROR);
+}
+
+static void
 test_audit_append_and_list(void **state)
 {
 	struct t_db *db = *state;
@@ -3075,7 +3132,7 @@ test_migrate_v3_to_v4_keeps_data(void **state)
 
 	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
 	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
-	assert_int_equal(version, 4);
+	assert_int_equal(version, store_schema_latest());
 	assert_int_equal(st->ops->user_get(st, 2, &u), STORE_OK);
 	assert_string_equal(u.name, "alice");
 	assert_int_equal(st->ops->security_email_get(st, 2, &e), STORE_OK);
@@ -3155,6 +3212,8 @@ main(int argc, char **argv)
 		T(test_purge_expired_email),
 		T(test_delete_cascades_email),
 		T(test_audit_append_and_list),
+		T(test_audit_count_since),
+		T(test_account_login_networks),
 		T(test_audit_records_outlive_user),
 		T(test_audit_invalid),
 		T(test_audit_append_only_and_purge),
