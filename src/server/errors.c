@@ -72,6 +72,8 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "Too many email codes were requested: retry later." },
 	[SRV_ERR_MFA_REQUIRED] = { 403, "MFARequired",
 	    "This operation needs a second factor proven recently: call StepUp first." },
+	[SRV_ERR_PASSWORD_EXPIRED] = { 403, "PasswordExpired",
+	    "The password has expired: ask the account owner to set a new one." },
 };
 
 static const struct srv_err_entry *

@@ -47,6 +47,7 @@ enum srv_err {
 	SRV_ERR_EMAIL_USERS_LIMIT,     /* the address is attached to the most users allowed */
 	SRV_ERR_EMAIL_THROTTLED,       /* too soon or too many email codes; retry_after is set */
 	SRV_ERR_MFA_REQUIRED,          /* a sensitive action needs a fresh second factor */
+	SRV_ERR_PASSWORD_EXPIRED,      /* past MaxPasswordAge under HardExpiry */
 	SRV_ERR_COUNT_ /* keep last */
 };
 
