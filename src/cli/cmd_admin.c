@@ -296,6 +296,26 @@ cmd_user_delete(struct cli *cli, int argc, char **argv)
 	return cli_report(r, &st);
 }
 
+static int
+cmd_user_unlock(struct cli *cli, int argc, char **argv)
+{
+	struct srv_status st = { "", 0 };
+	struct store_account acct;
+	struct store_user user;
+	int r;
+
+	if (argc != 3) {
+		fprintf(stderr, "mfactl: usage: mfactl user unlock PRINCIPAL\n");
+		return CLI_USAGE;
+	}
+	if (cli_find_user(cli, argv[2], &acct, &user) != 0)
+		return CLI_FAILED;
+	r = users_unlock(&cli->app, &acct, &user, &st);
+	if (r == SRV_OK)
+		printf("logon failures of %s cleared\n", argv[2]);
+	return cli_report(r, &st);
+}
+
 int
 cmd_user(struct cli *cli, int argc, char **argv)
 {
@@ -305,7 +325,9 @@ cmd_user(struct cli *cli, int argc, char **argv)
 		return cmd_user_list(cli, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "delete") == 0)
 		return cmd_user_delete(cli, argc, argv);
-	fprintf(stderr, "mfactl: usage: mfactl user add|list|delete ...\n");
+	if (argc >= 2 && strcmp(argv[1], "unlock") == 0)
+		return cmd_user_unlock(cli, argc, argv);
+	fprintf(stderr, "mfactl: usage: mfactl user add|list|delete|unlock ...\n");
 	return CLI_USAGE;
 }
 

@@ -24,6 +24,7 @@ mfactl_usage(FILE *out)
 	    "  user add NAME@ALIAS [--display-name TEXT] create a user\n"
 	    "  user list ALIAS                           list the users of an account\n"
 	    "  user delete NAME@ALIAS                    delete a user and all it owns\n"
+	    "  user unlock PRINCIPAL                     clear logon failures and lift a lock\n"
 	    "  password set PRINCIPAL [--password-stdin] [--reset-required]\n"
 	    "               [--mfa-bind-required]        set a password (creates the login profile)\n"
 	    "  mfa status PRINCIPAL                      show the virtual MFA device\n"
