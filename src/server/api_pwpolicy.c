@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The password policy actions (after RAM's GetPasswordPolicy and SetPasswordPolicy) and UnlockUser. */
+/* GetPasswordPolicy and SetPasswordPolicy (after Alibaba Cloud RAM's actions), and UnlockUser. */
 #include <stdio.h>
 #include <string.h>
 
@@ -80,31 +80,34 @@ api_pwpolicy_number(struct api_ctx *c, const char *key, long long min, long long
 }
 
 /*
- * MaxLoginAttemps is RAM's spelling, and MaxLoginAttempts is accepted too;
- * a request that sends both must give one value.
+ * MaxLoginAttemps is RAM's spelling, and MaxLoginAttempts is accepted too.
+ * A request that sends both must give one value.
  */
 static int
 api_pwpolicy_attempts(struct api_ctx *c, unsigned *value)
 {
-	unsigned ram = (unsigned)-1;
-	unsigned plain = (unsigned)-1;
+	unsigned ram_spelling = (unsigned)-1;
+	unsigned plain_spelling = (unsigned)-1;
 	int r;
 
-	if ((r = api_pwpolicy_number(c, "MaxLoginAttemps", 0, PWPOLICY_LOCKOUT_HIGH, &ram)) !=
-	    SRV_OK || (r = api_pwpolicy_number(c, "MaxLoginAttempts", 0, PWPOLICY_LOCKOUT_HIGH,
-	    &plain)) != SRV_OK)
+	r = api_pwpolicy_number(c, "MaxLoginAttemps", 0, PWPOLICY_LOCKOUT_HIGH, &ram_spelling);
+	if (r == SRV_OK)
+		r = api_pwpolicy_number(c, "MaxLoginAttempts", 0, PWPOLICY_LOCKOUT_HIGH,
+		    &plain_spelling);
+	if (r != SRV_OK)
 		return r;
-	if (ram != (unsigned)-1 && plain != (unsigned)-1 && ram != plain)
+	if (ram_spelling != (unsigned)-1 && plain_spelling != (unsigned)-1 &&
+	    ram_spelling != plain_spelling)
 		return srv_fail(&c->st, SRV_ERR_INVALID_PARAMETER,
 		    "MaxLoginAttemps and MaxLoginAttempts differ: send one of them.");
-	if (ram != (unsigned)-1)
-		*value = ram;
-	else if (plain != (unsigned)-1)
-		*value = plain;
+	if (ram_spelling != (unsigned)-1)
+		*value = ram_spelling;
+	else if (plain_spelling != (unsigned)-1)
+		*value = plain_spelling;
 	return SRV_OK;
 }
 
-/* Apply the request's fields to p; a missing field keeps its value. */
+/* Apply the request's fields to p. A missing field keeps its value. */
 static int
 api_pwpolicy_read(struct api_ctx *c, struct pwpolicy *p)
 {

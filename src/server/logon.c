@@ -1020,7 +1020,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 	struct lockout_ticket ticket;
 	struct logon_user lu;
 	struct new_session_tx tx;
-	struct pwpolicy_subject who;
+	struct pwpolicy_subject subject;
 	char new_hash[STORE_PW_HASH_MAX + 1] = "";
 	int64_t start = monotonic_ms();
 	int64_t locked = 0;
@@ -1064,10 +1064,10 @@ logon_change_password(struct app *app, const struct store_session *session,
 		goto out;
 
 	/* The old password was right, so a rejected new one counts as no failure. */
-	who = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
+	subject = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
 		user->is_owner ? NULL : user->name,
 		logon_methods(&lu) == 0 && !lp.mfa_bind_required, lp.password_hash };
-	r = pwpolicy_new_password(app, &who, new_pw, new_len, new_hash, st);
+	r = pwpolicy_new_password(app, &subject, new_pw, new_len, new_hash, st);
 	if (r != SRV_OK) {
 		r = logon_unadmit(app, db, &lu, &ticket, r);
 		goto out;

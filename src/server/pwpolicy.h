@@ -70,7 +70,7 @@ struct pwpolicy {
  * 1024, no classes, no expiry, no reuse check, no one-hour lock (the
  * server's lockout_threshold and its growing delays still apply), and a
  * password may contain the user name (the blocklist still rejects the name
- * as the whole password, as NIST SP 800-63B asks).
+ * as the whole password, as NIST SP 800-63B requires).
  */
 void pwpolicy_init(struct pwpolicy *p);
 

@@ -178,7 +178,7 @@ pwpolicy_verify(struct pwhash *pw, const char *hash, const char *password, size_
 
 	if (new_hash != NULL)
 		new_hash[0] = '\0';
-	/* Input the normalizer rejects was never set as a password since; only an old hash can match. */
+	/* Only a hash made before normalization can match input that the normalizer rejects. */
 	if (pwpolicy_normalize(password, len, &norm, &norm_len, NULL) != SRV_OK)
 		return pwhash_verify(pw, hash, password, len);
 

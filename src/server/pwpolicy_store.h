@@ -15,7 +15,7 @@
 #include "server/pwpolicy.h"
 #include "store/store.h"
 
-#define PWPOLICY_LOCK_SECONDS 3600 /* the lock after MaxLoginAttempts wrong passwords */
+#define PWPOLICY_LOCK_SECONDS 3600 /* seconds of the lock after MaxLoginAttempts failures */
 
 /*
  * Load the policy of account_id into p, or the defaults of pwpolicy_init
@@ -63,7 +63,7 @@ int pwpolicy_remember(struct store *db, int64_t user_id, const char *hash, int64
  * Verify password against hash (NULL: the dummy hash of an unknown user).
  * The NFKC form is tried first. When it fails and differs from the bytes
  * as typed, those are tried too, because a hash made before normalization
- * existed is of the typed bytes; an unknown user gets the same two checks.
+ * existed is of the typed bytes. An unknown user gets the same two checks.
  * When the typed bytes match and new_hash is not NULL, new_hash gets a hash
  * of the normalized form (or "" when that failed), to replace the old one.
  * Returns SRV_OK, SRV_ERR_INVALID_CREDENTIALS, SRV_ERR_BUSY or

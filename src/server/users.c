@@ -209,7 +209,7 @@ profile_set_password(struct app *app, const struct store_user *user,
     struct srv_status *st)
 {
 	struct store *db = app_store(app);
-	struct pwpolicy_subject who;
+	struct pwpolicy_subject subject;
 	struct store_account acct;
 	char hash[STORE_PW_HASH_MAX + 1];
 	int alone;
@@ -218,9 +218,9 @@ profile_set_password(struct app *app, const struct store_user *user,
 	if (db->ops->account_get(db, user->account_id, &acct) != STORE_OK ||
 	    pwpolicy_password_alone(db, user->id, lp->mfa_bind_required, &alone) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	who = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
+	subject = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
 		user->is_owner ? NULL : user->name, alone, is_new ? NULL : lp->password_hash };
-	r = pwpolicy_new_password(app, &who, change->password, change->password_len, hash, st);
+	r = pwpolicy_new_password(app, &subject, change->password, change->password_len, hash, st);
 	if (r == SRV_OK)
 		memcpy(lp->password_hash, hash, sizeof(hash));
 	mfa_memzero(hash, sizeof(hash));

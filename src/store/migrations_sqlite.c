@@ -264,7 +264,7 @@ static const char sq_schema_v4[] =
  * Version 5: per-account password policies and each user's previous
  * password hashes. An account without a policy row uses the defaults of
  * pwpolicy_init. The history keeps at most 24 rows per user (the highest
- * PasswordReusePrevention); password_history_add deletes older ones.
+ * PasswordReusePrevention), because password_history_add deletes older ones.
  */
 static const char sq_schema_v5[] =
     "CREATE TABLE password_policy ("

@@ -135,8 +135,8 @@ struct store_challenge {
 };
 
 /*
- * An account's password policy. The server's own checks (server/pwpolicy.h)
- * give the meaning and ranges; the table's CHECK constraints repeat them.
+ * An account's password policy. server/pwpolicy.h gives the meaning and
+ * ranges, and the table's CHECK constraints repeat the ranges.
  */
 struct store_password_policy {
 	int64_t account_id;
@@ -145,12 +145,12 @@ struct store_password_policy {
 	int max_age_days;          /* 0: passwords never expire */
 	int hard_expiry;           /* 1: an expired password no longer logs on */
 	int reuse_prevention;      /* previous passwords a new one must differ from */
-	int lockout_attempts;      /* wrong passwords before a one-hour lock, 0: off */
+	int lockout_attempts;      /* failed logons before a one-hour lock, 0: off */
 	int not_contain_user_name; /* 1: a password must not contain the user name */
 	int64_t updated;
 };
 
-/* Previous password hashes kept per user, the most reuse_prevention can ask for. */
+/* Previous password hashes kept per user: the maximum PasswordReusePrevention. */
 #define STORE_PASSWORD_HISTORY_MAX 24
 
 /* Consecutive logon failures of one principal, known user or not. */
@@ -344,7 +344,7 @@ struct store_audit_filter {
 };
 
 typedef int (*store_audit_cb)(void *arg, const struct store_audit_event *e);
-/* Receives one stored Argon2id password hash; return non-zero to stop. */
+/* Receives one stored Argon2id password hash. Return non-zero to stop. */
 typedef int (*store_password_hash_cb)(void *arg, const char *hash);
 
 /*

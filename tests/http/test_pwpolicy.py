@@ -56,18 +56,18 @@ class PolicyActionsTest(PolicyTestCase):
         self.assertEqual(self.get_policy(), DEFAULTS)
 
     def test_set_and_get(self):
-        wanted = {
+        expected = {
             "MinimumPasswordLength": 12, "RequireLowercaseCharacters": True,
             "RequireUppercaseCharacters": True, "RequireNumbers": True, "RequireSymbols": True,
             "MaxPasswordAge": 90, "HardExpiry": True, "PasswordReusePrevention": 5,
             "MaxLoginAttemps": 4, "PasswordNotContainUserName": True,
         }
-        self.assertEqual(self.set_policy(**wanted), wanted)
-        self.assertEqual(self.get_policy(), wanted)
+        self.assertEqual(self.set_policy(**expected), expected)
+        self.assertEqual(self.get_policy(), expected)
 
         # A missing field keeps its value.
         partial = self.set_policy(MinimumPasswordLength=10)
-        self.assertEqual(partial, dict(wanted, MinimumPasswordLength=10))
+        self.assertEqual(partial, dict(expected, MinimumPasswordLength=10))
 
         events = self.audit_events("password_policy")
         self.assertEqual(len(events), 2, "one password_policy event per change: %r" % events)
