@@ -11,10 +11,15 @@
 #include "cli/cli.h"
 #include "server/account.h"
 #include "server/principal.h"
+#include "server/pwpolicy.h"
 #include "server/users.h"
 #include "server/vmfa.h"
 
-#define CLI_PASSWORD_BUF (PASSWORD_MAX_BYTES + 2) /* room to see that input was too long */
+/*
+ * Room for the longest password the policy accepts plus one byte, so longer
+ * input reaches the policy's length check instead of being cut silently.
+ */
+#define CLI_PASSWORD_BUF (PWPOLICY_BYTES_MAX + 2)
 
 static int
 cli_report(int r, const struct srv_status *st)

@@ -433,6 +433,24 @@ class MfactlTest(PolicyTestCase):
         self.assertIn("reused one of the last 1 passwords", out.stderr)
         self.assertOK(self.login(dave, STRONG), "Login with the password mfactl set")
 
+    def test_password_set_long(self):
+        """A password of 500 three-byte characters (1500 bytes) is taken whole."""
+        password = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(500))
+        self.assertOK(self.post("CreateUser", {"UserName": "dave"}, token=self.owner_token),
+                      "CreateUser")
+        out = self.mfactl("password", "set", self.principal("dave"), "--password-stdin",
+                          stdin=password + "\n")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertOK(self.login(self.principal("dave"), password), "Login with all of it")
+        self.assertError(self.login(self.principal("dave"), password[:-1]), 401,
+                         "InvalidCredentials", "Login without the last character")
+
+        too_long = password * 3   # 1500 characters, 4500 bytes
+        out = self.mfactl("password", "set", self.principal("dave"), "--password-stdin",
+                          stdin=too_long + "\n")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("at most 1024 characters", out.stderr)
+
     def test_user_unlock(self):
         self.create_user("dave", DAVE_PASSWORD)
         self.set_policy(MaxLoginAttemps=2)
