@@ -735,7 +735,7 @@ verify_old_hash_then_rehash(void **state)
 	assert_string_equal(fresh, "");
 	assert_int_equal(pwpolicy_verify(pw, NULL, decomposed, strlen(decomposed), fresh),
 	    SRV_ERR_INVALID_CREDENTIALS);
-	/* A new hash is always of the normalized form: no fallback is needed for it. */
+	/* A wrong password fails against an old hash too. */
 	assert_int_equal(pwpolicy_verify(pw, old, "wrong lantern canyon 47", 23, NULL),
 	    SRV_ERR_INVALID_CREDENTIALS);
 	pwhash_free(&pw);
