@@ -25,6 +25,7 @@ mfactl_usage(FILE *out)
 	    "  user list ALIAS                           list the users of an account\n"
 	    "  user delete NAME@ALIAS                    delete a user and all it owns\n"
 	    "  user reset-mfa NAME@ALIAS                 remove a user's factors, end its sessions\n"
+	    "  user unlock PRINCIPAL                     clear logon failures and lift a lock\n"
 	    "  password set PRINCIPAL [--password-stdin] [--reset-required]\n"
 	    "               [--mfa-bind-required]        set a password (creates the login profile)\n"
 	    "  mfa status PRINCIPAL                      show the virtual MFA device\n"

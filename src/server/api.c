@@ -674,6 +674,9 @@ static const struct api_action api_actions[] = {
 	{ "SendStepUpEmailCode", api_send_step_up_email_code, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "StartStepUpPasskey", api_start_step_up_passkey, API_BIND_SCOPE | API_PASSWORD_SCOPE },
 	{ "ListAuditEvents", api_list_audit_events, API_OWNER },
+	{ "GetPasswordPolicy", api_get_password_policy, API_OWNER },
+	{ "SetPasswordPolicy", api_set_password_policy, API_OWNER | API_STEP_UP },
+	{ "UnlockUser", api_unlock_user, API_OWNER | API_STEP_UP },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 

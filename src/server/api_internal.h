@@ -71,6 +71,11 @@ int api_get_verification_info(struct api_ctx *c);
 int api_delete_verification_info(struct api_ctx *c);
 int api_send_login_email_code(struct api_ctx *c);
 
+/* Password policy actions and UnlockUser, in api_pwpolicy.c. */
+int api_get_password_policy(struct api_ctx *c);
+int api_set_password_policy(struct api_ctx *c);
+int api_unlock_user(struct api_ctx *c);
+
 /* Step-up actions, in api_stepup.c. */
 int api_step_up(struct api_ctx *c);
 int api_send_step_up_email_code(struct api_ctx *c);

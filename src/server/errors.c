@@ -83,6 +83,8 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	[SRV_ERR_BAD_FORWARDED_FOR] = { 400, "InvalidForwardedFor",
 	    "The X-Forwarded-For header from a trusted proxy contains an entry that is not an "
 	    "address." },
+	[SRV_ERR_PASSWORD_EXPIRED] = { 403, "PasswordExpired",
+	    "The password has expired: ask the account owner to set a new one." },
 };
 
 static const struct srv_err_entry *

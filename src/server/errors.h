@@ -51,6 +51,7 @@ enum srv_err {
 	SRV_ERR_ORIGIN_NOT_ALLOWED,    /* a POST whose Origin header is another site */
 	SRV_ERR_LOGIN_NETWORK_DENIED,  /* the client address is outside the account's allow-list */
 	SRV_ERR_BAD_FORWARDED_FOR,     /* a trusted proxy sent an X-Forwarded-For no proxy writes */
+	SRV_ERR_PASSWORD_EXPIRED,      /* past MaxPasswordAge under HardExpiry */
 	SRV_ERR_COUNT_ /* keep last */
 };
 

@@ -18,6 +18,7 @@
 #include "server/passkey.h"
 #include "server/ratelimit.h"
 #include "server/principal.h"
+#include "server/pwpolicy_store.h"
 #include "server/vmfa.h"
 
 static int64_t
@@ -84,7 +85,27 @@ struct logon_user {
 	int64_t passkeys;
 	int has_email;  /* a verified security email address */
 	struct store_security_email email;
+	int hard_expired; /* the password is past MaxPasswordAge and HardExpiry refuses it */
 };
+
+/*
+ * Apply the account's MaxPasswordAge to lu's loaded profile. A password
+ * past it needs a change: reset_required is set in memory only, so the
+ * logon ends in a change-password session, or, under HardExpiry,
+ * hard_expired refuses the logon.
+ */
+static int
+logon_check_expiry(struct store *db, struct logon_user *lu, int64_t now)
+{
+	struct pwpolicy p;
+
+	if (pwpolicy_load(db, lu->acct.id, &p) != STORE_OK)
+		return STORE_ERROR;
+	if (pwpolicy_password_expired(&p, lu->user.is_owner, lu->lp.password_changed, now,
+	    &lu->hard_expired))
+		lu->lp.reset_required = 1;
+	return STORE_OK;
+}
 
 /* The second factors the user can prove, as FACTOR_* bits. */
 static int
@@ -131,6 +152,8 @@ logon_load(struct store *db, const char *principal, struct logon_user *lu)
 	if (r != STORE_OK)
 		return STORE_ERROR;
 	lu->has_user = 1;
+	if (logon_check_expiry(db, lu, clock_now()) != STORE_OK)
+		return STORE_ERROR;
 	return logon_load_factors(db, lu);
 }
 
@@ -156,6 +179,7 @@ struct password_ok_tx {
 	struct logon_result *res;
 	const struct lockout_ticket *ticket;
 	const char *verified_hash;   /* the hash the password was checked against */
+	const char *new_hash;        /* "" or the normalized password's hash to store instead */
 	int64_t now;
 	int changed;                 /* the profile or user changed during the hash */
 };
@@ -175,6 +199,11 @@ logon_password_still_valid(struct store *db, struct password_ok_tx *tx)
 	if (r == STORE_OK && (strlen(lp.password_hash) != n ||
 	    mfa_memcmp_ct(lp.password_hash, tx->verified_hash, n) != 0))
 		r = STORE_NOT_FOUND;
+	/* A hash of the password as typed, from before NFKC, gives way to one of the NFKC form. */
+	if (r == STORE_OK && tx->new_hash[0] != '\0') {
+		memcpy(lp.password_hash, tx->new_hash, strlen(tx->new_hash) + 1);
+		r = db->ops->login_profile_update(db, &lp);
+	}
 	mfa_memzero(&lp, sizeof(lp));
 	if (r == STORE_NOT_FOUND)
 		tx->changed = 1;
@@ -265,11 +294,34 @@ logon_audit_lockout(const struct app *app, struct store *db, const struct logon_
     const struct lockout_ticket *ticket, const char *step)
 {
 	char detail[64];
+	int threshold;
 
-	if (!ticket->admitted || ticket->failures < (int)app->cfg.lockout_threshold)
+	if (!ticket->admitted || lockout_threshold(app, db, lu->key, &threshold) != STORE_OK ||
+	    ticket->failures < threshold)
 		return;
 	(void)logon_audit(app, db, lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
 	    sizeof(detail), "step=%s failures=%d", step, ticket->failures));
+}
+
+/*
+ * Refuse a right password that HardExpiry has expired. The password was
+ * right, so its admission is taken back and counts as no failure.
+ */
+static int
+logon_password_expired(struct app *app, struct store *db, const struct logon_user *lu,
+    const struct lockout_ticket *ticket, const char *src, struct srv_status *st)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	if (logon_unadmit(app, db, lu, ticket, SRV_OK) != SRV_OK)
+		return SRV_ERR_INTERNAL;
+	(void)logon_audit(app, db, lu, "logon_failure", AUDIT_FAILURE,
+	    "step=password reason=password_expired");
+	log_info("event=logon_failure step=password user_id=%lld principal=%s src=%s "
+	    "reason=password_expired", (long long)lu->user.id,
+	    log_quote(lu->key, quoted, sizeof(quoted)), src);
+	return srv_fail(st, SRV_ERR_PASSWORD_EXPIRED, "The password has expired: ask the account "
+	    "owner to set a new one.");
 }
 
 int
@@ -284,6 +336,7 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	char quoted[LOG_QUOTE_MAX];
 	char name[STORE_NAME_MAX + 1];
 	char alias[STORE_ALIAS_MAX + 1];
+	char new_hash[STORE_PW_HASH_MAX + 1];
 	int64_t locked;
 	int r;
 
@@ -318,20 +371,27 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 
 	if (logon_load(db, principal, &lu) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	r = pwhash_verify(app->pw, lu.has_user ? lu.lp.password_hash : NULL, password, len);
+	r = pwpolicy_verify(app->pw, lu.has_user ? lu.lp.password_hash : NULL, password, len,
+	    new_hash);
 	if (r != SRV_OK) {
 		mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
-		if (r == SRV_ERR_BUSY)
+		if (r == SRV_ERR_BUSY || r == SRV_ERR_INTERNAL)
 			return logon_unadmit(app, db, &lu, &ticket, r);
 		logon_audit_lockout(app, db, &lu, &ticket, "password");
 		return logon_fail_password(app, &lu, lu.has_user ? "wrong_password" : "unknown_user",
 		    src, start);
 	}
+	if (lu.hard_expired) {
+		r = logon_password_expired(app, db, &lu, &ticket, src, st);
+		goto out;
+	}
 
-	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, clock_now(), 0 };
+	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, new_hash,
+		clock_now(), 0 };
 	r = store_tx(db, logon_password_ok_fn, &tx);
 	outbox_wake(app);
 	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+	mfa_memzero(new_hash, sizeof(new_hash));
 	if (tx.changed)
 		return logon_fail_password(app, &lu, "password_changed", src, start);
 	if (r != STORE_OK)
@@ -341,6 +401,10 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	    res->status == LOGON_MFA_REQUIRED ? "logon_password_ok" : "logon_success",
 	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
 	return SRV_OK;
+out:
+	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+	mfa_memzero(new_hash, sizeof(new_hash));
+	return r;
 }
 
 /* Load the challenge's user, account, profile and bound device. */
@@ -363,6 +427,8 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 		r = logon_load_factors(db, lu);
 	if (r == STORE_OK && logon_methods(lu) == 0)
 		r = STORE_NOT_FOUND;
+	if (r == STORE_OK)
+		r = logon_check_expiry(db, lu, now);
 	if (r != STORE_OK)
 		return r;
 	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
@@ -962,6 +1028,9 @@ logon_new_session_fn(struct store *db, void *arg)
 	    AUDIT_SUCCESS, tx->account_id, tx->user_id, tx->user_id, "by=self" }) != STORE_OK ||
 	    notify_user(tx->app, db, tx->user_id, NOTIFY_PASSWORD_CHANGED) != STORE_OK))
 		return STORE_ERROR;
+	if (tx->lp != NULL && pwpolicy_remember(db, tx->user_id, tx->lp->password_hash,
+	    tx->now) != STORE_OK)
+		return STORE_ERROR;
 	if (tx->clear_key != NULL && lockout_clear(db, tx->clear_key) != STORE_OK)
 		return STORE_ERROR;
 	if (tx->lp != NULL)
@@ -991,6 +1060,8 @@ logon_change_password(struct app *app, const struct store_session *session,
 	struct lockout_ticket ticket;
 	struct logon_user lu;
 	struct new_session_tx tx;
+	struct pwpolicy_subject subject;
+	char new_hash[STORE_PW_HASH_MAX + 1] = "";
 	int64_t start = monotonic_ms();
 	int64_t locked = 0;
 	int r;
@@ -1004,10 +1075,10 @@ logon_change_password(struct app *app, const struct store_session *session,
 	principal_key(lu.key, lu.key);
 	lu.acct = acct;
 	lu.user = *user;
-
-	r = password_check_new(new_pw, new_len, st);
-	if (r != SRV_OK)
+	if (logon_load_factors(db, &lu) != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
 		goto out;
+	}
 	/* The old password is a guess like any other: the lockout counts and stops it. */
 	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK) {
 		r = SRV_ERR_INTERNAL;
@@ -1020,28 +1091,31 @@ logon_change_password(struct app *app, const struct store_session *session,
 		    (long long)locked);
 		goto out;
 	}
-	r = pwhash_verify(app->pw, lp.password_hash, old_pw, old_len);
+	r = pwpolicy_verify(app->pw, lp.password_hash, old_pw, old_len, NULL);
 	if (r == SRV_ERR_INVALID_CREDENTIALS) {
 		logon_audit_lockout(app, db, &lu, &ticket, "change_password");
 		(void)logon_fail_password(app, &lu, "wrong_old_password", src, start);
 		r = srv_fail(st, SRV_ERR_INVALID_CREDENTIALS, "OldPassword is incorrect.");
 		goto out;
 	}
-	if (r == SRV_ERR_BUSY)
+	if (r == SRV_ERR_BUSY || r == SRV_ERR_INTERNAL)
 		r = logon_unadmit(app, db, &lu, &ticket, r);
 	if (r != SRV_OK)
 		goto out;
-	r = pwhash_hash(app->pw, new_pw, new_len, lp.password_hash);
-	if (r != SRV_OK)
+
+	/* The old password was right, so a rejected new one counts as no failure. */
+	subject = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
+		user->is_owner ? NULL : user->name,
+		logon_methods(&lu) == 0 && !lp.mfa_bind_required, lp.password_hash };
+	r = pwpolicy_new_password(app, &subject, new_pw, new_len, new_hash, st);
+	if (r != SRV_OK) {
+		r = logon_unadmit(app, db, &lu, &ticket, r);
 		goto out;
+	}
+	memcpy(lp.password_hash, new_hash, sizeof(lp.password_hash));
 	lp.reset_required = 0;
 	lp.password_changed = lp.updated = clock_now();
 
-	lu.user = *user;
-	if (logon_load_factors(db, &lu) != STORE_OK) {
-		r = SRV_ERR_INTERNAL;
-		goto out;
-	}
 	tx = (struct new_session_tx){ app, session, user->id,
 		logon_next_scope(&lp, logon_methods(&lu) != 0), session->factors, session->mfa_at,
 		clock_now(), &lp, lu.key, res, acct.id };
@@ -1053,6 +1127,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 	}
 out:
 	mfa_memzero(&lp, sizeof(lp));
+	mfa_memzero(new_hash, sizeof(new_hash));
 	return r;
 }
 

@@ -268,6 +268,32 @@ static const char sq_schema_v5[] =
     "ALTER TABLE accounts ADD COLUMN login_network_masks TEXT NOT NULL DEFAULT ''"
     " CHECK (length(CAST(login_network_masks AS BLOB)) <= 2047);";
 
+/*
+ * Version 6: per-account password policies and each user's previous
+ * password hashes. An account without a policy row uses the defaults of
+ * pwpolicy_init. The history keeps at most 24 rows per user (the highest
+ * PasswordReusePrevention), because password_history_add deletes older ones.
+ */
+static const char sq_schema_v6[] =
+    "CREATE TABLE password_policy ("
+    " account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " min_length INTEGER NOT NULL CHECK (min_length BETWEEN 8 AND 32),"
+    " required_classes INTEGER NOT NULL CHECK (required_classes BETWEEN 0 AND 15),"
+    " max_age_days INTEGER NOT NULL CHECK (max_age_days BETWEEN 0 AND 1095),"
+    " hard_expiry INTEGER NOT NULL CHECK (hard_expiry IN (0, 1)),"
+    " reuse_prevention INTEGER NOT NULL CHECK (reuse_prevention BETWEEN 0 AND 24),"
+    " lockout_attempts INTEGER NOT NULL CHECK (lockout_attempts BETWEEN 0 AND 32),"
+    " not_contain_user_name INTEGER NOT NULL CHECK (not_contain_user_name IN (0, 1)),"
+    " updated INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE password_history ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " password_hash TEXT NOT NULL CHECK (length(password_hash) BETWEEN 1 AND 127),"
+    " created INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX password_history_user ON password_history (user_id, id);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
@@ -275,6 +301,7 @@ const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 3, sq_schema_v3 },
 	{ 4, sq_schema_v4 },
 	{ 5, sq_schema_v5 },
+	{ 6, sq_schema_v6 },
 };
 
 const size_t store_sqlite_migration_count =

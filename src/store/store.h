@@ -135,6 +135,25 @@ struct store_challenge {
 	int64_t expires;
 };
 
+/*
+ * An account's password policy. server/pwpolicy.h gives the meaning and
+ * ranges, and the table's CHECK constraints repeat the ranges.
+ */
+struct store_password_policy {
+	int64_t account_id;
+	int min_length;            /* code points */
+	int required_classes;      /* PWPOLICY_CLASS_* bits */
+	int max_age_days;          /* 0: passwords never expire */
+	int hard_expiry;           /* 1: an expired password no longer logs on */
+	int reuse_prevention;      /* previous passwords a new one must differ from */
+	int lockout_attempts;      /* failed logons before a one-hour lock, 0: off */
+	int not_contain_user_name; /* 1: a password must not contain the user name */
+	int64_t updated;
+};
+
+/* Previous password hashes kept per user: the maximum PasswordReusePrevention. */
+#define STORE_PASSWORD_HISTORY_MAX 24
+
 /* Consecutive logon failures of one principal, known user or not. */
 struct store_failure {
 	char principal[STORE_PRINCIPAL_MAX + 1];
@@ -326,6 +345,8 @@ struct store_audit_filter {
 };
 
 typedef int (*store_audit_cb)(void *arg, const struct store_audit_event *e);
+/* Receives one stored Argon2id password hash. Return non-zero to stop. */
+typedef int (*store_password_hash_cb)(void *arg, const char *hash);
 
 /*
  * One backend. Every function returns a STORE_* code unless noted. Creates
@@ -603,6 +624,21 @@ struct store_ops {
 	int (*account_get_login_networks)(struct store *st, int64_t id,
 	    char ret[STORE_NETWORKS_MAX + 1]);
 	int (*account_set_login_networks)(struct store *st, int64_t id, const char *text);
+
+	/* The account's policy: STORE_NOT_FOUND when the owner never set one. */
+	int (*password_policy_get)(struct store *st, int64_t account_id,
+	    struct store_password_policy *ret);
+	/* Insert or replace the account's policy. Values out of range give STORE_ERROR. */
+	int (*password_policy_put)(struct store *st, const struct store_password_policy *p);
+	/*
+	 * Add a password hash to the user's history and delete all but the
+	 * newest STORE_PASSWORD_HISTORY_MAX entries, in one savepoint.
+	 */
+	int (*password_history_add)(struct store *st, int64_t user_id, const char *hash,
+	    int64_t created);
+	/* Call cb for at most limit of the user's previous hashes, newest first. */
+	int (*password_history_list)(struct store *st, int64_t user_id, int limit,
+	    store_password_hash_cb cb, void *arg);
 };
 
 /* The head of every backend's handle. */

@@ -32,6 +32,9 @@
 #define SQ_SESSION_COLS "token_hash, user_id, scope, factors, created, expires, last_seen, mfa_at"
 #define SQ_CHALLENGE_COLS "id_hash, user_id, kind, attempts, created, expires"
 #define SQ_FAILURE_COLS "principal, failures, locked_until, last_failure"
+#define SQ_PWPOLICY_COLS \
+	"account_id, min_length, required_classes, max_age_days, hard_expiry, " \
+	"reuse_prevention, lockout_attempts, not_contain_user_name, updated"
 #define SQ_PASSKEY_COLS_NO_ID \
 	"user_id, credential_id, public_key, algorithm, sign_count, aaguid, transports, " \
 	"backup_eligible, backup_state, user_verified, fmt, name, created, last_used"
@@ -146,6 +149,11 @@ enum sq_stmt_id {
 	SQ_AUDIT_COUNT_SINCE,
 	SQ_ACCOUNT_GET_NETWORKS,
 	SQ_ACCOUNT_SET_NETWORKS,
+	SQ_PWPOLICY_GET,
+	SQ_PWPOLICY_PUT,
+	SQ_PWHISTORY_INSERT,
+	SQ_PWHISTORY_TRIM,
+	SQ_PWHISTORY_LIST,
 	SQ_STMT_COUNT
 };
 
@@ -335,6 +343,16 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " AND event = ?4), 0)",
 	[SQ_ACCOUNT_GET_NETWORKS] = "SELECT login_network_masks FROM accounts WHERE id = ?1",
 	[SQ_ACCOUNT_SET_NETWORKS] = "UPDATE accounts SET login_network_masks = ?2 WHERE id = ?1",
+
+	[SQ_PWPOLICY_GET] = "SELECT " SQ_PWPOLICY_COLS " FROM password_policy WHERE account_id = ?1",
+	[SQ_PWPOLICY_PUT] = "INSERT OR REPLACE INTO password_policy (" SQ_PWPOLICY_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQ_PWHISTORY_INSERT] = "INSERT INTO password_history (user_id, password_hash, created)"
+	    " VALUES (?1, ?2, ?3)",
+	[SQ_PWHISTORY_TRIM] = "DELETE FROM password_history WHERE user_id = ?1 AND id NOT IN"
+	    " (SELECT id FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2)",
+	[SQ_PWHISTORY_LIST] = "SELECT password_hash FROM password_history WHERE user_id = ?1"
+	    " ORDER BY id DESC LIMIT ?2",
 };
 
 _Static_assert(STORE_OUTBOX_KEEP == 2592000, "SQ_PURGE_OUTBOX spells out STORE_OUTBOX_KEEP");
@@ -2658,6 +2676,122 @@ sq_audit_purge(struct store *st, int64_t before)
 	return r == STORE_NOT_FOUND ? STORE_OK : r;
 }
 
+/* Password policies and history */
+
+static int
+sq_read_pwpolicy(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_password_policy *p = out;
+
+	memset(p, 0, sizeof(*p));
+	p->account_id = sqlite3_column_int64(stmt, col);
+	p->min_length = sqlite3_column_int(stmt, col + 1);
+	p->required_classes = sqlite3_column_int(stmt, col + 2);
+	p->max_age_days = sqlite3_column_int(stmt, col + 3);
+	p->hard_expiry = sqlite3_column_int(stmt, col + 4);
+	p->reuse_prevention = sqlite3_column_int(stmt, col + 5);
+	p->lockout_attempts = sqlite3_column_int(stmt, col + 6);
+	p->not_contain_user_name = sqlite3_column_int(stmt, col + 7);
+	p->updated = sqlite3_column_int64(stmt, col + 8);
+	return STORE_OK;
+}
+
+static int
+sq_password_policy_get(struct store *st, int64_t account_id, struct store_password_policy *ret)
+{
+	struct store_password_policy p;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_PWPOLICY_GET, account_id, "password_policy_get",
+	    sq_read_pwpolicy, &p);
+	if (r == STORE_OK)
+		*ret = p;
+	return r;
+}
+
+static int
+sq_password_policy_put(struct store *st, const struct store_password_policy *p)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PWPOLICY_PUT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, p->account_id, &rc);
+	sq_bind_i64(stmt, 2, p->min_length, &rc);
+	sq_bind_i64(stmt, 3, p->required_classes, &rc);
+	sq_bind_i64(stmt, 4, p->max_age_days, &rc);
+	sq_bind_i64(stmt, 5, p->hard_expiry, &rc);
+	sq_bind_i64(stmt, 6, p->reuse_prevention, &rc);
+	sq_bind_i64(stmt, 7, p->lockout_attempts, &rc);
+	sq_bind_i64(stmt, 8, p->not_contain_user_name, &rc);
+	sq_bind_i64(stmt, 9, p->updated, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_policy_put");
+	return sq_exec(s, stmt, "password_policy_put", NULL);
+}
+
+static int
+sq_password_history_add_fn(struct sq_store *s, int64_t user_id, const char *hash,
+    int64_t created)
+{
+	sqlite3_stmt *stmt = s->stmt[SQ_PWHISTORY_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_str(stmt, 2, hash, SQLITE_STATIC, &rc);
+	sq_bind_i64(stmt, 3, created, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_history_add");
+	r = sq_exec(s, stmt, "password_history_add", NULL);
+	if (r != STORE_OK)
+		return STORE_ERROR;
+
+	stmt = s->stmt[SQ_PWHISTORY_TRIM];
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, STORE_PASSWORD_HISTORY_MAX, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_history_trim");
+	return sq_exec(s, stmt, "password_history_trim", NULL);
+}
+
+static int
+sq_password_history_add(struct store *st, int64_t user_id, const char *hash, int64_t created)
+{
+	struct sq_store *s = sq_from(st);
+
+	if (hash == NULL || hash[0] == '\0' || strlen(hash) > STORE_PW_HASH_MAX)
+		return STORE_ERROR;
+	if (sq_savepoint(s) != STORE_OK)
+		return STORE_ERROR;
+	return sq_savepoint_end(s, sq_password_history_add_fn(s, user_id, hash, created));
+}
+
+static int
+sq_password_history_list(struct store *st, int64_t user_id, int limit,
+    store_password_hash_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_PWHISTORY_LIST];
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, limit, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_history_list");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *hash = sqlite3_column_text(stmt, 0);
+
+		if (hash != NULL && cb(arg, (const char *)hash) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "password_history_list");
+	sq_done(stmt);
+	return r;
+}
+
 /* Opening and closing */
 
 static void
@@ -2987,4 +3121,8 @@ static const struct store_ops sq_ops = {
 	.audit_count_since = sq_audit_count_since,
 	.account_get_login_networks = sq_account_get_login_networks,
 	.account_set_login_networks = sq_account_set_login_networks,
+	.password_policy_get = sq_password_policy_get,
+	.password_policy_put = sq_password_policy_put,
+	.password_history_add = sq_password_history_add,
+	.password_history_list = sq_password_history_list,
 };

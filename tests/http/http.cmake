@@ -46,6 +46,7 @@ else()
 	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
 endif()
 mfa_http_test(http_hardening test_hardening 300)
+mfa_http_test(http_pwpolicy test_pwpolicy 300)
 mfa_http_test(http_audit test_audit 300)
 # Security headers, CSRF and HTTPS; makes its test certificates with the openssl command.
 mfa_http_test(http_web_security test_web_security 300)

@@ -377,7 +377,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    14);
+	    16);
 }
 
 static void
@@ -3145,6 +3145,102 @@ test_migrate_v3_to_v4_keeps_data(void **state)
 	t_unlink_db(path);
 }
 
+/* Password policies and history (schema version 5) */
+
+static void
+test_password_policy_put_and_get(void **state)
+{
+	struct store *st = ((struct t_db *)*state)->st;
+	int64_t acct = t_account(st, "policy");
+	struct store_password_policy p = {
+		.account_id = acct, .min_length = 12, .required_classes = 5, .max_age_days = 90,
+		.hard_expiry = 1, .reuse_prevention = 3, .lockout_attempts = 4,
+		.not_contain_user_name = 1, .updated = T_NOW,
+	};
+	struct store_password_policy got;
+
+	assert_int_equal(st->ops->password_policy_get(st, acct, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_OK);
+	assert_int_equal(st->ops->password_policy_get(st, acct, &got), STORE_OK);
+	assert_int_equal(got.min_length, 12);
+	assert_int_equal(got.required_classes, 5);
+	assert_int_equal(got.max_age_days, 90);
+	assert_int_equal(got.hard_expiry, 1);
+	assert_int_equal(got.reuse_prevention, 3);
+	assert_int_equal(got.lockout_attempts, 4);
+	assert_int_equal(got.not_contain_user_name, 1);
+
+	/* A second put replaces the row. */
+	p.min_length = 8;
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_OK);
+	assert_int_equal(st->ops->password_policy_get(st, acct, &got), STORE_OK);
+	assert_int_equal(got.min_length, 8);
+
+	/* The CHECK constraints repeat the API's ranges. */
+	p.min_length = 7;
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_ERROR);
+	p.min_length = 8;
+	p.lockout_attempts = 33;
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_ERROR);
+}
+
+struct t_hashes {
+	char hashes[STORE_PASSWORD_HISTORY_MAX + 1][32];
+	int n;
+};
+
+static int
+t_hash_row(void *arg, const char *hash)
+{
+	struct t_hashes *h = arg;
+
+	snprintf(h->hashes[h->n++], sizeof(h->hashes[0]), "%s", hash);
+	return 0;
+}
+
+static void
+test_password_history_bounded(void **state)
+{
+	struct store *st = ((struct t_db *)*state)->st;
+	int64_t acct = t_account(st, "history");
+	int64_t alice = t_user(st, acct, "alice", 0);
+	int64_t bob = t_user(st, acct, "bob", 0);
+	struct t_hashes h;
+	char hash[32];
+	char sql[96];
+
+	for (int i = 0; i < STORE_PASSWORD_HISTORY_MAX + 6; i++) {
+		snprintf(hash, sizeof(hash), "hash-%d", i);
+		assert_int_equal(st->ops->password_history_add(st, alice, hash, T_NOW + i), STORE_OK);
+	}
+	assert_int_equal(st->ops->password_history_add(st, bob, "bob-hash", T_NOW), STORE_OK);
+	assert_int_equal(st->ops->password_history_add(st, alice, "", T_NOW), STORE_ERROR);
+
+	/* Only the newest 24 stay, listed newest first. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM password_history WHERE user_id = %lld",
+	    (long long)alice);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), sql), STORE_PASSWORD_HISTORY_MAX);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(st->ops->password_history_list(st, alice, STORE_PASSWORD_HISTORY_MAX + 1,
+	    t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, STORE_PASSWORD_HISTORY_MAX);
+	assert_string_equal(h.hashes[0], "hash-29");
+	assert_string_equal(h.hashes[STORE_PASSWORD_HISTORY_MAX - 1], "hash-6");
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(st->ops->password_history_list(st, alice, 2, t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, 2);
+	assert_string_equal(h.hashes[1], "hash-28");
+
+	/* Deleting a user deletes its history, and other users keep theirs. */
+	assert_int_equal(st->ops->user_delete(st, alice), STORE_OK);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(st->ops->password_history_list(st, alice, 24, t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(st->ops->password_history_list(st, bob, 24, t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3218,6 +3314,8 @@ main(int argc, char **argv)
 		T(test_audit_invalid),
 		T(test_audit_append_only_and_purge),
 		T(test_migrate_v3_to_v4_keeps_data),
+		T(test_password_policy_put_and_get),
+		T(test_password_history_bounded),
 	};
 
 	if (argc == 3 && strncmp(argv[1], "--child-", 8) == 0)
