@@ -16,7 +16,7 @@
 
 #define CLI_PASSWORD_BUF (PASSWORD_MAX_BYTES + 2) /* room to see that input was too long */
 
-static int
+int
 cli_report(int r, const struct srv_status *st)
 {
 	if (r == SRV_OK)
@@ -94,8 +94,7 @@ out:
 	return r;
 }
 
-/* Find the user of a principal ("name@alias", or "alias" for the owner). */
-static int
+int
 cli_find_user(struct cli *cli, const char *principal, struct store_account *acct,
     struct store_user *user)
 {

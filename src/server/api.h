@@ -13,6 +13,7 @@
 
 #define API_PREFIX "/api/v1/"
 #define API_COOKIE_NAME "mfad_session"
+#define API_REMEMBER_COOKIE_NAME "mfad_remember" /* the remembered-browser cookie */
 #define API_SET_COOKIE_MAX 256
 
 /* What the API wants sent back. */
@@ -20,6 +21,8 @@ struct api_response {
 	int status;                  /* HTTP status */
 	char *body;                  /* malloc'd JSON; may hold a token: wipe when freeing */
 	char set_cookie[API_SET_COOKIE_MAX]; /* a Set-Cookie value, or empty */
+	/* A second Set-Cookie value, for the remembered-browser cookie, or empty. */
+	char set_cookie_remember[API_SET_COOKIE_MAX];
 	int retry_after;             /* seconds, 0 for no Retry-After header */
 	const char *action;          /* the action's name for the log, or NULL */
 	long long user_id;           /* the session's user for the log, 0 for none */
@@ -36,6 +39,8 @@ struct api_request {
 	const char *token;           /* from the cookie or a bearer header, or NULL */
 	const char *src;             /* client address, for the log */
 	const char *user_agent;      /* the User-Agent header, or NULL; for the audit log */
+	int token_is_bearer;         /* token came from "Authorization: Bearer" */
+	const char *remember;        /* the remembered-browser cookie, or NULL */
 };
 
 /* Handle req and fill resp. Always produces a response. */

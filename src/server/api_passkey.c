@@ -164,8 +164,9 @@ api_login_passkey(struct api_ctx *c)
 static int
 api_security_preference(struct api_ctx *c)
 {
-	c->out = json_pack("{s:{s:{s:b}}}", "SecurityPreference", "LoginProfilePreference",
-	    "AllowUserToLoginWithPasskey", c->acct.passkey_logon);
+	c->out = json_pack("{s:{s:{s:b}, s:{s:b}}}", "SecurityPreference",
+	    "LoginProfilePreference", "AllowUserToLoginWithPasskey", c->acct.passkey_logon,
+	    "MFAPreference", "EnableSaveMFATicket", c->acct.save_mfa_ticket);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
@@ -179,12 +180,17 @@ int
 api_set_security_preference(struct api_ctx *c)
 {
 	int passkey_logon = -1;
+	int save_mfa_ticket = -1;
 	int r;
 
-	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK)
+	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK ||
+	    (r = jreq_bool(c->body, "EnableSaveMFATicket", &save_mfa_ticket, &c->st)) != SRV_OK)
 		return r;
 	if (passkey_logon >= 0 &&
 	    (r = account_set_passkey_logon(c->app, &c->acct, passkey_logon, c->req->src)) != SRV_OK)
+		return r;
+	if (save_mfa_ticket >= 0 &&
+	    (r = account_set_save_mfa_ticket(c->app, &c->acct, save_mfa_ticket, c->req->src)) != SRV_OK)
 		return r;
 	return api_security_preference(c);
 }

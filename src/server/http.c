@@ -96,12 +96,13 @@ http_client_addr(struct MHD_Connection *conn, char *out, size_t size)
 
 /* The session token: a bearer header wins over the cookie. */
 static const char *
-http_token(struct MHD_Connection *conn)
+http_token(struct MHD_Connection *conn, int *ret_bearer)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 
-	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
+	*ret_bearer = auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0;
+	if (*ret_bearer)
 		return auth + 7;
 	return MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, API_COOKIE_NAME);
 }
@@ -142,6 +143,8 @@ http_send(struct MHD_Connection *conn, struct api_response *resp)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (resp->set_cookie[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+	if (resp->set_cookie_remember[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie_remember);
 	if (resp->retry_after > 0) {
 		snprintf(retry, sizeof(retry), "%d", resp->retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
@@ -194,7 +197,7 @@ static enum MHD_Result
 http_reject_early(struct http_server *srv, struct MHD_Connection *conn, const char *method,
     const char *url, const struct timespec *start)
 {
-	struct api_request areq = { method, url, NULL, 0, 1, 1, NULL, "", NULL };
+	struct api_request areq = { method, url, NULL, 0, 1, 1, NULL, "", NULL, 0, NULL };
 	struct api_response resp;
 	char src[INET6_ADDRSTRLEN];
 	enum MHD_Result ret;
@@ -238,7 +241,9 @@ http_dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *
 	areq.body_len = rq->too_large ? 0 : rq->len;
 	areq.body_is_json = http_is_json(conn);
 	areq.too_large = rq->too_large;
-	areq.token = http_token(conn);
+	areq.token = http_token(conn, &areq.token_is_bearer);
+	areq.remember = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
+	    API_REMEMBER_COOKIE_NAME);
 	areq.src = src;
 	areq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_USER_AGENT);

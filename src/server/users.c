@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "server/audit.h"
 #include "server/principal.h"
+#include "server/remember.h"
+#include "server/session.h"
 
 /* Record a change to user u, made by the request's session user, as its own statement. */
 static void
@@ -196,6 +198,22 @@ users_delete(struct app *app, int64_t account_id, const char *name, struct srv_s
 	return SRV_OK;
 }
 
+/*
+ * End every session of user, and after a new password also forget the
+ * user's remembered browsers, recording both with reason.
+ */
+static int
+profile_revoke(struct app *app, struct store *db, const struct store_user *user,
+    const char *reason)
+{
+	if (session_revoke_user(app, db, user->account_id, user->id, NULL, reason, NULL) !=
+	    STORE_OK)
+		return STORE_ERROR;
+	if (strcmp(reason, "password_set") != 0)
+		return STORE_OK;
+	return remember_forget_user(app, db, user->account_id, user->id, reason, NULL);
+}
+
 static int
 profile_apply(struct app *app, const struct profile_change *change,
     struct store_login_profile *lp, int64_t now, struct srv_status *st)
@@ -249,6 +267,10 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 		r = SRV_ERR_INTERNAL;
 		goto out;
 	}
+	if (profile_revoke(app, db, user, "password_set") != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
 	log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	users_audit(app, db, user, "login_profile_create",
 	    users_profile_detail(detail, sizeof(detail), &lp, change));
@@ -281,12 +303,14 @@ profile_update(struct app *app, const struct store_user *user, const struct prof
 		return SRV_ERR_PROFILE_NOT_FOUND;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	if (change->password != NULL) {
-		/* A new password set by the owner ends the user's sessions and logons. */
-		if (db->ops->session_delete_by_user(db, user->id) == STORE_ERROR)
+	/* A new password, or a required reset, ends the user's sessions and logons at once. */
+	if (change->password != NULL || change->reset_required > 0) {
+		if (profile_revoke(app, db, user, change->password != NULL ? "password_set" :
+		    "reset_required") != STORE_OK)
 			return SRV_ERR_INTERNAL;
-		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	}
+	if (change->password != NULL)
+		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	users_audit(app, db, user, "login_profile_update",
 	    users_profile_detail(detail, sizeof(detail), &lp, change));
 	if (change->password != NULL)
