@@ -21,7 +21,7 @@ cmd_token_usage(void)
 	    "       mfactl token revoke PRINCIPAL TOKEN_ID\n");
 }
 
-/* Parse a positive decimal number up to max; returns 0 for junk. */
+/* Parse a decimal number from 1 to max. Returns 0 for invalid text. */
 static long long
 cmd_token_number(const char *text, long long max)
 {
@@ -84,7 +84,7 @@ cmd_token_create(struct cli *cli, int argc, char **argv)
 	cmd_token_time(t.expires, expires, sizeof(expires));
 	/* The only time the token is shown: the store keeps its hash alone. */
 	printf("%s\n", text);
-	fprintf(stderr, "token %lld for %s, expires %s; it is not shown again\n",
+	fprintf(stderr, "token %lld for %s expires %s. It is not shown again.\n",
 	    (long long)t.id, argv[2], expires);
 	mfa_memzero(text, sizeof(text));
 	return CLI_OK;

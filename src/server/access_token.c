@@ -99,17 +99,18 @@ access_token_create(struct app *app, const struct store_user *user, const char *
 	return SRV_OK;
 }
 
-/* Record a failed use of a token: user is NULL when the token is unknown. */
+/* Record a failed use of user's token token_id. */
 static void
 access_token_audit_failure(struct app *app, struct store *db, const struct store_user *user,
     int64_t token_id, const char *reason)
 {
 	char detail[64];
 
+	log_info("event=access_token_rejected user_id=%lld token_id=%lld reason=%s",
+	    (long long)user->id, (long long)token_id, reason);
 	(void)audit_record(app, db, &(struct audit_event){ "access_token_use", AUDIT_FAILURE,
-	    user != NULL ? user->account_id : 0, user != NULL ? user->id : 0, 0,
-	    audit_detail(detail, sizeof(detail), "token_id=%lld reason=%s", (long long)token_id,
-	    reason) });
+	    user->account_id, user->id, 0, audit_detail(detail, sizeof(detail),
+	    "token_id=%lld reason=%s", (long long)token_id, reason) });
 }
 
 int
@@ -128,8 +129,11 @@ access_token_lookup(struct app *app, const char *text, int64_t now,
 		return SRV_ERR_NOT_AUTHENTICATED;
 	r = db->ops->access_token_get(db, hash, &t);
 	if (r == STORE_NOT_FOUND) {
-		/* A deleted token, or a guess: the record names no account. */
-		access_token_audit_failure(app, db, NULL, 0, "unknown");
+		/*
+		 * A deleted token, or a guess. It names no account, so it goes to the
+		 * log only, as an unknown passkey credential does.
+		 */
+		log_info("event=access_token_rejected reason=unknown");
 		return SRV_ERR_NOT_AUTHENTICATED;
 	}
 	if (r != STORE_OK)

@@ -3,7 +3,7 @@
  * API tokens: "mfat_" and 256 random bits in 43 base64url characters, sent
  * as "Authorization: Bearer mfat_...". The store keeps only the SHA-256 of
  * the random part. A token acts for one user with full scope, but it proves
- * no second factor, so the API refuses it for step-up and sensitive actions.
+ * no second factor, so the API rejects it for step-up and sensitive actions.
  */
 #ifndef MFAD_ACCESS_TOKEN_H
 #define MFAD_ACCESS_TOKEN_H
@@ -41,8 +41,9 @@ int access_token_create(struct app *app, const struct store_user *user, const ch
 
 /*
  * Find the live token of text at now and refresh its last use at most once
- * a minute. An unknown or expired token is recorded in the audit log as an
- * access_token_use failure. Returns SRV_OK, SRV_ERR_NOT_AUTHENTICATED or
+ * a minute. An expired token is recorded in the audit log as an
+ * access_token_use failure. An unknown one names no account, so it is only
+ * logged. Returns SRV_OK, SRV_ERR_NOT_AUTHENTICATED or
  * SRV_ERR_INTERNAL.
  */
 int access_token_lookup(struct app *app, const char *text, int64_t now,

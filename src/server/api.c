@@ -198,7 +198,7 @@ api_login_mfa(struct api_ctx *c)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
 out:
-	/* The logon stands even when remembering fails, as a fresh MFA logon. */
+	/* The logon succeeds even when remembering the browser fails: it then sets no cookie. */
 	if (r == SRV_OK && remember > 0)
 		r = api_remember_browser(c);
 	return r;

@@ -136,7 +136,7 @@ api_list_remembered_browsers(struct api_ctx *c)
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
-/* Parse a decimal row id; junk gives 0, which no row has. */
+/* Parse a decimal row id. Returns 0, which no row has, for invalid text. */
 static int64_t
 api_parse_id(const char *text)
 {

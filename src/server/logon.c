@@ -181,7 +181,7 @@ logon_password_still_valid(struct store *db, struct password_ok_tx *tx)
 }
 
 /*
- * Finish a logon whose second factor a remembered browser stands in for.
+ * Finish a logon whose second factor a remembered browser replaces.
  * The session gets FACTOR_REMEMBERED and no mfa_at, so it never counts as
  * a step-up.
  */

@@ -131,7 +131,7 @@ class AccessTokenTest(TokensTestCase):
         self.assertEqual(len(deleted), 1)
         self.assertEqual(deleted[0]["Detail"], "token_id=%s" % created["TokenId"])
 
-    def test_a_token_may_delete_itself(self):
+    def test_token_deletes_itself(self):
         created = self.create_token(self.owner_token)
         self.assertOK(self.post("DeleteAccessToken", {"TokenId": created["TokenId"]},
                                 token=created["Token"]), "DeleteAccessToken by itself")

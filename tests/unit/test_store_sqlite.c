@@ -3258,7 +3258,11 @@ test_remembered_browser_crud(void **state)
 	for (int i = 0; i < 4; i++) {
 		memset(&b[i], 0, sizeof(b[i]));
 		t_hash(b[i].token_hash, (uint8_t)(60 + i));
-		b[i].user_id = i < 2 ? u : i == 2 ? v : w;
+		b[i].user_id = u;
+		if (i == 2)
+			b[i].user_id = v;
+		if (i == 3)
+			b[i].user_id = w;
 		b[i].created = T_NOW;
 		b[i].expires = T_NOW + 100;
 		snprintf(b[i].user_agent, sizeof(b[i].user_agent), "\"ua %d\"", i);
