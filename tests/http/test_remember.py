@@ -8,6 +8,7 @@ A remembered browser skips the second factor only for its own user, only until i
 import hashlib
 import json
 import subprocess
+import unittest
 
 import harness
 
@@ -247,3 +248,37 @@ class RememberTest(RememberTestCase):
         self.assertIn("CREATE TABLE remembered_browsers", out.stdout)
         self.assertNotIn(cookie, out.stdout)
         self.assertIn(hashlib.sha256(cookie.encode()).hexdigest().upper(), out.stdout.upper())
+
+
+try:
+    import test_passkeys    # needs python3-cryptography and python3-cbor2 for softauthn
+except ImportError:
+    test_passkeys = None
+
+
+@unittest.skipIf(test_passkeys is None, "python3-cryptography or python3-cbor2 is missing")
+class PasskeyRememberTest(test_passkeys.PasskeyTestCase if test_passkeys else
+                          harness.MfadTestCase):
+    """A passkey as the second factor can be remembered like a TOTP code."""
+
+    def test_passkey_factor_remembered(self):
+        r = self.post("SetSecurityPreference", {"EnableSaveMFATicket": True},
+                      token=self.owner_token)
+        self.assertOK(r, "SetSecurityPreference")
+        self.register(self.add_user("erin"))
+        challenge = self.logon_challenge("erin")
+        assertion = self.auth.get(self.start_login(challenge))
+        r = self.post("LoginMFA", {"Challenge": challenge, "Method": "passkey",
+                                   "Credential": assertion, "RememberBrowser": True})
+        body = self.assertOK(r, "LoginMFA with a passkey")
+        self.assertTrue(body["BrowserRemembered"], body)
+        cookie = [h for h in r.headers.get_all("Set-Cookie") if h.startswith(COOKIE + "=")]
+        self.assertEqual(len(cookie), 1, r.headers)
+        value = cookie[0].split(";", 1)[0].split("=", 1)[1]
+
+        r = self.server.request("POST", "/api/v1/Login", body=json.dumps({
+            "Principal": self.principal("erin"), "Password": test_passkeys.PASSWORD}).encode(),
+            headers={"Content-Type": "application/json", "Cookie": "%s=%s" % (COOKIE, value)})
+        body = self.assertOK(r, "Login with the remembered browser")
+        self.assertEqual(body["Status"], "OK", body)
+        self.assertEqual(body["Factors"], ["password", "remembered"])
