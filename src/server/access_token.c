@@ -17,7 +17,9 @@
 int
 access_token_is(const char *text)
 {
-	return text != NULL && strncmp(text, ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_PREFIX_LEN) == 0;
+	/* The length keeps a 43-character session token that happens to start "mfat_" a session. */
+	return text != NULL && strncmp(text, ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_PREFIX_LEN) == 0 &&
+	    strlen(text) == ACCESS_TOKEN_PREFIX_LEN + TOKEN_TEXT_LEN;
 }
 
 int

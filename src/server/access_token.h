@@ -20,7 +20,7 @@
 #define ACCESS_TOKEN_DAYS_DEFAULT 90
 #define ACCESS_TOKEN_DAYS_MAX 365
 
-/* 1 when text starts with ACCESS_TOKEN_PREFIX, so it is meant as an API token. */
+/* 1 when text has the form of an API token: ACCESS_TOKEN_PREFIX and 43 more characters. */
 int access_token_is(const char *text);
 
 /*
