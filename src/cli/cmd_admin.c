@@ -23,7 +23,7 @@
  */
 #define CLI_PASSWORD_BUF (PWPOLICY_BYTES_MAX + 2)
 
-static int
+int
 cli_report(int r, const struct srv_status *st)
 {
 	if (r == SRV_OK)
@@ -101,8 +101,7 @@ out:
 	return r;
 }
 
-/* Find the user of a principal ("name@alias", or "alias" for the owner). */
-static int
+int
 cli_find_user(struct cli *cli, const char *principal, struct store_account *acct,
     struct store_user *user)
 {

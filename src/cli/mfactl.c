@@ -39,6 +39,11 @@ mfactl_usage(FILE *out)
 	    "  audit export ALIAS [--user NAME] [--event EVENT] [--since TIME] [--until TIME]\n"
 	    "                                            write the audit log as JSON lines\n"
 	    "  (TIME: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, in UTC)\n"
+	    "  token create PRINCIPAL [--description TEXT] [--days N]\n"
+	    "                                            create an API token, valid N days\n"
+	    "                                            (1 to 365, default 90), printed once\n"
+	    "  token list PRINCIPAL                      list the user's live API tokens\n"
+	    "  token revoke PRINCIPAL TOKEN_ID           delete an API token\n"
 	    "\n"
 	    "Diagnostics (need no database):\n"
 	    "  totp code --secret BASE32 [--time UNIX] [--digits N] [--algorithm SHA1|SHA256|SHA512]\n"
@@ -166,6 +171,8 @@ main(int argc, char **argv)
 		r = cmd_mail(&cli, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		r = cmd_audit(&cli, argc, argv);
+	else if (strcmp(cmd, "token") == 0)
+		r = cmd_token(&cli, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		mfactl_usage(stdout);
 		r = CLI_OK;

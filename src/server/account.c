@@ -112,3 +112,39 @@ account_set_passkey_logon(struct app *app, struct store_account *acct, int on, c
 	    acct->id, 0, 0, on ? "passkey_logon=1" : "passkey_logon=0" });
 	return SRV_OK;
 }
+
+struct save_mfa_ticket_tx {
+	const struct app *app;
+	const struct store_account *acct;
+	int on;
+};
+
+static int
+account_save_mfa_ticket_fn(struct store *db, void *arg)
+{
+	struct save_mfa_ticket_tx *tx = arg;
+	int r;
+
+	r = db->ops->account_set_save_mfa_ticket(db, tx->acct->id, tx->on);
+	/* Turning the setting off forgets every browser it let users remember. */
+	if (r == STORE_OK && !tx->on)
+		r = db->ops->remembered_browser_delete_by_account(db, tx->acct->id);
+	if (r != STORE_OK)
+		return r;
+	return audit_record(tx->app, db, &(struct audit_event){ "security_setting_change",
+	    AUDIT_SUCCESS, tx->acct->id, 0, 0, tx->on ? "save_mfa_ticket=1" : "save_mfa_ticket=0" });
+}
+
+int
+account_set_save_mfa_ticket(struct app *app, struct store_account *acct, int on, const char *src)
+{
+	struct store *db = app_store(app);
+	struct save_mfa_ticket_tx tx = { app, acct, on != 0 };
+
+	if (db == NULL || store_tx(db, account_save_mfa_ticket_fn, &tx) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	acct->save_mfa_ticket = on != 0;
+	log_info("event=security_preference account_id=%lld save_mfa_ticket=%d src=%s",
+	    (long long)acct->id, on != 0, src);
+	return SRV_OK;
+}

@@ -24,4 +24,11 @@ int account_find(struct app *app, const char *alias, struct store_account *ret,
 int account_set_passkey_logon(struct app *app, struct store_account *acct, int on,
     const char *src);
 
+/*
+ * Allow (on = 1) or forbid (on = 0) remembered browsers in the account;
+ * forbidding them also forgets every remembered browser of its users.
+ */
+int account_set_save_mfa_ticket(struct app *app, struct store_account *acct, int on,
+    const char *src);
+
 #endif

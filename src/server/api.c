@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/access_token.h"
 #include "server/account.h"
 #include "server/api_internal.h"
 #include "server/audit.h"
@@ -83,7 +84,7 @@ api_logon_status_name(int status)
 	}
 }
 
-static json_t *
+json_t *
 api_factors_json(int factors)
 {
 	json_t *a = json_array();
@@ -98,6 +99,8 @@ api_factors_json(int factors)
 		json_array_append_new(a, json_string("passkey"));
 	if (factors & FACTOR_EMAIL)
 		json_array_append_new(a, json_string("email"));
+	if (factors & FACTOR_REMEMBERED)
+		json_array_append_new(a, json_string("remembered"));
 	return a;
 }
 
@@ -126,6 +129,8 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	if (r == SRV_OK)
 		r = api_set_session_cookie(c, res->token, res->expires - now);
 	mfa_memzero(hash, sizeof(hash));
+	c->logon_user_id = res->user.id;
+	c->logon_factors = res->factors;
 	return r;
 }
 
@@ -181,7 +186,8 @@ api_login(struct api_ctx *c)
 	    (r = jreq_string(c->body, "Password", 1, &password, &len, &c->st)) != SRV_OK)
 		return r;
 	/* An over-long password is checked as a wrong one (no hash of it), so it is counted. */
-	r = logon_password(c->app, principal, password, len, c->req->src, &res, &c->st);
+	r = logon_password(c->app, principal, password, len, c->req->remember, c->req->src, &res,
+	    &c->st);
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
@@ -195,13 +201,17 @@ api_login_mfa(struct api_ctx *c)
 	const char *challenge;
 	const char *method;
 	const char *code;
+	int remember;
 	int r;
 
 	if ((r = jreq_string(c->body, "Challenge", 1, &challenge, NULL, &c->st)) != SRV_OK ||
-	    (r = jreq_string(c->body, "Method", 0, &method, NULL, &c->st)) != SRV_OK)
+	    (r = jreq_string(c->body, "Method", 0, &method, NULL, &c->st)) != SRV_OK ||
+	    (r = jreq_bool(c->body, "RememberBrowser", &remember, &c->st)) != SRV_OK)
 		return r;
-	if (method != NULL && strcmp(method, "passkey") == 0)
-		return api_login_mfa_passkey(c, challenge);
+	if (method != NULL && strcmp(method, "passkey") == 0) {
+		r = api_login_mfa_passkey(c, challenge);
+		goto out;
+	}
 	if ((r = jreq_string(c->body, "Code", 1, &code, NULL, &c->st)) != SRV_OK)
 		return r;
 	r = logon_mfa(c->app, challenge, method != NULL ? method : "totp", code, c->req->src, &res,
@@ -209,6 +219,10 @@ api_login_mfa(struct api_ctx *c)
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
+out:
+	/* The logon succeeds even when remembering the browser fails: it then sets no cookie. */
+	if (r == SRV_OK && remember > 0)
+		r = api_remember_browser(c);
 	return r;
 }
 
@@ -238,9 +252,13 @@ api_whoami(struct api_ctx *c)
 	    api_factors_json(c->session.factors), "UserVerified",
 	    (c->session.factors & FACTOR_USER_VERIFIED) != 0, "SessionExpires",
 	    (json_int_t)c->session.expires);
+	if (c->out != NULL && c->token_id != 0)
+		json_object_set_new(c->out, "AccessTokenId", json_sprintf("%lld",
+		    (long long)c->token_id));
 	if (c->out == NULL)
 		return SRV_ERR_INTERNAL;
-	return api_add_csrf_token(c, c->session.token_hash);
+	/* An API token travels in a header that browsers never add, so it needs no CSRF token. */
+	return c->token_id != 0 ? SRV_OK : api_add_csrf_token(c, c->session.token_hash);
 }
 
 static int
@@ -637,7 +655,7 @@ api_test_set_clock(struct api_ctx *c)
 static const struct api_action api_actions[] = {
 	{ "Login", api_login, API_PUBLIC },
 	{ "LoginMFA", api_login_mfa, API_PUBLIC },
-	{ "Logout", api_logout, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "Logout", api_logout, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
 	{ "WhoAmI", api_whoami, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_GET },
 	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE | API_STEP_UP },
 	{ "CreateUser", api_create_user, API_OWNER },
@@ -670,13 +688,24 @@ static const struct api_action api_actions[] = {
 	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP },
 	{ "SendLoginEmailCode", api_send_login_email_code, API_PUBLIC },
 	/* Restricted sessions may step up, or a stale one could never bind or change the password. */
-	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE },
-	{ "SendStepUpEmailCode", api_send_step_up_email_code, API_BIND_SCOPE | API_PASSWORD_SCOPE },
-	{ "StartStepUpPasskey", api_start_step_up_passkey, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
+	{ "SendStepUpEmailCode", api_send_step_up_email_code,
+	    API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
+	{ "StartStepUpPasskey", api_start_step_up_passkey,
+	    API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
 	{ "ListAuditEvents", api_list_audit_events, API_OWNER },
 	{ "GetPasswordPolicy", api_get_password_policy, API_OWNER },
 	{ "SetPasswordPolicy", api_set_password_policy, API_OWNER | API_STEP_UP },
 	{ "UnlockUser", api_unlock_user, API_OWNER | API_STEP_UP },
+	{ "ListSessions", api_list_sessions, 0 },
+	{ "RevokeSession", api_revoke_session, 0 },
+	{ "RevokeOtherSessions", api_revoke_other_sessions, 0 },
+	{ "CreateAccessToken", api_create_access_token, API_STEP_UP | API_NO_TOKEN },
+	{ "ListAccessTokens", api_list_access_tokens, 0 },
+	{ "DeleteAccessToken", api_delete_access_token, 0 },
+	{ "ListRememberedBrowsers", api_list_remembered_browsers, 0 },
+	{ "ForgetRememberedBrowser", api_forget_remembered_browser, 0 },
+	{ "ForgetAllRememberedBrowsers", api_forget_all_remembered_browsers, 0 },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 
@@ -711,6 +740,8 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 		return SRV_ERR_INTERNAL;
 	if (c->req->token == NULL)
 		return SRV_ERR_NOT_AUTHENTICATED;
+	if (access_token_is(c->req->token))
+		return api_authorize_access_token(c, a->name, a->flags);
 	r = session_lookup(c->app, db, c->req->token, clock_now(), &c->session);
 	if (r != SRV_OK)
 		return r;
@@ -838,6 +869,7 @@ api_handle(struct app *app, const struct api_request *req, struct api_response *
 	} else {
 		/* An error never sets a cookie, even if a handler prepared one. */
 		resp->set_cookie[0] = '\0';
+		resp->set_cookie_remember[0] = '\0';
 		api_error_body(&c, r);
 	}
 	if (resp->body == NULL)
@@ -853,4 +885,5 @@ api_response_clear(struct api_response *resp)
 	mfa_free_secret_str(resp->body);
 	resp->body = NULL;
 	mfa_memzero(resp->set_cookie, sizeof(resp->set_cookie));
+	mfa_memzero(resp->set_cookie_remember, sizeof(resp->set_cookie_remember));
 }

@@ -14,6 +14,7 @@
 #define API_PREFIX "/api/v1/"
 /* The session cookie's base name; over HTTPS it is sent as "__Host-mfad_session" (cookie.h). */
 #define API_COOKIE_NAME "mfad_session"
+#define API_REMEMBER_COOKIE_NAME "mfad_remember" /* the remembered-browser cookie */
 #define API_SET_COOKIE_MAX 256
 
 /* What the API wants sent back. */
@@ -21,6 +22,8 @@ struct api_response {
 	int status;                  /* HTTP status */
 	char *body;                  /* malloc'd JSON; may hold a token: wipe when freeing */
 	char set_cookie[API_SET_COOKIE_MAX]; /* a Set-Cookie value, or empty */
+	/* A second Set-Cookie value, for the remembered-browser cookie, or empty. */
+	char set_cookie_remember[API_SET_COOKIE_MAX];
 	int retry_after;             /* seconds, 0 for no Retry-After header */
 	const char *action;          /* the action's name for the log, or NULL */
 	long long user_id;           /* the session's user for the log, 0 for none */
@@ -43,6 +46,8 @@ struct api_request {
 	const char *user_agent;      /* the User-Agent header, or NULL; for the audit log */
 	/* A trusted proxy sent an X-Forwarded-For that is not a list of addresses: reject. */
 	int bad_forwarded_for;
+	int token_is_bearer;         /* token came from "Authorization: Bearer" */
+	const char *remember;        /* the remembered-browser cookie, or NULL */
 };
 
 /* Handle req and fill resp. Always produces a response. */

@@ -20,6 +20,8 @@ enum {
 	API_TEST = 1 << 5,         /* only with --test-clock */
 	API_STEP_UP = 1 << 6,      /* sensitive: needs a fresh second factor (stepup.h) */
 	API_STEP_UP_BIND = 1 << 7, /* adds a factor: as API_STEP_UP unless the user has none */
+	/* Needs a session: an API token may not call it (nor any API_STEP_UP* action). */
+	API_NO_TOKEN = 1 << 8,
 };
 
 struct api_ctx {
@@ -31,13 +33,19 @@ struct api_ctx {
 	struct srv_status st;
 	int authed;
 	int methods;                 /* FACTOR_* bits for an MFARequired body */
-	struct store_session session;
+	struct store_session session; /* for an API token: full scope, no factors, no token hash */
+	int64_t token_id;            /* the API token of the request, 0 for a session */
+	int64_t logon_user_id;       /* set by api_logon_result: the user who logged on */
+	int logon_factors;           /* set by api_logon_result: the factors of the new session */
 	struct store_user user;
 	struct store_account acct;
 };
 
 /* The API form of a user, or NULL when out of memory. */
 json_t *api_user_json(const struct store_user *u);
+
+/* The API form of FACTOR_* bits: an array of names, or NULL when out of memory. */
+json_t *api_factors_json(int factors);
 
 /* Put a logon result in the body: a challenge, or a session and its cookie. */
 int api_logon_result(struct api_ctx *c, const struct logon_result *res);
@@ -75,6 +83,18 @@ int api_send_login_email_code(struct api_ctx *c);
 int api_get_password_policy(struct api_ctx *c);
 int api_set_password_policy(struct api_ctx *c);
 int api_unlock_user(struct api_ctx *c);
+/* Sessions, API tokens and remembered browsers, in api_sessions.c. */
+int api_authorize_access_token(struct api_ctx *c, const char *action, int flags);
+int api_remember_browser(struct api_ctx *c);
+int api_list_sessions(struct api_ctx *c);
+int api_revoke_session(struct api_ctx *c);
+int api_revoke_other_sessions(struct api_ctx *c);
+int api_create_access_token(struct api_ctx *c);
+int api_list_access_tokens(struct api_ctx *c);
+int api_delete_access_token(struct api_ctx *c);
+int api_list_remembered_browsers(struct api_ctx *c);
+int api_forget_remembered_browser(struct api_ctx *c);
+int api_forget_all_remembered_browsers(struct api_ctx *c);
 
 /* Step-up actions, in api_stepup.c. */
 int api_step_up(struct api_ctx *c);

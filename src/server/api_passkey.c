@@ -169,8 +169,10 @@ api_security_preference(struct api_ctx *c)
 
 	if (netlogon_get(c->app, c->acct.id, networks) != SRV_OK)
 		return SRV_ERR_INTERNAL;
-	c->out = json_pack("{s:{s:{s:b, s:s}}}", "SecurityPreference", "LoginProfilePreference",
-	    "AllowUserToLoginWithPasskey", c->acct.passkey_logon, "LoginNetworkMasks", networks);
+	c->out = json_pack("{s:{s:{s:b, s:s}, s:{s:b}}}", "SecurityPreference",
+	    "LoginProfilePreference", "AllowUserToLoginWithPasskey", c->acct.passkey_logon,
+	    "LoginNetworkMasks", networks, "MFAPreference", "EnableSaveMFATicket",
+	    c->acct.save_mfa_ticket);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
@@ -185,9 +187,11 @@ api_set_security_preference(struct api_ctx *c)
 {
 	const char *networks = NULL;
 	int passkey_logon = -1;
+	int save_mfa_ticket = -1;
 	int r;
 
-	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK)
+	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK ||
+	    (r = jreq_bool(c->body, "EnableSaveMFATicket", &save_mfa_ticket, &c->st)) != SRV_OK)
 		return r;
 	/* Checked before anything is stored, so a bad list changes no setting. */
 	if ((r = jreq_string(c->body, "LoginNetworkMasks", 0, &networks, NULL, &c->st)) != SRV_OK)
@@ -197,6 +201,9 @@ api_set_security_preference(struct api_ctx *c)
 		return r;
 	if (passkey_logon >= 0 &&
 	    (r = account_set_passkey_logon(c->app, &c->acct, passkey_logon, c->req->src)) != SRV_OK)
+		return r;
+	if (save_mfa_ticket >= 0 &&
+	    (r = account_set_save_mfa_ticket(c->app, &c->acct, save_mfa_ticket, c->req->src)) != SRV_OK)
 		return r;
 	return api_security_preference(c);
 }

@@ -62,6 +62,13 @@ audit_context_user_agent(void)
 }
 
 void
+audit_context_copy(char src[STORE_AUDIT_SRC_MAX + 1], char user_agent[STORE_AUDIT_UA_MAX + 1])
+{
+	memcpy(src, audit_ctx.src, sizeof(audit_ctx.src));
+	memcpy(user_agent, audit_ctx.user_agent, sizeof(audit_ctx.user_agent));
+}
+
+void
 audit_context_end(void)
 {
 	memset(&audit_ctx, 0, sizeof(audit_ctx));

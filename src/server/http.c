@@ -41,6 +41,7 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	struct tls_files tls;        /* empty without TLS; libmicrohttpd reads it at start */
 	char cookie[COOKIE_NAME_MAX]; /* the session cookie's name on the wire */
+	char remember_cookie[COOKIE_NAME_MAX]; /* the remembered-browser cookie's name */
 };
 
 /* One request's state across libmicrohttpd's calls. */
@@ -251,6 +252,8 @@ http_send(struct MHD_Connection *conn, struct api_response *resp)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (resp->set_cookie[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+	if (resp->set_cookie_remember[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie_remember);
 	if (resp->retry_after > 0) {
 		snprintf(retry, sizeof(retry), "%d", resp->retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
@@ -348,6 +351,9 @@ http_dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *
 	areq.csrf_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, CSRF_HEADER);
 	areq.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	areq.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	areq.token_is_bearer = areq.token != NULL && !areq.token_from_cookie;
+	areq.remember = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
+	    srv->remember_cookie);
 	areq.src = src;
 	areq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_USER_AGENT);
@@ -500,8 +506,10 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 		return -1;
 	}
 	srv->app = app;
-	if (cookie_name(&app->cfg, API_COOKIE_NAME, srv->cookie, sizeof(srv->cookie)) != 0) {
-		snprintf(err, err_size, "the session cookie's name is too long");
+	if (cookie_name(&app->cfg, API_COOKIE_NAME, srv->cookie, sizeof(srv->cookie)) != 0 ||
+	    cookie_name(&app->cfg, API_REMEMBER_COOKIE_NAME, srv->remember_cookie,
+	    sizeof(srv->remember_cookie)) != 0) {
+		snprintf(err, err_size, "a cookie's name is too long");
 		goto fail;
 	}
 	if (http_prepare_tls(srv, &flags, err, err_size) != 0)

@@ -19,6 +19,7 @@
 #include "server/ratelimit.h"
 #include "server/principal.h"
 #include "server/pwpolicy_store.h"
+#include "server/remember.h"
 #include "server/vmfa.h"
 
 static int64_t
@@ -182,6 +183,7 @@ struct password_ok_tx {
 	const char *new_hash;        /* "" or the normalized password's hash to store instead */
 	int64_t now;
 	int changed;                 /* the profile or user changed during the hash */
+	const char *remember;        /* the remembered-browser cookie, or NULL */
 };
 
 /*
@@ -210,18 +212,54 @@ logon_password_still_valid(struct store *db, struct password_ok_tx *tx)
 	return r;
 }
 
+/*
+ * Finish a logon whose second factor a remembered browser replaces.
+ * The session gets FACTOR_REMEMBERED and no mfa_at, so it never counts as
+ * a step-up.
+ */
+static int
+logon_remembered_fn(struct store *db, struct password_ok_tx *tx, int64_t browser_id)
+{
+	struct store_session s;
+	char detail[64];
+	int scope;
+
+	scope = logon_next_scope(&tx->lu->lp, tx->lu->dev_bound || tx->lu->passkeys > 0);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_REMEMBERED,
+	    tx->now, 0, tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS, audit_detail(detail,
+	    sizeof(detail), "factors=password,remembered browser_id=%lld",
+	    (long long)browser_id)) != STORE_OK)
+		return STORE_ERROR;
+	return lockout_clear(db, tx->lu->key);
+}
+
 static int
 logon_password_ok_fn(struct store *db, void *arg)
 {
 	struct password_ok_tx *tx = arg;
 	struct store_challenge c;
 	struct store_session s;
+	int64_t browser_id = 0;
 	int scope;
 	int r;
 
 	r = logon_password_still_valid(db, tx);
 	if (r != STORE_OK)
 		return r;
+	/* The account's setting is checked again here, so turning it off works at once. */
+	if (logon_methods(tx->lu) != 0 && tx->remember != NULL && tx->lu->acct.save_mfa_ticket) {
+		r = remember_check(db, tx->remember, tx->lu->user.id, tx->now, &browser_id);
+		if (r == STORE_OK)
+			return logon_remembered_fn(db, tx, browser_id);
+		if (r != STORE_NOT_FOUND)
+			return STORE_ERROR;
+	}
 	if (logon_methods(tx->lu) != 0) {
 		/* The password was right: it is no failure, but the logon is not done yet. */
 		if (lockout_undo(tx->app, db, tx->lu->key, tx->ticket) != STORE_OK)
@@ -326,7 +364,7 @@ logon_password_expired(struct app *app, struct store *db, const struct logon_use
 
 int
 logon_password(struct app *app, const char *principal, const char *password, size_t len,
-    const char *src, struct logon_result *res, struct srv_status *st)
+    const char *remember, const char *src, struct logon_result *res, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	int64_t start = monotonic_ms();
@@ -387,7 +425,7 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	}
 
 	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, new_hash,
-		clock_now(), 0 };
+		clock_now(), 0, remember };
 	r = store_tx(db, logon_password_ok_fn, &tx);
 	outbox_wake(app);
 	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
@@ -1033,10 +1071,16 @@ logon_new_session_fn(struct store *db, void *arg)
 		return STORE_ERROR;
 	if (tx->clear_key != NULL && lockout_clear(db, tx->clear_key) != STORE_OK)
 		return STORE_ERROR;
-	if (tx->lp != NULL)
-		r = db->ops->session_delete_by_user(db, tx->user_id);
-	else
+	/* A new password ends every other session and remembered browser of the user. */
+	if (tx->lp != NULL) {
+		r = session_revoke_user(tx->app, db, tx->account_id, tx->user_id, NULL,
+		    "password_change", NULL);
+		if (r == STORE_OK)
+			r = remember_forget_user(tx->app, db, tx->account_id, tx->user_id,
+			    "password_change", NULL);
+	} else {
 		r = db->ops->session_delete(db, tx->old->token_hash);
+	}
 	if (r == STORE_ERROR)
 		return r;
 	if (session_create(tx->app, db, tx->user_id, tx->scope, tx->factors, tx->now, tx->mfa_at,

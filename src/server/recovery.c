@@ -13,6 +13,7 @@
 #include "server/audit.h"
 #include "server/notify.h"
 #include "server/outbox.h"
+#include "server/remember.h"
 
 /* The ids of a user's passkeys, read before they are deleted. */
 struct recovery_ids {
@@ -142,8 +143,9 @@ recovery_reset_fn(struct store *db, void *arg)
 	    recovery_delete_email(db, uid) != STORE_OK ||
 	    recovery_require_bind(db, uid, &tx->res.bind_required) != STORE_OK)
 		return STORE_ERROR;
-	/* NOTE: remembered browsers are not deleted yet; their deletion belongs here. */
-	if (db->ops->session_delete_by_user(db, uid) == STORE_ERROR)
+	/* A remembered browser would skip the factors the owner just removed. */
+	if (remember_forget_user(tx->app, db, tx->user->account_id, uid, "mfa_reset", NULL) !=
+	    STORE_OK || db->ops->session_delete_by_user(db, uid) == STORE_ERROR)
 		return STORE_ERROR;
 
 	if (audit_record(tx->app, db, &(struct audit_event){ "admin_reset_mfa", AUDIT_SUCCESS,

@@ -8,6 +8,7 @@
 #include <mfa/common.h>
 
 #include "common/log.h"
+#include "server/audit.h"
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -51,14 +52,32 @@ token_hash(const char *text, uint8_t hash[STORE_TOKEN_HASH_LEN])
 }
 
 int
+session_public_id(char id[STORE_SESSION_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[STORE_SESSION_ID_LEN / 2];
+
+	if (mfa_random_bytes(raw, sizeof(raw)) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[STORE_SESSION_ID_LEN] = '\0';
+	return 0;
+}
+
+int
 session_create(const struct app *app, struct store *st, int64_t user_id, int scope, int factors,
     int64_t now, int64_t mfa_at, char text[TOKEN_TEXT_SIZE], struct store_session *ret)
 {
 	struct store_session s;
 
 	memset(&s, 0, sizeof(s));
-	if (token_generate(text) != 0 || token_hash(text, s.token_hash) != 0)
+	if (token_generate(text) != 0 || token_hash(text, s.token_hash) != 0 ||
+	    session_public_id(s.public_id) != 0)
 		return SRV_ERR_INTERNAL;
+	audit_context_copy(s.src, s.user_agent);
 	s.user_id = user_id;
 	s.scope = scope;
 	s.factors = factors;
@@ -108,6 +127,66 @@ int
 session_end(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN])
 {
 	return st->ops->session_delete(st, hash) == STORE_ERROR ? SRV_ERR_INTERNAL : SRV_OK;
+}
+
+int
+session_revoke_user(const struct app *app, struct store *db, int64_t account_id,
+    int64_t user_id, const uint8_t *keep, const char *reason, int64_t *ret_count)
+{
+	int64_t count = 0;
+	char detail[64];
+
+	if (db->ops->session_revoke_by_user(db, user_id, keep, &count) != STORE_OK)
+		return STORE_ERROR;
+	if (ret_count != NULL)
+		*ret_count = count;
+	return audit_record(app, db, &(struct audit_event){ "session_revoke", AUDIT_SUCCESS,
+	    account_id, user_id, 0, audit_detail(detail, sizeof(detail), "reason=%s count=%lld",
+	    reason, (long long)count) });
+}
+
+struct revoke_one_tx {
+	const struct app *app;
+	const struct store_user *user;
+	const char *public_id;
+};
+
+static int
+session_revoke_one_fn(struct store *db, void *arg)
+{
+	struct revoke_one_tx *tx = arg;
+	char detail[64];
+	int r;
+
+	r = db->ops->session_delete_by_public_id(db, tx->user->id, tx->public_id);
+	if (r != STORE_OK)
+		return r;
+	return audit_record(tx->app, db, &(struct audit_event){ "session_revoke", AUDIT_SUCCESS,
+	    tx->user->account_id, tx->user->id, 0, audit_detail(detail, sizeof(detail),
+	    "session_id=%s", tx->public_id) });
+}
+
+int
+session_revoke_one(struct app *app, const struct store_user *user, const char *public_id)
+{
+	struct store *db = app_store(app);
+	struct revoke_one_tx tx = { app, user, public_id };
+	int r;
+
+	/* Only a well-formed id reaches the database or the audit record. */
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	if (strlen(public_id) != STORE_SESSION_ID_LEN ||
+	    strspn(public_id, "0123456789abcdef") != STORE_SESSION_ID_LEN)
+		return SRV_ERR_SESSION_NOT_FOUND;
+	r = store_tx(db, session_revoke_one_fn, &tx);
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_SESSION_NOT_FOUND;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	log_info("event=session_revoked user_id=%lld session_id=%s", (long long)user->id,
+	    public_id);
+	return SRV_OK;
 }
 
 const char *

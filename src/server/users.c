@@ -14,6 +14,8 @@
 #include "server/outbox.h"
 #include "server/principal.h"
 #include "server/pwpolicy_store.h"
+#include "server/remember.h"
+#include "server/session.h"
 
 /* Record a change to user u, made by the request's session user, as its own statement. */
 static void
@@ -201,6 +203,22 @@ users_delete(struct app *app, int64_t account_id, const char *name, struct srv_s
 }
 
 /*
+ * End every session of user, and after a new password also forget the
+ * user's remembered browsers, recording both with reason.
+ */
+static int
+profile_revoke(struct app *app, struct store *db, const struct store_user *user,
+    const char *reason)
+{
+	if (session_revoke_user(app, db, user->account_id, user->id, NULL, reason, NULL) !=
+	    STORE_OK)
+		return STORE_ERROR;
+	if (strcmp(reason, "password_set") != 0)
+		return STORE_OK;
+	return remember_forget_user(app, db, user->account_id, user->id, reason, NULL);
+}
+
+/*
  * Check a new password against the account's policy and the user's history
  * and put its hash in lp. lp's flags are already the new ones, because
  * MFABindRequired decides whether the password alone logs on.
@@ -278,6 +296,10 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 		r = SRV_ERR_INTERNAL;
 		goto out;
 	}
+	if (profile_revoke(app, db, user, "password_set") != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
 	log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
 	users_audit(app, db, user, "login_profile_create",
 	    users_profile_detail(detail, sizeof(detail), &lp, change));
@@ -309,7 +331,8 @@ profile_update_fn(struct store *db, void *arg)
 	r = db->ops->login_profile_update(db, tx->lp);
 	if (r != STORE_OK)
 		return r;
-	if (tx->revoke && db->ops->session_delete_by_user(db, tx->user->id) == STORE_ERROR)
+	if (tx->revoke && profile_revoke(tx->app, db, tx->user,
+	    tx->change->password != NULL ? "password_set" : "reset_required") != STORE_OK)
 		return STORE_ERROR;
 	users_audit(tx->app, db, tx->user, "login_profile_update",
 	    users_profile_detail(detail, sizeof(detail), tx->lp, tx->change));

@@ -294,6 +294,49 @@ static const char sq_schema_v6[] =
     ") STRICT;"
     "CREATE INDEX password_history_user ON password_history (user_id, id);";
 
+/*
+ * Version 7: session listing, API tokens and remembered browsers. Existing
+ * sessions get a random public id, so they can be listed and revoked too.
+ * Tokens and browsers are stored as the SHA-256 of their random value only.
+ * Text limits are CHECKed in bytes to the struct fields.
+ */
+static const char sq_schema_v7[] =
+    "ALTER TABLE sessions ADD COLUMN public_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE sessions ADD COLUMN src TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(CAST(src AS BLOB)) <= 63);"
+    "ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(CAST(user_agent AS BLOB)) <= 255);"
+    "UPDATE sessions SET public_id = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);"
+
+    /* Off by default: remembering a browser weakens the second factor. */
+    "ALTER TABLE accounts ADD COLUMN"
+    " save_mfa_ticket INTEGER NOT NULL DEFAULT 0 CHECK (save_mfa_ticket IN (0, 1));"
+
+    "CREATE TABLE access_tokens ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " description TEXT NOT NULL CHECK (length(CAST(description AS BLOB)) <= 255),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX access_tokens_user ON access_tokens (user_id);"
+    "CREATE INDEX access_tokens_expires ON access_tokens (expires);"
+
+    "CREATE TABLE remembered_browsers ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " user_agent TEXT NOT NULL CHECK (length(CAST(user_agent AS BLOB)) <= 255),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX remembered_browsers_user ON remembered_browsers (user_id);"
+    "CREATE INDEX remembered_browsers_expires ON remembered_browsers (expires);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
@@ -302,6 +345,7 @@ const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 4, sq_schema_v4 },
 	{ 5, sq_schema_v5 },
 	{ 6, sq_schema_v6 },
+	{ 7, sq_schema_v7 },
 };
 
 const size_t store_sqlite_migration_count =

@@ -46,6 +46,8 @@ enum {
 #define STORE_AUDIT_OUTCOME_MAX 15  /* bytes of an outcome: "success" or "failure" */
 #define STORE_AUDIT_DETAIL_MAX 255  /* bytes of an event's detail text */
 #define STORE_AUDIT_LIST_MAX 10000  /* rows one audit_list call returns at most */
+#define STORE_SESSION_ID_LEN 32     /* hex characters of a session's public id: 128 random bits */
+#define STORE_TOKEN_DESCRIPTION_MAX 255 /* bytes of an access token's description */
 
 struct store_account {
 	int64_t id;
@@ -57,6 +59,12 @@ struct store_account {
 	 * changes it.
 	 */
 	int passkey_logon;
+	/*
+	 * 1 when LoginMFA may remember a browser so that its next logon skips
+	 * the second factor. account_create always stores 0, and
+	 * account_set_save_mfa_ticket changes it.
+	 */
+	int save_mfa_ticket;
 };
 
 struct store_user {
@@ -108,6 +116,8 @@ enum store_factor {
 	FACTOR_PASSKEY = 1 << 2,
 	FACTOR_EMAIL = 1 << 3,    /* a code sent to the security email address: the weakest factor */
 	FACTOR_USER_VERIFIED = 1 << 4,   /* the passkey's authenticator verified the user */
+	/* A remembered browser stood in for the second factor: never counts as a step-up. */
+	FACTOR_REMEMBERED = 1 << 5,
 };
 
 struct store_session {
@@ -119,6 +129,38 @@ struct store_session {
 	int64_t expires;  /* absolute expiry, Unix seconds */
 	int64_t last_seen;
 	int64_t mfa_at;   /* when a second factor was last proven, 0 if never */
+	/* Random hex id that names the session in lists and RevokeSession; never the token. */
+	char public_id[STORE_SESSION_ID_LEN + 1];
+	char src[STORE_AUDIT_SRC_MAX + 1];       /* client address at creation */
+	char user_agent[STORE_AUDIT_UA_MAX + 1]; /* quoted User-Agent at creation, or empty */
+};
+
+/*
+ * An API token: 256 random bits shown once at creation, stored only as the
+ * SHA-256 of its text, bound to one user and expiring at expires.
+ */
+struct store_access_token {
+	int64_t id;                             /* set by access_token_create, never reused */
+	uint8_t token_hash[STORE_TOKEN_HASH_LEN];
+	int64_t user_id;
+	char description[STORE_TOKEN_DESCRIPTION_MAX + 1];
+	int64_t created;
+	int64_t expires;
+	int64_t last_used;                      /* 0 if never used */
+};
+
+/*
+ * A browser whose second factor is remembered: the SHA-256 of the random
+ * value in its cookie, bound to one user until expires.
+ */
+struct store_remembered_browser {
+	int64_t id;                             /* set by remembered_browser_create, never reused */
+	uint8_t token_hash[STORE_TOKEN_HASH_LEN];
+	int64_t user_id;
+	char user_agent[STORE_AUDIT_UA_MAX + 1]; /* quoted User-Agent at creation, or empty */
+	int64_t created;
+	int64_t expires;
+	int64_t last_used;                      /* 0 if never used */
 };
 
 /* Kinds of logon challenge. */
@@ -315,6 +357,9 @@ typedef int (*store_mfa_device_cb)(void *arg, const struct store_mfa_device *dev
     const struct store_user *user);
 typedef int (*store_passkey_cb)(void *arg, const struct store_passkey *pk);
 typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_message *msg);
+typedef int (*store_session_cb)(void *arg, const struct store_session *s);
+typedef int (*store_access_token_cb)(void *arg, const struct store_access_token *t);
+typedef int (*store_remembered_browser_cb)(void *arg, const struct store_remembered_browser *b);
 
 /*
  * One audit record: a security event of an account. Ids of 0 mean none
@@ -639,6 +684,56 @@ struct store_ops {
 	/* Call cb for at most limit of the user's previous hashes, newest first. */
 	int (*password_history_list)(struct store *st, int64_t user_id, int limit,
 	    store_password_hash_cb cb, void *arg);
+
+	/* Allow (on = 1) or forbid (on = 0) remembered browsers in an account. */
+	int (*account_set_save_mfa_ticket)(struct store *st, int64_t id, int on);
+
+	/*
+	 * Sessions by public id. session_list_by_user calls cb for each of the
+	 * user's sessions that have not expired at now (absolute expiry only),
+	 * newest first, until cb returns non-zero.
+	 */
+	int (*session_list_by_user)(struct store *st, int64_t user_id, int64_t now,
+	    store_session_cb cb, void *arg);
+	/* Delete the user's session public_id: STORE_NOT_FOUND when it is not the user's. */
+	int (*session_delete_by_public_id)(struct store *st, int64_t user_id, const char *public_id);
+	/*
+	 * Delete the user's sessions except keep (NULL keeps none) and the
+	 * user's logon challenges. *ret_count (may be NULL) gets the number of
+	 * sessions deleted.
+	 */
+	int (*session_revoke_by_user)(struct store *st, int64_t user_id,
+	    const uint8_t *keep_hash, int64_t *ret_count);
+
+	/* API tokens (see struct store_access_token). Create sets t->id. */
+	int (*access_token_create)(struct store *st, struct store_access_token *t);
+	int (*access_token_get)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+	    struct store_access_token *ret);
+	/* Call cb for each of the user's tokens not expired at now, oldest first. */
+	int (*access_token_list_by_user)(struct store *st, int64_t user_id, int64_t now,
+	    store_access_token_cb cb, void *arg);
+	/* Delete the user's token id: STORE_NOT_FOUND when id is not the user's. */
+	int (*access_token_delete)(struct store *st, int64_t id, int64_t user_id);
+	int (*access_token_touch)(struct store *st, int64_t id, int64_t last_used);
+
+	/* Remembered browsers (see struct store_remembered_browser). Create sets b->id. */
+	int (*remembered_browser_create)(struct store *st, struct store_remembered_browser *b);
+	int (*remembered_browser_get)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+	    struct store_remembered_browser *ret);
+	/* Call cb for each of the user's browsers not expired at now, newest first. */
+	int (*remembered_browser_list_by_user)(struct store *st, int64_t user_id, int64_t now,
+	    store_remembered_browser_cb cb, void *arg);
+	/* Delete the user's browser id: STORE_NOT_FOUND when id is not the user's. */
+	int (*remembered_browser_delete)(struct store *st, int64_t id, int64_t user_id);
+	/*
+	 * Delete every remembered browser of the user, for a password change or
+	 * a reset of the user's MFA. *ret_count (may be NULL) gets how many.
+	 */
+	int (*remembered_browser_delete_by_user)(struct store *st, int64_t user_id,
+	    int64_t *ret_count);
+	/* Delete every remembered browser of the account's users. */
+	int (*remembered_browser_delete_by_account)(struct store *st, int64_t account_id);
+	int (*remembered_browser_touch)(struct store *st, int64_t id, int64_t last_used);
 };
 
 /* The head of every backend's handle. */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "server/access_token.h"
 #include "server/config.h"
 #include "server/errors.h"
 #include "server/netpolicy.h"
@@ -388,6 +389,41 @@ errors_table_complete(void **state)
 	assert_int_equal(srv_err_http_status(-7), 500);
 }
 
+/* API tokens have the prefix and exactly 43 more characters; session tokens never match. */
+static void
+access_token_form(void **state)
+{
+	char session[TOKEN_TEXT_SIZE];
+	char text[ACCESS_TOKEN_TEXT_SIZE + 1];
+
+	(void)state;
+	assert_int_equal(token_generate(session), 0);
+	assert_false(access_token_is(session));
+	snprintf(text, sizeof(text), "mfat_%s", session);
+	assert_true(access_token_is(text));
+	text[ACCESS_TOKEN_TEXT_SIZE - 2] = '\0';
+	assert_false(access_token_is(text));
+	memcpy(session, "mfat_", 5); /* a session token that happens to start like an API token */
+	assert_false(access_token_is(session));
+	assert_false(access_token_is("mfat_"));
+	assert_false(access_token_is(NULL));
+}
+
+/* Public session ids: 32 lower-case hex digits, different each time. */
+static void
+session_public_id_form(void **state)
+{
+	char a[STORE_SESSION_ID_LEN + 1];
+	char b[STORE_SESSION_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(session_public_id(a), 0);
+	assert_int_equal(session_public_id(b), 0);
+	assert_int_equal(strlen(a), STORE_SESSION_ID_LEN);
+	assert_int_equal(strspn(a, "0123456789abcdef"), STORE_SESSION_ID_LEN);
+	assert_string_not_equal(a, b);
+}
+
 int
 main(void)
 {
@@ -402,6 +438,8 @@ main(void)
 		cmocka_unit_test(seal_round_trip_and_tamper),
 		cmocka_unit_test(seal_rejects_bad_key_files),
 		cmocka_unit_test(token_format_and_hash),
+		cmocka_unit_test(access_token_form),
+		cmocka_unit_test(session_public_id_form),
 		cmocka_unit_test(config_values_and_errors),
 		cmocka_unit_test(config_trusted_proxies),
 		cmocka_unit_test(config_file_reports_line),

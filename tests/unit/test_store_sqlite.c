@@ -163,6 +163,7 @@ t_session_init(struct store_session *s, int64_t user_id, uint8_t seed, int64_t e
 	s->expires = expires;
 	s->last_seen = T_NOW;
 	s->mfa_at = T_NOW;
+	snprintf(s->public_id, sizeof(s->public_id), "%032x", (unsigned)seed);
 }
 
 static void
@@ -377,7 +378,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    16);
+	    18);
 }
 
 static void
@@ -3145,7 +3146,7 @@ test_migrate_v3_to_v4_keeps_data(void **state)
 	t_unlink_db(path);
 }
 
-/* Password policies and history (schema version 5) */
+/* Password policies and history (schema version 6) */
 
 static void
 test_password_policy_put_and_get(void **state)
@@ -3241,10 +3242,259 @@ test_password_history_bounded(void **state)
 	assert_int_equal(h.n, 1);
 }
 
+/* Sessions, API tokens and remembered browsers (schema version 7) */
+
+struct t_ids {
+	int n;
+	char ids[8][STORE_SESSION_ID_LEN + 1];
+	int64_t nums[8];
+};
+
+static int
+t_session_row(void *arg, const struct store_session *s)
+{
+	struct t_ids *l = arg;
+
+	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", s->public_id);
+	return l->n >= 8;
+}
+
+static void
+test_session_list_and_revoke(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	struct store_session s[4];
+	struct store_session got;
+	struct store_challenge c;
+	struct t_ids l;
+	int64_t count = -1;
+
+	for (int i = 0; i < 3; i++) {
+		t_session_init(&s[i], u, (uint8_t)(10 + i), T_NOW + 3600);
+		s[i].created = T_NOW + i;
+		assert_int_equal(st->ops->session_create(st, &s[i]), STORE_OK);
+	}
+	t_session_init(&s[3], v, 20, T_NOW + 3600);
+	snprintf(s[3].src, sizeof(s[3].src), "127.0.0.1");
+	snprintf(s[3].user_agent, sizeof(s[3].user_agent), "\"agent\"");
+	assert_int_equal(st->ops->session_create(st, &s[3]), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s[3].token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &s[3], sizeof(got));
+
+	/* A second session with a taken public id conflicts. */
+	t_session_init(&got, v, 30, T_NOW + 3600);
+	snprintf(got.public_id, sizeof(got.public_id), "%s", s[3].public_id);
+	assert_int_equal(st->ops->session_create(st, &got), STORE_CONFLICT);
+
+	/* Newest first, and expired ones left out. */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->session_list_by_user(st, u, T_NOW, t_session_row, &l), STORE_OK);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.ids[0], s[2].public_id);
+	assert_string_equal(l.ids[2], s[0].public_id);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->session_list_by_user(st, u, T_NOW + 3600, t_session_row, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+
+	/* Another user's public id is not found for u. */
+	assert_int_equal(st->ops->session_delete_by_public_id(st, u, s[3].public_id),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_delete_by_public_id(st, u, s[0].public_id), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s[0].token_hash, &got), STORE_NOT_FOUND);
+
+	/* Revoke all but s[1], with the user's logon challenges. */
+	t_challenge_init(&c, u, 40, T_NOW + 60);
+	assert_int_equal(st->ops->challenge_create(st, &c), STORE_OK);
+	assert_int_equal(st->ops->session_revoke_by_user(st, u, s[1].token_hash, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(st->ops->session_get(st, s[1].token_hash, &got), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s[2].token_hash, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->challenge_get(st, c.id_hash, &c), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s[3].token_hash, &got), STORE_OK);
+
+	/* NULL keeps none. */
+	assert_int_equal(st->ops->session_revoke_by_user(st, u, NULL, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(st->ops->session_get(st, s[1].token_hash, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s[3].token_hash, &got), STORE_OK);
+}
+
+static int
+t_token_row(void *arg, const struct store_access_token *t)
+{
+	struct t_ids *l = arg;
+
+	l->nums[l->n++] = t->id;
+	return l->n >= 8;
+}
+
+static void
+test_access_token_crud(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	struct store_access_token t1 = { .user_id = u, .created = T_NOW, .expires = T_NOW + 100 };
+	struct store_access_token t2 = { .user_id = u, .created = T_NOW, .expires = T_NOW + 10 };
+	struct store_access_token got;
+	struct t_ids l;
+
+	t_hash(t1.token_hash, 50);
+	t_hash(t2.token_hash, 51);
+	snprintf(t1.description, sizeof(t1.description), "deploy bot");
+	assert_int_equal(st->ops->access_token_create(st, &t1), STORE_OK);
+	assert_int_equal(st->ops->access_token_create(st, &t2), STORE_OK);
+	assert_true(t2.id > t1.id);
+	/* The hash is unique across users. */
+	got = t1;
+	got.user_id = v;
+	assert_int_equal(st->ops->access_token_create(st, &got), STORE_CONFLICT);
+
+	assert_int_equal(st->ops->access_token_get(st, t1.token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &t1, sizeof(got));
+	assert_int_equal(st->ops->access_token_touch(st, t1.id, T_NOW + 5), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t1.token_hash, &got), STORE_OK);
+	assert_int_equal(got.last_used, T_NOW + 5);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->access_token_list_by_user(st, u, T_NOW + 10, t_token_row, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.nums[0], t1.id);
+
+	assert_int_equal(st->ops->access_token_delete(st, t1.id, v), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->access_token_delete(st, t1.id, u), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t1.token_hash, &got), STORE_NOT_FOUND);
+
+	/* The purge deletes expired tokens, and deleting the user deletes the rest. */
+	assert_int_equal(st->ops->purge_expired(st, T_NOW + 10), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t2.token_hash, &got), STORE_NOT_FOUND);
+	t_hash(t2.token_hash, 52);
+	t2.expires = T_NOW + 1000;
+	assert_int_equal(st->ops->access_token_create(st, &t2), STORE_OK);
+	assert_int_equal(st->ops->user_delete(st, u), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t2.token_hash, &got), STORE_NOT_FOUND);
+}
+
+static int
+t_browser_row(void *arg, const struct store_remembered_browser *b)
+{
+	struct t_ids *l = arg;
+
+	l->nums[l->n++] = b->id;
+	return l->n >= 8;
+}
+
+static void
+test_remembered_browser_crud(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t other = t_account(st, "two");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	int64_t w = t_user(st, other, "w", 0);
+	struct store_remembered_browser b[4];
+	struct store_remembered_browser got;
+	struct store_account a;
+	struct t_ids l;
+	int64_t count = -1;
+
+	for (int i = 0; i < 4; i++) {
+		memset(&b[i], 0, sizeof(b[i]));
+		t_hash(b[i].token_hash, (uint8_t)(60 + i));
+		b[i].user_id = u;
+		if (i == 2)
+			b[i].user_id = v;
+		if (i == 3)
+			b[i].user_id = w;
+		b[i].created = T_NOW;
+		b[i].expires = T_NOW + 100;
+		snprintf(b[i].user_agent, sizeof(b[i].user_agent), "\"ua %d\"", i);
+		assert_int_equal(st->ops->remembered_browser_create(st, &b[i]), STORE_OK);
+	}
+	assert_int_equal(st->ops->remembered_browser_get(st, b[0].token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &b[0], sizeof(got));
+	assert_int_equal(st->ops->remembered_browser_touch(st, b[0].id, T_NOW + 3), STORE_OK);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->remembered_browser_list_by_user(st, u, T_NOW, t_browser_row, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.nums[0], b[1].id);
+
+	assert_int_equal(st->ops->remembered_browser_delete(st, b[0].id, v), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->remembered_browser_delete(st, b[0].id, u), STORE_OK);
+	assert_int_equal(st->ops->remembered_browser_delete_by_user(st, u, &count), STORE_OK);
+	assert_int_equal(count, 1);
+
+	/* The account switch: off by default, and its delete spares other accounts. */
+	assert_int_equal(st->ops->account_get(st, acct, &a), STORE_OK);
+	assert_int_equal(a.save_mfa_ticket, 0);
+	assert_int_equal(st->ops->account_set_save_mfa_ticket(st, acct, 1), STORE_OK);
+	assert_int_equal(st->ops->account_get(st, acct, &a), STORE_OK);
+	assert_int_equal(a.save_mfa_ticket, 1);
+	assert_int_equal(st->ops->remembered_browser_delete_by_account(st, acct), STORE_OK);
+	assert_int_equal(st->ops->remembered_browser_get(st, b[2].token_hash, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->remembered_browser_get(st, b[3].token_hash, &got), STORE_OK);
+	assert_int_equal(st->ops->purge_expired(st, T_NOW + 100), STORE_OK);
+	assert_int_equal(st->ops->remembered_browser_get(st, b[3].token_hash, &got),
+	    STORE_NOT_FOUND);
+}
+
+/* A version 4 database gets a distinct public id for each live session. */
+static void
+test_migrate_v4_to_v5_session_ids(void **state)
+{
+	static const char rows_sql[] =
+	    "INSERT INTO accounts (alias, created, passkey_logon) VALUES ('legacy', 1600000000, 1);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000);"
+	    "INSERT INTO sessions (token_hash, user_id, scope, factors, created, expires,"
+	    " last_seen, mfa_at) VALUES (randomblob(32), 1, 0, 1, 1, 2, 1, 0),"
+	    " (randomblob(32), 1, 0, 1, 1, 2, 1, 0);";
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account a;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+
+	snprintf(path, sizeof(path), "%s-v4", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 4), STORE_OK);
+	assert_int_equal(sqlite3_exec(raw, rows_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	raw = store_sqlite_db(st);
+	assert_int_equal(t_sql_int(raw, "SELECT count(DISTINCT public_id) FROM sessions"
+	    " WHERE length(public_id) = 32"), 2);
+	assert_int_equal(st->ops->account_get(st, 1, &a), STORE_OK);
+	assert_int_equal(a.save_mfa_ticket, 0);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_session_list_and_revoke),
+		T(test_access_token_crud),
+		T(test_remembered_browser_crud),
+		T(test_migrate_v4_to_v5_session_ids),
 		T(test_pragmas_default),
 		T(test_pragmas_from_options),
 		T(test_file_mode_0600),
