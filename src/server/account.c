@@ -93,18 +93,3 @@ account_find(struct app *app, const char *alias, struct store_account *ret, stru
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "No account has this alias.");
 	return r == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 }
-
-int
-account_set_passkey_logon(struct app *app, struct store_account *acct, int on, const char *src)
-{
-	struct store *db = app_store(app);
-
-	if (db == NULL || db->ops->account_set_passkey_logon(db, acct->id, on) != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	acct->passkey_logon = on;
-	log_info("event=security_preference account_id=%lld passkey_logon=%d src=%s",
-	    (long long)acct->id, on, src);
-	(void)audit_record(app, db, &(struct audit_event){ "security_setting_change", AUDIT_SUCCESS,
-	    acct->id, 0, 0, on ? "passkey_logon=1" : "passkey_logon=0" });
-	return SRV_OK;
-}
