@@ -37,6 +37,8 @@ if(MFA_HTTP_PASSKEY_MODULES EQUAL 0)
 	mfa_http_test(http_passkeys test_passkeys 300)
 	# Step-up with TOTP, passkeys and email: needs the passkey and SMTP test modules.
 	mfa_http_test(http_stepup test_stepup 300)
+	# Security settings and factor strength: needs the passkey and SMTP test modules too.
+	mfa_http_test(http_settings test_settings 300)
 else()
 	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
 endif()
