@@ -684,7 +684,7 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 	if ((a->flags & API_OWNER) && !c->user.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "Only the account owner may call %s.",
 		    a->name);
-	/* Before the step-up check, so a forbidden call never asks for a step-up first. */
+	/* Checked before the step-up, so a forbidden call gets Forbidden and never MFARequired. */
 	if ((r = api_settings_permit(c, a->flags)) != SRV_OK)
 		return r;
 	if (a->flags & (API_STEP_UP | API_STEP_UP_BIND))

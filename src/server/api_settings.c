@@ -110,13 +110,12 @@ fail:
 	return SRV_ERR_INTERNAL;
 }
 
-static int
-api_settings_view_load(struct api_ctx *c, struct api_settings_view *v)
+static void
+api_settings_view_load(const struct api_ctx *c, struct api_settings_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->s = c->settings;
 	v->passkey_logon = c->acct.passkey_logon;
-	return SRV_OK;
 }
 
 int
@@ -128,7 +127,7 @@ api_get_security_preference(struct api_ctx *c)
 	return api_security_preference(c, &v);
 }
 
-/* Read f from the body into *ret; -1 when the body does not contain it. */
+/* Read f from the body into *ret, which is -1 when the body does not contain f. */
 static int
 api_setting_read(struct api_ctx *c, const struct api_setting *f, int *ret)
 {
@@ -165,19 +164,19 @@ static void
 api_setting_detail(char *detail, const struct api_setting *f, int value)
 {
 	size_t len = strlen(detail);
-	const char *shown;
+	const char *text;
 	char number[16];
 
 	if (f->type == API_SETTING_BOOL)
-		shown = value ? "true" : "false";
+		text = value ? "true" : "false";
 	else if (f->type == API_SETTING_MFA_OPERATION)
-		shown = value ? "mandatory" : "independent";
+		text = value ? "mandatory" : "independent";
 	else {
 		snprintf(number, sizeof(number), "%d", value);
-		shown = number;
+		text = number;
 	}
 	snprintf(detail + len, SETTINGS_DETAIL_MAX + 1 - len, "%s%s=%s", len > 0 ? " " : "",
-	    f->name, shown);
+	    f->name, text);
 }
 
 int

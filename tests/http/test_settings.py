@@ -37,14 +37,14 @@ DEFAULTS = {
 
 
 class SettingsMixin:
-    """Shortcuts for the tests below, which run as the account owner unless they say otherwise."""
+    """Shortcuts for the tests below. Settings are changed with the owner's session."""
 
     def preference(self, token=None):
         r = self.post("GetSecurityPreference", {}, token=token or self.owner_token)
         return self.assertOK(r, "GetSecurityPreference")["SecurityPreference"]
 
     def set_preference(self, relogon=False, **fields):
-        """Change fields as the owner; relogon first when the owner's session may be stale."""
+        """Change fields as the owner, logging the owner on again first when relogon is true."""
         if relogon:
             self.owner_token = self.logon_owner()
         r = self.post("SetSecurityPreference", fields, token=self.owner_token)
@@ -340,7 +340,7 @@ class EmailSettingsTest(SettingsMixin, EmailTestCase):
         self.attach(self.bob, self.address, "bob's address")
 
     def email_logon(self):
-        """Log bob on with the password and an emailed code; return the session token."""
+        """Log bob on with the password and an emailed code, and return the session token."""
         self.server.advance(RESEND_S)
         challenge = self.email_challenge("bob", BOB_PASSWORD)
         self.assertOK(self.send_login_code(challenge), "SendLoginEmailCode")
@@ -425,7 +425,7 @@ class EmailSettingsTest(SettingsMixin, EmailTestCase):
 
 
 class PasskeySettingsTest(SettingsMixin, EmailTestCase):
-    """AllowUserToManagePasskeys, and adding a factor needs the strongest one (S-43)."""
+    """AllowUserToManagePasskeys, and adding a factor needs the user's strongest factor."""
 
     ttl = 300
     other_config = {"webauthn": webauthn_config()["webauthn"]}
