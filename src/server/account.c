@@ -98,21 +98,6 @@ account_find(struct app *app, const char *alias, struct store_account *ret, stru
 	return r == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
-int
-account_set_passkey_logon(struct app *app, struct store_account *acct, int on, const char *src)
-{
-	struct store *db = app_store(app);
-
-	if (db == NULL || db->ops->account_set_passkey_logon(db, acct->id, on) != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	acct->passkey_logon = on;
-	log_info("event=security_preference account_id=%lld passkey_logon=%d src=%s",
-	    (long long)acct->id, on, src);
-	(void)audit_record(app, db, &(struct audit_event){ "security_setting_change", AUDIT_SUCCESS,
-	    acct->id, 0, 0, on ? "passkey_logon=1" : "passkey_logon=0" });
-	return SRV_OK;
-}
-
 struct save_mfa_ticket_tx {
 	const struct app *app;
 	const struct store_account *acct;
@@ -129,10 +114,7 @@ account_save_mfa_ticket_fn(struct store *db, void *arg)
 	/* Turning the setting off forgets every browser it let users remember. */
 	if (r == STORE_OK && !tx->on)
 		r = db->ops->remembered_browser_delete_by_account(db, tx->acct->id);
-	if (r != STORE_OK)
-		return r;
-	return audit_record(tx->app, db, &(struct audit_event){ "security_setting_change",
-	    AUDIT_SUCCESS, tx->acct->id, 0, 0, tx->on ? "save_mfa_ticket=1" : "save_mfa_ticket=0" });
+	return r;
 }
 
 int

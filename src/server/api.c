@@ -23,6 +23,7 @@
 #include "server/principal.h"
 #include "server/recovery.h"
 #include "server/session.h"
+#include "server/settings.h"
 #include "server/stepup.h"
 #include "server/users.h"
 #include "server/vmfa.h"
@@ -657,7 +658,7 @@ static const struct api_action api_actions[] = {
 	{ "LoginMFA", api_login_mfa, API_PUBLIC },
 	{ "Logout", api_logout, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
 	{ "WhoAmI", api_whoami, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_GET },
-	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE | API_STEP_UP },
+	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE | API_STEP_UP | API_SELF_PASSWORD },
 	{ "CreateUser", api_create_user, API_OWNER },
 	{ "GetUser", api_get_user, 0 },
 	{ "ListUsers", api_list_users, API_OWNER },
@@ -668,24 +669,26 @@ static const struct api_action api_actions[] = {
 	{ "GetLoginProfile", api_get_login_profile, API_OWNER },
 	{ "DeleteLoginProfile", api_delete_login_profile, API_OWNER | API_STEP_UP },
 	{ "ResetUserMFA", api_reset_user_mfa, API_OWNER | API_STEP_UP },
-	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE | API_STEP_UP_BIND },
-	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_MFA },
+	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_MFA },
 	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER | API_STEP_UP },
 	{ "GetUserMFAInfo", api_get_user_mfa_info, 0 },
 	{ "ListVirtualMFADevices", api_list_vmfa, API_OWNER },
-	{ "StartPasskeyRegistration", api_start_passkey_registration, API_BIND_SCOPE | API_STEP_UP_BIND },
-	{ "FinishPasskeyRegistration", api_finish_passkey_registration, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "StartPasskeyRegistration", api_start_passkey_registration,
+	    API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_PASSKEYS },
+	{ "FinishPasskeyRegistration", api_finish_passkey_registration,
+	    API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_PASSKEYS },
 	{ "ListPasskeys", api_list_passkeys, 0 },
-	{ "UpdatePasskey", api_update_passkey, API_STEP_UP },
-	{ "DeletePasskey", api_delete_passkey, API_STEP_UP },
+	{ "UpdatePasskey", api_update_passkey, API_STEP_UP | API_SELF_PASSKEYS },
+	{ "DeletePasskey", api_delete_passkey, API_STEP_UP | API_SELF_PASSKEYS },
 	{ "StartPasskeyLogin", api_start_passkey_login, API_PUBLIC },
 	{ "LoginPasskey", api_login_passkey, API_PUBLIC },
 	{ "GetSecurityPreference", api_get_security_preference, API_OWNER },
 	{ "SetSecurityPreference", api_set_security_preference, API_OWNER | API_STEP_UP },
-	{ "SetVerificationInfo", api_set_verification_info, API_STEP_UP_BIND },
-	{ "VerifyVerificationInfo", api_verify_verification_info, API_STEP_UP_BIND },
+	{ "SetVerificationInfo", api_set_verification_info, API_STEP_UP_BIND | API_SELF_EMAIL },
+	{ "VerifyVerificationInfo", api_verify_verification_info, API_STEP_UP_BIND | API_SELF_EMAIL },
 	{ "GetVerificationInfo", api_get_verification_info, 0 },
-	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP },
+	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP | API_SELF_EMAIL },
 	{ "SendLoginEmailCode", api_send_login_email_code, API_PUBLIC },
 	/* Restricted sessions may step up, or a stale one could never bind or change the password. */
 	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
@@ -752,6 +755,8 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 	if (db->ops->user_get(db, c->session.user_id, &c->user) != STORE_OK ||
 	    db->ops->account_get(db, c->user.account_id, &c->acct) != STORE_OK)
 		return SRV_ERR_NOT_AUTHENTICATED;
+	if (settings_load(db, c->acct.id, &c->settings) != STORE_OK)
+		return SRV_ERR_INTERNAL;
 	c->authed = 1;
 	c->resp->user_id = c->user.id;
 
@@ -767,6 +772,9 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 	if ((a->flags & API_OWNER) && !c->user.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "Only the account owner may call %s.",
 		    a->name);
+	/* Checked before the step-up, so a forbidden call gets Forbidden and never MFARequired. */
+	if ((r = api_settings_permit(c, a->flags)) != SRV_OK)
+		return r;
 	if (a->flags & (API_STEP_UP | API_STEP_UP_BIND))
 		return stepup_require(c->app, &c->session, &c->user,
 		    (a->flags & API_STEP_UP_BIND) ? STEPUP_BINDING : STEPUP_SENSITIVE, &c->methods,

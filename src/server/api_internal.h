@@ -20,8 +20,13 @@ enum {
 	API_TEST = 1 << 5,         /* only with --test-clock */
 	API_STEP_UP = 1 << 6,      /* sensitive: needs a fresh second factor (stepup.h) */
 	API_STEP_UP_BIND = 1 << 7, /* adds a factor: as API_STEP_UP unless the user has none */
+	/* Changes the caller's own credentials: a setting can forbid it to users (api_settings.c). */
+	API_SELF_PASSWORD = 1 << 8,  /* LoginProfilePreference.AllowUserToChangePassword */
+	API_SELF_MFA = 1 << 9,       /* MFAPreference.AllowUserToManageMFADevices */
+	API_SELF_PASSKEYS = 1 << 10, /* MFAPreference.AllowUserToManagePasskeys */
+	API_SELF_EMAIL = 1 << 11,    /* MFAPreference.AllowUserToManageSecurityEmail */
 	/* Needs a session: an API token may not call it (nor any API_STEP_UP* action). */
-	API_NO_TOKEN = 1 << 8,
+	API_NO_TOKEN = 1 << 12,
 };
 
 struct api_ctx {
@@ -39,6 +44,7 @@ struct api_ctx {
 	int logon_factors;           /* set by api_logon_result: the factors of the new session */
 	struct store_user user;
 	struct store_account acct;
+	struct store_account_settings settings; /* of acct */
 };
 
 /* The API form of a user, or NULL when out of memory. */
@@ -66,8 +72,16 @@ int api_update_passkey(struct api_ctx *c);
 int api_delete_passkey(struct api_ctx *c);
 int api_start_passkey_login(struct api_ctx *c);
 int api_login_passkey(struct api_ctx *c);
+
+/* The account's security preference, in api_settings.c. */
 int api_get_security_preference(struct api_ctx *c);
 int api_set_security_preference(struct api_ctx *c);
+
+/*
+ * Check the API_SELF_* bits of flags against the account's settings.
+ * Returns SRV_OK, or SRV_ERR_FORBIDDEN naming the setting.
+ */
+int api_settings_permit(struct api_ctx *c, int flags);
 
 /* The audit log, in api_audit.c. */
 int api_list_audit_events(struct api_ctx *c);

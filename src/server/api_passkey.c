@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Thin handlers of the passkey actions and the account's security preference. */
+/* Thin handlers of the passkey actions. */
 #include <mfa/common.h>
 
-#include "server/account.h"
 #include "server/api_internal.h"
 #include "server/json.h"
 #include "server/netlogon.h"
@@ -160,50 +159,4 @@ api_login_passkey(struct api_ctx *c)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
 	return r;
-}
-
-static int
-api_security_preference(struct api_ctx *c)
-{
-	char networks[STORE_NETWORKS_MAX + 1];
-
-	if (netlogon_get(c->app, c->acct.id, networks) != SRV_OK)
-		return SRV_ERR_INTERNAL;
-	c->out = json_pack("{s:{s:{s:b, s:s}, s:{s:b}}}", "SecurityPreference",
-	    "LoginProfilePreference", "AllowUserToLoginWithPasskey", c->acct.passkey_logon,
-	    "LoginNetworkMasks", networks, "MFAPreference", "EnableSaveMFATicket",
-	    c->acct.save_mfa_ticket);
-	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
-}
-
-int
-api_get_security_preference(struct api_ctx *c)
-{
-	return api_security_preference(c);
-}
-
-int
-api_set_security_preference(struct api_ctx *c)
-{
-	const char *networks = NULL;
-	int passkey_logon = -1;
-	int save_mfa_ticket = -1;
-	int r;
-
-	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK ||
-	    (r = jreq_bool(c->body, "EnableSaveMFATicket", &save_mfa_ticket, &c->st)) != SRV_OK)
-		return r;
-	/* Checked before anything is stored, so a bad list changes no setting. */
-	if ((r = jreq_string(c->body, "LoginNetworkMasks", 0, &networks, NULL, &c->st)) != SRV_OK)
-		return r;
-	if (networks != NULL &&
-	    (r = netlogon_set(c->app, &c->acct, networks, c->req->src, &c->st)) != SRV_OK)
-		return r;
-	if (passkey_logon >= 0 &&
-	    (r = account_set_passkey_logon(c->app, &c->acct, passkey_logon, c->req->src)) != SRV_OK)
-		return r;
-	if (save_mfa_ticket >= 0 &&
-	    (r = account_set_save_mfa_ticket(c->app, &c->acct, save_mfa_ticket, c->req->src)) != SRV_OK)
-		return r;
-	return api_security_preference(c);
 }

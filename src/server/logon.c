@@ -20,6 +20,7 @@
 #include "server/principal.h"
 #include "server/pwpolicy_store.h"
 #include "server/remember.h"
+#include "server/settings.h"
 #include "server/vmfa.h"
 
 static int64_t
@@ -51,11 +52,16 @@ logon_pad(const struct app *app, int64_t start_ms)
 		;
 }
 
-/* The scope a user has earned once every factor due is proven. */
+/*
+ * The scope a user has earned once every factor due is proven. The profile's
+ * MFABindRequired, or MFAOperationForLogin "mandatory" in the account's
+ * settings, sends a user without a device or passkey to bind one first.
+ */
 static int
-logon_next_scope(const struct store_login_profile *lp, int device_bound)
+logon_next_scope(const struct store_login_profile *lp, const struct store_account_settings *set,
+    int device_bound)
 {
-	if (lp->mfa_bind_required && !device_bound)
+	if ((lp->mfa_bind_required || set->mfa_mandatory) && !device_bound)
 		return SESSION_SCOPE_BIND_MFA;
 	if (lp->reset_required)
 		return SESSION_SCOPE_CHANGE_PASSWORD;
@@ -87,6 +93,7 @@ struct logon_user {
 	int has_email;  /* a verified security email address */
 	struct store_security_email email;
 	int hard_expired; /* the password is past MaxPasswordAge and HardExpiry refuses it */
+	struct store_account_settings set; /* of acct */
 };
 
 /*
@@ -112,16 +119,32 @@ logon_check_expiry(struct store *db, struct logon_user *lu, int64_t now)
 static int
 logon_methods(const struct logon_user *lu)
 {
-	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) |
-	    (lu->has_email ? FACTOR_EMAIL : 0);
+	return settings_logon_methods(&lu->set, (lu->dev_bound ? FACTOR_TOTP : 0) |
+	    (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) | (lu->has_email ? FACTOR_EMAIL : 0));
 }
 
-/* Load the bound device, the passkey count and the security email of lu->user. */
+/* Reject an email code for a logon when the account's settings forbid it. */
+static int
+logon_check_email_allowed(const struct logon_user *lu, struct srv_status *st)
+{
+	if (lu->set.allow_email_logon)
+		return SRV_OK;
+	return srv_fail(st, SRV_ERR_FORBIDDEN, "The account's security preference "
+	    "MFAPreference.AllowEmailForLogon is false: use a virtual MFA device or a passkey.");
+}
+
+/*
+ * Load the account's settings, the bound device, the passkey count and the
+ * security email of lu->user.
+ */
 static int
 logon_load_factors(struct store *db, struct logon_user *lu)
 {
-	int r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
+	int r;
 
+	if (settings_load(db, lu->user.account_id, &lu->set) != STORE_OK)
+		return STORE_ERROR;
+	r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
 	if (r == STORE_ERROR)
 		return STORE_ERROR;
 	lu->dev_bound = r == STORE_OK && lu->dev.bound;
@@ -224,9 +247,10 @@ logon_remembered_fn(struct store *db, struct password_ok_tx *tx, int64_t browser
 	char detail[64];
 	int scope;
 
-	scope = logon_next_scope(&tx->lu->lp, tx->lu->dev_bound || tx->lu->passkeys > 0);
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, logon_methods(tx->lu) != 0);
+	/* proven is 0: a remembered browser proves no factor now, so it never counts for step-up. */
 	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_REMEMBERED,
-	    tx->now, 0, tx->res->token, &s) != SRV_OK)
+	    tx->now, 0, NULL, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
@@ -281,8 +305,8 @@ logon_password_ok_fn(struct store *db, void *arg)
 		return r;
 	}
 
-	scope = logon_next_scope(&tx->lu->lp, 0);
-	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD, tx->now, 0,
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, 0);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD, tx->now, 0, NULL,
 	    tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
@@ -556,11 +580,11 @@ logon_factor_success(struct store *db, struct factor_tx *tx)
 	if (r != STORE_OK)
 		return STORE_ERROR; /* it was read in this transaction */
 	/* Email is no MFA device: a profile that requires one still gets a bind-mfa session. */
-	scope = logon_next_scope(&tx->lu->lp, tx->factor != FACTOR_EMAIL || tx->lu->dev_bound ||
-	    tx->lu->passkeys > 0);
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, tx->factor != FACTOR_EMAIL ||
+	    tx->lu->dev_bound || tx->lu->passkeys > 0);
 	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor |
-	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now, tx->now,
-	    tx->res->token, &s) != SRV_OK)
+	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now,
+	    tx->factor, NULL, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
@@ -741,6 +765,9 @@ logon_email_start(struct app *app, const char *challenge, const char *src, int64
 	if (!lu.has_email)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no verified security email address: use another method.");
+	r = logon_check_email_allowed(&lu, st);
+	if (r != SRV_OK)
+		return r;
 
 	principal_format(&lu.user, &lu.acct, principal, sizeof(principal));
 	r = email_send_logon_code(app, &lu.email, principal, hash, c.expires, src, ret_expires, st);
@@ -776,6 +803,9 @@ logon_mfa_email(struct app *app, struct store *db, const char *challenge, const 
 	if (!lu.has_email)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no verified security email address: use another method.");
+	r = logon_check_email_allowed(&lu, st);
+	if (r != SRV_OK)
+		return r;
 
 	/* The code's own tries are counted here; the logon's in the transaction below. */
 	r = email_check_logon_code(app, lu.user.id, hash, code, &code_id, &left, st);
@@ -906,9 +936,10 @@ logon_passwordless_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return r;
 
-	scope = logon_next_scope(&tx->lu->lp, 1);
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, 1);
 	if (session_create(tx->app, db, tx->lu->user.id, scope,
-	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, tx->now, tx->now, tx->res->token, &s) != SRV_OK)
+	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, tx->now, FACTOR_PASSKEY, NULL, tx->res->token,
+	    &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
@@ -972,6 +1003,8 @@ logon_load_owner(struct store *db, int64_t user_id, struct logon_user *lu)
 		r = db->ops->account_get(db, lu->user.account_id, &lu->acct);
 	if (r == STORE_OK)
 		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
+	if (r == STORE_OK)
+		r = settings_load(db, lu->acct.id, &lu->set);
 	if (r != STORE_OK)
 		return r;
 	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
@@ -1044,7 +1077,7 @@ struct new_session_tx {
 	int64_t user_id;
 	int scope;
 	int factors;
-	int64_t mfa_at;
+	int proven;                   /* second factors proven now (session_create) */
 	int64_t now;
 	const struct store_login_profile *lp; /* NULL: keep the stored profile */
 	const char *clear_key;        /* a principal whose failures to forget, or NULL */
@@ -1083,8 +1116,8 @@ logon_new_session_fn(struct store *db, void *arg)
 	}
 	if (r == STORE_ERROR)
 		return r;
-	if (session_create(tx->app, db, tx->user_id, tx->scope, tx->factors, tx->now, tx->mfa_at,
-	    tx->res->token, &s) != SRV_OK)
+	if (session_create(tx->app, db, tx->user_id, tx->scope, tx->factors, tx->now, tx->proven,
+	    tx->old, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(tx->scope);
 	tx->res->expires = s.expires;
@@ -1161,7 +1194,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 	lp.password_changed = lp.updated = clock_now();
 
 	tx = (struct new_session_tx){ app, session, user->id,
-		logon_next_scope(&lp, logon_methods(&lu) != 0), session->factors, session->mfa_at,
+		logon_next_scope(&lp, &lu.set, logon_methods(&lu) != 0), session->factors, 0,
 		clock_now(), &lp, lu.key, res, acct.id };
 	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 	outbox_wake(app);
@@ -1180,16 +1213,18 @@ logon_after_bind(struct app *app, const struct store_session *session,
     const struct store_user *user, int factor, struct logon_result *res)
 {
 	struct store *db = app_store(app);
+	struct store_account_settings set;
 	struct store_login_profile lp;
 	struct new_session_tx tx;
 	int64_t now = clock_now();
 
 	memset(res, 0, sizeof(*res));
-	if (db == NULL || db->ops->login_profile_get(db, user->id, &lp) != STORE_OK)
+	if (db == NULL || db->ops->login_profile_get(db, user->id, &lp) != STORE_OK ||
+	    settings_load(db, user->account_id, &set) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
-	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
-		session->factors | factor, now, now, NULL, NULL, res, user->account_id };
+	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, &set, 1),
+		session->factors | factor, factor, now, NULL, NULL, res, user->account_id };
 	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = *user;

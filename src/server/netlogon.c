@@ -107,8 +107,8 @@ netlogon_set(struct app *app, const struct store_account *acct, const char *text
 		return SRV_ERR_INTERNAL;
 	log_info("event=security_preference account_id=%lld login_network_ranges=%zu src=%s",
 	    (long long)acct->id, list.count, src);
-	(void)audit_record(app, db, &(struct audit_event){ "security_setting_change", AUDIT_SUCCESS,
-	    acct->id, 0, 0, audit_detail(detail, sizeof(detail), "login_network_ranges=%zu",
+	(void)audit_record(app, db, &(struct audit_event){ "security_preference", AUDIT_SUCCESS,
+	    acct->id, 0, 0, audit_detail(detail, sizeof(detail), "LoginNetworkMasks=%zu_ranges",
 	    list.count) });
 	return SRV_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "server/audit.h"
+#include "server/settings.h"
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -51,6 +52,27 @@ token_hash(const char *text, uint8_t hash[STORE_TOKEN_HASH_LEN])
 	return 0;
 }
 
+/* Copy carry's proof times, then set those of proven to now. */
+static void
+session_set_proofs(struct store_session *s, const struct store_session *carry, int proven,
+    int64_t now)
+{
+	if (carry != NULL) {
+		s->mfa_at = carry->mfa_at;
+		s->totp_at = carry->totp_at;
+		s->passkey_at = carry->passkey_at;
+		s->email_at = carry->email_at;
+	}
+	if (proven & (FACTOR_TOTP | FACTOR_PASSKEY | FACTOR_EMAIL))
+		s->mfa_at = now;
+	if (proven & FACTOR_TOTP)
+		s->totp_at = now;
+	if (proven & FACTOR_PASSKEY)
+		s->passkey_at = now;
+	if (proven & FACTOR_EMAIL)
+		s->email_at = now;
+}
+
 int
 session_public_id(char id[STORE_SESSION_ID_LEN + 1])
 {
@@ -69,11 +91,17 @@ session_public_id(char id[STORE_SESSION_ID_LEN + 1])
 
 int
 session_create(const struct app *app, struct store *st, int64_t user_id, int scope, int factors,
-    int64_t now, int64_t mfa_at, char text[TOKEN_TEXT_SIZE], struct store_session *ret)
+    int64_t now, int proven, const struct store_session *carry, char text[TOKEN_TEXT_SIZE],
+    struct store_session *ret)
 {
+	struct store_account_settings set;
 	struct store_session s;
+	struct store_user u;
 
 	memset(&s, 0, sizeof(s));
+	if (st->ops->user_get(st, user_id, &u) != STORE_OK ||
+	    settings_load(st, u.account_id, &set) != STORE_OK)
+		return SRV_ERR_INTERNAL;
 	if (token_generate(text) != 0 || token_hash(text, s.token_hash) != 0 ||
 	    session_public_id(s.public_id) != 0)
 		return SRV_ERR_INTERNAL;
@@ -83,10 +111,11 @@ session_create(const struct app *app, struct store *st, int64_t user_id, int sco
 	s.factors = factors;
 	s.created = now;
 	s.last_seen = now;
-	s.mfa_at = mfa_at;
+	session_set_proofs(&s, carry, proven, now);
 	/* Restricted sessions only finish a logon, so they live as long as a challenge. */
-	s.expires = now + (scope == SESSION_SCOPE_FULL ? app->cfg.session_ttl :
+	s.expires = now + (scope == SESSION_SCOPE_FULL ? settings_session_ttl(app, &set) :
 	    app->cfg.challenge_ttl * 3);
+	s.idle_timeout = settings_session_idle(app, &set);
 	if (st->ops->session_create(st, &s) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	if (ret != NULL)
@@ -100,6 +129,7 @@ session_lookup(const struct app *app, struct store *st, const char *token, int64
 {
 	uint8_t hash[STORE_TOKEN_HASH_LEN];
 	struct store_session s;
+	int64_t idle;
 	int r;
 
 	if (token_hash(token, hash) != 0)
@@ -109,7 +139,10 @@ session_lookup(const struct app *app, struct store *st, const char *token, int64
 		return SRV_ERR_NOT_AUTHENTICATED;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	if (now >= s.expires || now - s.last_seen >= app->cfg.session_idle) {
+	/* The idle time fixed at creation, or the server's if it has since been lowered. */
+	idle = s.idle_timeout > 0 && s.idle_timeout < app->cfg.session_idle ? s.idle_timeout :
+	    app->cfg.session_idle;
+	if (now >= s.expires || now - s.last_seen >= idle) {
 		(void)st->ops->session_delete(st, hash);
 		return SRV_ERR_NOT_AUTHENTICATED;
 	}

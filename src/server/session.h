@@ -31,19 +31,22 @@ int token_hash(const char *text, uint8_t hash[STORE_TOKEN_HASH_LEN]);
 int session_public_id(char id[STORE_SESSION_ID_LEN + 1]);
 
 /*
- * Create a session for user_id with scope and the factors proven at now
- * (mfa_at: when a second factor was proven, 0 if none). Writes the token to
+ * Create a session for user_id with scope and the factors bits. proven has
+ * the second factors proven at now, and carry (or NULL) is an older session
+ * of the user whose proof times the new one keeps. The account's settings
+ * give its lifetime and idle timeout (see settings.h). Writes the token to
  * text and the row to *ret when not NULL. The row keeps the request's client
  * address and User-Agent from the audit context. Call inside a transaction.
  * Returns SRV_OK or SRV_ERR_INTERNAL.
  */
 int session_create(const struct app *app, struct store *st, int64_t user_id, int scope,
-    int factors, int64_t now, int64_t mfa_at, char text[TOKEN_TEXT_SIZE],
-    struct store_session *ret);
+    int factors, int64_t now, int proven, const struct store_session *carry,
+    char text[TOKEN_TEXT_SIZE], struct store_session *ret);
 
 /*
  * Find the live session of token at now: not past its absolute expiry nor
- * idle longer than session_idle. Refreshes last_seen at most once per
+ * idle longer than its idle timeout or security.session_idle, whichever is
+ * shorter. Refreshes last_seen at most once per
  * SESSION_TOUCH_INTERVAL. Returns SRV_OK, SRV_ERR_NOT_AUTHENTICATED or
  * SRV_ERR_INTERNAL.
  */

@@ -337,6 +337,33 @@ static const char sq_schema_v7[] =
     "CREATE INDEX remembered_browsers_user ON remembered_browsers (user_id);"
     "CREATE INDEX remembered_browsers_expires ON remembered_browsers (expires);";
 
+/*
+ * Version 8: per-account security settings and per-factor proof times of
+ * sessions. An account without a settings row has the defaults of
+ * store_account_settings_default, so existing accounts need no row. Limits
+ * are CHECKed as in store.h. Sessions that existed before this step read
+ * 0 for every proof time, so they must step up again before a sensitive
+ * action, and 0 for idle_timeout, which means security.session_idle.
+ */
+static const char sq_schema_v8[] =
+    "CREATE TABLE account_settings ("
+    " account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " mfa_mandatory INTEGER NOT NULL CHECK (mfa_mandatory IN (0, 1)),"
+    " allow_change_password INTEGER NOT NULL CHECK (allow_change_password IN (0, 1)),"
+    " session_hours INTEGER NOT NULL CHECK (session_hours BETWEEN 1 AND 24),"
+    " idle_minutes INTEGER NOT NULL CHECK (idle_minutes = 0 OR idle_minutes BETWEEN 5 AND 1440),"
+    " allow_manage_mfa INTEGER NOT NULL CHECK (allow_manage_mfa IN (0, 1)),"
+    " allow_manage_passkeys INTEGER NOT NULL CHECK (allow_manage_passkeys IN (0, 1)),"
+    " allow_manage_email INTEGER NOT NULL CHECK (allow_manage_email IN (0, 1)),"
+    " allow_email_logon INTEGER NOT NULL CHECK (allow_email_logon IN (0, 1)),"
+    " allow_email_step_up INTEGER NOT NULL CHECK (allow_email_step_up IN (0, 1))"
+    ") STRICT;"
+    "ALTER TABLE sessions ADD COLUMN totp_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN passkey_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN email_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN idle_timeout INTEGER NOT NULL DEFAULT 0"
+    " CHECK (idle_timeout >= 0);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
@@ -346,6 +373,7 @@ const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 5, sq_schema_v5 },
 	{ 6, sq_schema_v6 },
 	{ 7, sq_schema_v7 },
+	{ 8, sq_schema_v8 },
 };
 
 const size_t store_sqlite_migration_count =

@@ -133,6 +133,11 @@ struct store_session {
 	char public_id[STORE_SESSION_ID_LEN + 1];
 	char src[STORE_AUDIT_SRC_MAX + 1];       /* client address at creation */
 	char user_agent[STORE_AUDIT_UA_MAX + 1]; /* quoted User-Agent at creation, or empty */
+	/* When each second factor was last proven in the session, Unix seconds, 0 if never. */
+	int64_t totp_at;
+	int64_t passkey_at;
+	int64_t email_at;
+	int64_t idle_timeout; /* seconds without a request that end it, 0: security.session_idle */
 };
 
 /*
@@ -161,6 +166,30 @@ struct store_remembered_browser {
 	int64_t created;
 	int64_t expires;
 	int64_t last_used;                      /* 0 if never used */
+};
+
+/* Limits of the account settings that SetSecurityPreference checks and the schema CHECKs. */
+#define STORE_SESSION_HOURS_MIN 1
+#define STORE_SESSION_HOURS_MAX 24
+#define STORE_SESSION_HOURS_DEFAULT 6
+#define STORE_IDLE_MINUTES_MIN 5
+#define STORE_IDLE_MINUTES_MAX 1440
+
+/*
+ * Security settings of an account. An account without a stored row has
+ * the values of store_account_settings_default. Flags are 0 or 1.
+ */
+struct store_account_settings {
+	int64_t account_id;
+	int mfa_mandatory;          /* every user must have a second factor to log on */
+	int allow_change_password;  /* users other than the owner may change their password */
+	int session_hours;          /* STORE_SESSION_HOURS_MIN..MAX: lifetime of a full session */
+	int idle_minutes;           /* STORE_IDLE_MINUTES_MIN..MAX, or 0: security.session_idle */
+	int allow_manage_mfa;       /* users may create and bind their virtual MFA device */
+	int allow_manage_passkeys;  /* users may register, rename and delete their passkeys */
+	int allow_manage_email;     /* users may set, verify and delete their security email */
+	int allow_email_logon;      /* an email code may be the second factor of a logon */
+	int allow_email_step_up;    /* an email code may be the proof of a step-up */
 };
 
 /* Kinds of logon challenge. */
@@ -420,6 +449,11 @@ struct store_ops {
 	int (*account_delete)(struct store *st, int64_t id);
 	/* Allow (on = 1) or forbid (on = 0) passwordless logon with passkeys in an account. */
 	int (*account_set_passkey_logon)(struct store *st, int64_t id, int on);
+	/* The settings of account_id, or STORE_NOT_FOUND while it has the defaults. */
+	int (*account_settings_get)(struct store *st, int64_t account_id,
+	    struct store_account_settings *ret);
+	/* Insert or replace the settings of s->account_id. */
+	int (*account_settings_put)(struct store *st, const struct store_account_settings *s);
 
 	int (*user_create)(struct store *st, struct store_user *user);
 	int (*user_get)(struct store *st, int64_t id, struct store_user *ret);
@@ -453,7 +487,10 @@ struct store_ops {
 	    struct store_session *ret);
 	int (*session_touch)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int64_t last_seen);
-	/* Add the factors bits to the session's factors and set its mfa_at: a step-up. */
+	/*
+	 * Add the factors bits to the session's factors and set its mfa_at and
+	 * the proof time of each second factor in factors: a step-up.
+	 */
 	int (*session_set_mfa)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int factors, int64_t mfa_at);
 	int (*session_delete)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
@@ -821,6 +858,9 @@ int store_audit_event_check(const struct store_audit_event *e, const char *op);
 
 /* Wipe and free msg->data and set it to NULL. Accepts NULL. */
 void store_outbox_message_clear(struct store_outbox_message *msg);
+
+/* Fill s with the settings of an account that never changed them. */
+void store_account_settings_default(int64_t account_id, struct store_account_settings *s);
 
 #define store_begin(st) ((st)->ops->begin(st))
 #define store_commit(st) ((st)->ops->commit(st))

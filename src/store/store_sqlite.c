@@ -31,9 +31,13 @@
 #define SQ_DEVICE_NCOLS 11
 #define SQ_SESSION_COLS \
 	"token_hash, user_id, scope, factors, created, expires, last_seen, mfa_at, public_id, " \
-	"src, user_agent"
+	"src, user_agent, totp_at, passkey_at, email_at, idle_timeout"
 #define SQ_ACCESS_TOKEN_COLS "id, token_hash, user_id, description, created, expires, last_used"
 #define SQ_BROWSER_COLS "id, token_hash, user_id, user_agent, created, expires, last_used"
+#define SQ_SETTINGS_COLS \
+	"account_id, mfa_mandatory, allow_change_password, session_hours, idle_minutes, " \
+	"allow_manage_mfa, allow_manage_passkeys, allow_manage_email, allow_email_logon, " \
+	"allow_email_step_up"
 #define SQ_CHALLENGE_COLS "id_hash, user_id, kind, attempts, created, expires"
 #define SQ_FAILURE_COLS "principal, failures, locked_until, last_failure"
 #define SQ_PWPOLICY_COLS \
@@ -73,6 +77,8 @@ enum sq_stmt_id {
 	SQ_ACCOUNT_COUNT,
 	SQ_ACCOUNT_DELETE,
 	SQ_ACCOUNT_SET_PASSKEY_LOGON,
+	SQ_SETTINGS_GET,
+	SQ_SETTINGS_PUT,
 	SQ_USER_INSERT,
 	SQ_USER_BY_ID,
 	SQ_USER_BY_NAME,
@@ -195,6 +201,9 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
 	[SQ_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE id = ?1",
 	[SQ_ACCOUNT_SET_PASSKEY_LOGON] = "UPDATE accounts SET passkey_logon = ?2 WHERE id = ?1",
+	[SQ_SETTINGS_GET] = "SELECT " SQ_SETTINGS_COLS " FROM account_settings WHERE account_id = ?1",
+	[SQ_SETTINGS_PUT] = "INSERT OR REPLACE INTO account_settings (" SQ_SETTINGS_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 
 	[SQ_USER_INSERT] = "INSERT INTO users (account_id, name, display_name, is_owner, created, "
 	    "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -230,11 +239,15 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " WHERE u.account_id = ?1 AND d.serial > ?2 ORDER BY d.serial LIMIT ?3",
 
 	[SQ_SESSION_INSERT] = "INSERT INTO sessions (" SQ_SESSION_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[SQ_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
 	[SQ_SESSION_SET_MFA] =
-	    "UPDATE sessions SET factors = factors | ?2, mfa_at = ?3 WHERE token_hash = ?1",
+	    "UPDATE sessions SET factors = factors | ?2, mfa_at = ?3,"
+	    " totp_at = CASE WHEN ?2 & 2 THEN ?3 ELSE totp_at END,"
+	    " passkey_at = CASE WHEN ?2 & 4 THEN ?3 ELSE passkey_at END,"
+	    " email_at = CASE WHEN ?2 & 8 THEN ?3 ELSE email_at END"
+	    " WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE_BY_USER] = "DELETE FROM sessions WHERE user_id = ?1",
 	[SQ_CHALLENGE_DELETE_BY_USER] = "DELETE FROM challenges WHERE user_id = ?1",
@@ -760,6 +773,10 @@ sq_read_session(sqlite3_stmt *stmt, int col, void *out)
 	    SQ_COLUMN_FIELD(stmt, col + 9, ses->src) != STORE_OK ||
 	    SQ_COLUMN_FIELD(stmt, col + 10, ses->user_agent) != STORE_OK)
 		return STORE_ERROR;
+	ses->totp_at = sqlite3_column_int64(stmt, col + 11);
+	ses->passkey_at = sqlite3_column_int64(stmt, col + 12);
+	ses->email_at = sqlite3_column_int64(stmt, col + 13);
+	ses->idle_timeout = sqlite3_column_int64(stmt, col + 14);
 	return sq_column_hash(stmt, col, ses->token_hash);
 }
 
@@ -1513,6 +1530,62 @@ sq_mfa_device_list(struct store *st, int64_t account_id, const char *after_seria
 	return r;
 }
 
+/* Account settings */
+
+static int
+sq_read_settings(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_account_settings *a = out;
+
+	memset(a, 0, sizeof(*a));
+	a->account_id = sqlite3_column_int64(stmt, col);
+	a->mfa_mandatory = sqlite3_column_int(stmt, col + 1);
+	a->allow_change_password = sqlite3_column_int(stmt, col + 2);
+	a->session_hours = sqlite3_column_int(stmt, col + 3);
+	a->idle_minutes = sqlite3_column_int(stmt, col + 4);
+	a->allow_manage_mfa = sqlite3_column_int(stmt, col + 5);
+	a->allow_manage_passkeys = sqlite3_column_int(stmt, col + 6);
+	a->allow_manage_email = sqlite3_column_int(stmt, col + 7);
+	a->allow_email_logon = sqlite3_column_int(stmt, col + 8);
+	a->allow_email_step_up = sqlite3_column_int(stmt, col + 9);
+	return STORE_OK;
+}
+
+static int
+sq_account_settings_get(struct store *st, int64_t account_id, struct store_account_settings *ret)
+{
+	struct store_account_settings a;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_SETTINGS_GET, account_id, "account_settings_get",
+	    sq_read_settings, &a);
+	if (r == STORE_OK)
+		*ret = a;
+	return r;
+}
+
+static int
+sq_account_settings_put(struct store *st, const struct store_account_settings *a)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->stmt[SQ_SETTINGS_PUT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, a->account_id, &rc);
+	sq_bind_i64(stmt, 2, a->mfa_mandatory != 0, &rc);
+	sq_bind_i64(stmt, 3, a->allow_change_password != 0, &rc);
+	sq_bind_i64(stmt, 4, a->session_hours, &rc);
+	sq_bind_i64(stmt, 5, a->idle_minutes, &rc);
+	sq_bind_i64(stmt, 6, a->allow_manage_mfa != 0, &rc);
+	sq_bind_i64(stmt, 7, a->allow_manage_passkeys != 0, &rc);
+	sq_bind_i64(stmt, 8, a->allow_manage_email != 0, &rc);
+	sq_bind_i64(stmt, 9, a->allow_email_logon != 0, &rc);
+	sq_bind_i64(stmt, 10, a->allow_email_step_up != 0, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_settings_put");
+	return sq_exec_one(s, stmt, "account_settings_put");
+}
+
 /* Sessions */
 
 static int
@@ -1533,6 +1606,10 @@ sq_session_create(struct store *st, const struct store_session *ses)
 	SQ_BIND_FIELD(stmt, 9, ses->public_id, &rc);
 	SQ_BIND_FIELD(stmt, 10, ses->src, &rc);
 	SQ_BIND_FIELD(stmt, 11, ses->user_agent, &rc);
+	sq_bind_i64(stmt, 12, ses->totp_at, &rc);
+	sq_bind_i64(stmt, 13, ses->passkey_at, &rc);
+	sq_bind_i64(stmt, 14, ses->email_at, &rc);
+	sq_bind_i64(stmt, 15, ses->idle_timeout, &rc);
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "session_create");
 	return sq_exec(s, stmt, "session_create", NULL);
@@ -3422,6 +3499,8 @@ static const struct store_ops sq_ops = {
 	.account_count = sq_account_count,
 	.account_delete = sq_account_delete,
 	.account_set_passkey_logon = sq_account_set_passkey_logon,
+	.account_settings_get = sq_account_settings_get,
+	.account_settings_put = sq_account_settings_put,
 
 	.user_create = sq_user_create,
 	.user_get = sq_user_get,

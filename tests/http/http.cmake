@@ -45,6 +45,8 @@ if(MFA_HTTP_PASSKEY_MODULES EQUAL 0)
 	mfa_http_test(http_recovery test_recovery 300)
 	# The logon allow-list; its passwordless case needs the passkey modules.
 	mfa_http_test(http_login_network test_login_network 300)
+	# Security settings and factor strength: needs the passkey and SMTP test modules too.
+	mfa_http_test(http_settings test_settings 300)
 else()
 	message(WARNING "passkey HTTP tests need python3-cryptography and python3-cbor2: not registered")
 endif()

@@ -50,6 +50,7 @@ class EmailTestCase(harness.MfadTestCase):
 
     security = {}        # extra [security] settings
     mail_settings = {}   # extra [mail] settings
+    other_config = {}    # further INI sections, such as [webauthn]
     smtp_running = True  # start the SMTP server before mfad
 
     def setUp(self):
@@ -63,7 +64,7 @@ class EmailTestCase(harness.MfadTestCase):
         mail = {"smtp_url": "smtp://127.0.0.1:%d" % self.smtp.port, "starttls": "none",
                 "from": "mfad@example.net"}
         mail.update(self.mail_settings)
-        self.config = {"mail": mail}
+        self.config = dict(self.other_config, mail=mail)
         if self.security:
             self.config["security"] = dict(self.security)
         self.seen = 0       # messages already handed out by next_mail

@@ -238,8 +238,8 @@ class RememberTest(RememberTestCase):
         self.assertAsksMFA(cookie, "Login with the setting off")
         self.set_preference(True)
         self.assertAsksMFA(cookie, "Login with the setting on again")
-        changes = [e["Detail"] for e in self.audit("security_setting_change")]
-        self.assertIn("save_mfa_ticket=0", changes)
+        changes = [e["Detail"] for e in self.audit("security_preference")]
+        self.assertIn("EnableSaveMFATicket=false", changes)
 
     def test_database_keeps_only_the_hash(self):
         cookie = self.remember()

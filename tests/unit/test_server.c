@@ -22,6 +22,7 @@
 #include "server/principal.h"
 #include "server/seal.h"
 #include "server/session.h"
+#include "server/settings.h"
 
 static void
 tmp_path(char *out, size_t size, const char *name)
@@ -424,6 +425,57 @@ session_public_id_form(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* The lower of an account's setting and the server's limit wins, in seconds. */
+static void
+settings_session_limits(void **state)
+{
+	struct store_account_settings set;
+	struct app app;
+
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	app.cfg.session_ttl = 6 * 3600;
+	app.cfg.session_idle = 3600;
+	store_account_settings_default(1, &set);
+	assert_int_equal(settings_session_ttl(&app, &set), 6 * 3600);
+	assert_int_equal(settings_session_idle(&app, &set), 3600);
+
+	set.session_hours = 1;
+	set.idle_minutes = 5;
+	assert_int_equal(settings_session_ttl(&app, &set), 3600);
+	assert_int_equal(settings_session_idle(&app, &set), 300);
+
+	set.session_hours = 24;
+	set.idle_minutes = 1440;
+	assert_int_equal(settings_session_ttl(&app, &set), 6 * 3600);
+	assert_int_equal(settings_session_idle(&app, &set), 3600);
+}
+
+static void
+settings_factor_strength(void **state)
+{
+	struct store_account_settings set;
+	int all = FACTOR_TOTP | FACTOR_PASSKEY | FACTOR_EMAIL;
+
+	(void)state;
+	assert_int_equal(settings_strongest(all), FACTOR_PASSKEY);
+	assert_int_equal(settings_strongest(FACTOR_TOTP | FACTOR_EMAIL), FACTOR_TOTP);
+	assert_int_equal(settings_strongest(FACTOR_EMAIL), FACTOR_EMAIL);
+	assert_int_equal(settings_strongest(0), 0);
+	assert_int_equal(settings_at_least(FACTOR_PASSKEY), FACTOR_PASSKEY);
+	assert_int_equal(settings_at_least(FACTOR_TOTP), FACTOR_TOTP | FACTOR_PASSKEY);
+	assert_int_equal(settings_at_least(FACTOR_EMAIL), all);
+
+	store_account_settings_default(1, &set);
+	assert_int_equal(settings_logon_methods(&set, all), all);
+	assert_int_equal(settings_step_up_methods(&set, all), all);
+	set.allow_email_logon = 0;
+	assert_int_equal(settings_logon_methods(&set, all), FACTOR_TOTP | FACTOR_PASSKEY);
+	assert_int_equal(settings_step_up_methods(&set, all), all);
+	set.allow_email_step_up = 0;
+	assert_int_equal(settings_step_up_methods(&set, FACTOR_EMAIL), 0);
+}
+
 int
 main(void)
 {
@@ -445,6 +497,8 @@ main(void)
 		cmocka_unit_test(config_file_reports_line),
 		cmocka_unit_test(log_quote_escapes),
 		cmocka_unit_test(errors_table_complete),
+		cmocka_unit_test(settings_session_limits),
+		cmocka_unit_test(settings_factor_strength),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

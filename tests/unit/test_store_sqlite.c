@@ -378,7 +378,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    18);
+	    19);
 }
 
 static void
@@ -1056,8 +1056,25 @@ test_session_set_mfa(void **state)
 	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
 	assert_int_equal(got.factors, FACTOR_PASSWORD | FACTOR_EMAIL | FACTOR_TOTP);
 	assert_int_equal(got.mfa_at, T_NOW + 60);
+	assert_int_equal(got.totp_at, T_NOW + 60);
+	assert_int_equal(got.passkey_at, 0);
+	assert_int_equal(got.email_at, 0);
 	assert_int_equal(got.expires, s.expires);
 	assert_int_equal(got.created, s.created);
+
+	/* Each factor keeps its own proof time; the others stay as they were. */
+	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash, FACTOR_EMAIL, T_NOW + 120),
+	    STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
+	assert_int_equal(got.totp_at, T_NOW + 60);
+	assert_int_equal(got.email_at, T_NOW + 120);
+	assert_int_equal(got.mfa_at, T_NOW + 120);
+	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash,
+	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, T_NOW + 180), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
+	assert_int_equal(got.passkey_at, T_NOW + 180);
+	assert_int_equal(got.totp_at, T_NOW + 60);
+	assert_int_equal(got.email_at, T_NOW + 120);
 
 	assert_int_equal(st->ops->session_delete(st, s.token_hash), STORE_OK);
 	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash, FACTOR_TOTP, T_NOW),
@@ -1433,6 +1450,50 @@ test_account_passkey_logon(void **state)
 	assert_int_equal(got.passkey_logon, 1);
 
 	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id + 100, 0), STORE_NOT_FOUND);
+}
+
+static void
+test_account_settings(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a = t_account(st, "acme");
+	struct store_account_settings set;
+	struct store_account_settings got;
+
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_NOT_FOUND);
+	store_account_settings_default(a, &set);
+	assert_int_equal(set.session_hours, STORE_SESSION_HOURS_DEFAULT);
+	assert_int_equal(set.idle_minutes, 0);
+	assert_int_equal(set.allow_email_logon, 1);
+
+	set.mfa_mandatory = 1;
+	set.allow_email_step_up = 0;
+	set.session_hours = 8;
+	set.idle_minutes = 30;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_OK);
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_OK);
+	assert_memory_equal(&got, &set, sizeof(got));
+
+	/* A second put replaces the row. */
+	set.session_hours = 24;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_OK);
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_OK);
+	assert_int_equal(got.session_hours, 24);
+
+	/* The schema rejects values outside the API's ranges, and unknown accounts. */
+	set.session_hours = 25;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_ERROR);
+	set.session_hours = 6;
+	set.idle_minutes = 4;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_ERROR);
+	set.idle_minutes = 0;
+	set.account_id = a + 100;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_ERROR);
+
+	/* Deleting the account deletes its settings. */
+	assert_int_equal(st->ops->account_delete(st, a), STORE_OK);
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_NOT_FOUND);
 }
 
 static void
@@ -3487,6 +3548,59 @@ test_migrate_v4_to_v5_session_ids(void **state)
 	t_unlink_db(path);
 }
 
+/*
+ * A version 4 session keeps its rows when the store adds account settings
+ * and per-factor proof times, which read 0 so the session must step up again.
+ */
+static void
+test_migrate_v4_to_v5_keeps_data(void **state)
+{
+	static const char rows_sql[] =
+	    "INSERT INTO accounts (alias, created, passkey_logon) VALUES ('legacy', 1600000000, 0);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000);"
+	    "INSERT INTO sessions (token_hash, user_id, scope, factors, created, expires, last_seen,"
+	    " mfa_at) VALUES (zeroblob(32), 1, 0, 3, 1600000000, 1600003600, 1600000000,"
+	    " 1600000000);";
+	static const uint8_t zero[STORE_TOKEN_HASH_LEN];
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account_settings set;
+	struct store_account a;
+	struct store_session ses;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+	int version = -1;
+
+	snprintf(path, sizeof(path), "%s-v4", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 4), STORE_OK);
+	assert_int_equal(sqlite3_exec(raw, rows_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
+	assert_int_equal(version, store_schema_latest());
+	assert_int_equal(st->ops->account_get(st, 1, &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 0);
+	assert_int_equal(st->ops->account_settings_get(st, 1, &set), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, zero, &ses), STORE_OK);
+	assert_int_equal(ses.factors, 3);
+	assert_int_equal(ses.mfa_at, 1600000000);
+	assert_int_equal(ses.totp_at, 0);
+	assert_int_equal(ses.passkey_at, 0);
+	assert_int_equal(ses.email_at, 0);
+	assert_int_equal(ses.idle_timeout, 0);
+
+	store_account_settings_default(1, &set);
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_OK);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3526,7 +3640,9 @@ main(int argc, char **argv)
 		T(test_purge_expired),
 		T(test_tx_commit_and_rollback),
 		T(test_migrate_v1_to_v2_keeps_data),
+		T(test_migrate_v4_to_v5_keeps_data),
 		T(test_account_passkey_logon),
+		T(test_account_settings),
 		T(test_passkey_create_get),
 		T(test_passkey_create_conflicts),
 		T(test_passkey_create_limits),
