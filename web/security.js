@@ -360,6 +360,7 @@ function tokensCard(tokens, reload) {
 	const form = h('form', { id: 'token-form' }, description, days, h('button', { type: 'submit' }, 'Create a token'));
 	const shown = h('div', { id: 'token-new', hidden: true });
 	const list = h('ul', { class: 'plain' }, tokens.map((t) => tokenItem(t, msg, reload)));
+	const none = h('p', { hidden: tokens.length > 0 }, 'You have no API token.');
 
 	form.addEventListener('submit', (ev) => {
 		ev.preventDefault();
@@ -376,6 +377,7 @@ function tokensCard(tokens, reload) {
 					h('p', { class: 'secret', id: 'token-value' }, t.Token));
 				shown.hidden = false;
 				list.append(tokenItem(t, msg, reload));
+				none.hidden = true;
 			} catch (e) {
 				msg.show('error', describe(e));
 			}
@@ -383,5 +385,5 @@ function tokensCard(tokens, reload) {
 	});
 	return h('section', { class: 'card', id: 'card-tokens' }, h('h2', {}, 'API tokens'), msg,
 		h('p', { class: 'muted' }, 'A token lets a script act for you without a password, but never for a change that needs a second factor.'),
-		shown, list, form);
+		shown, none, list, form);
 }
