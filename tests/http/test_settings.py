@@ -420,6 +420,18 @@ class EmailSettingsTest(SettingsMixin, EmailTestCase):
                              "ChangePassword after a TOTP step-up")
         self.assertEqual(body.get("Status"), "OK")
 
+    def test_email_only_password_needs_fifteen(self):
+        # Without AllowEmailForLogon, an email-only user's password alone logs on.
+        self.owner_token = self.logon_owner()
+        r = self.post("UnbindMFADevice", {"UserName": "bob"}, token=self.owner_token)
+        self.assertOK(r, "UnbindMFADevice bob")
+        self.set_preference(AllowEmailForLogon=False)
+        self.assertEqual(self.user_login("bob").get("Status"), "OK")
+        r = self.post("UpdateLoginProfile", {"UserName": "bob", "Password": "Zq8!vR2#kPw"},
+                      token=self.owner_token)
+        self.assertError(r, 400, "InvalidParameter", "an 11-character password for bob")
+        self.assertIn("without a second factor", r.json["message"])
+
     def test_email_logon_not_enough(self):
         token = self.email_logon()
         self.set_preference(AllowEmailForStepUp=False)
