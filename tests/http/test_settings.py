@@ -432,6 +432,28 @@ class EmailSettingsTest(SettingsMixin, EmailTestCase):
         self.assertError(r, 400, "InvalidParameter", "an 11-character password for bob")
         self.assertIn("without a second factor", r.json["message"])
 
+    def test_remembered_email_logon_still_binds(self):
+        # A browser remembered after an email code must not skip the forced binding.
+        self.owner_token = self.logon_owner()
+        r = self.post("UnbindMFADevice", {"UserName": "bob"}, token=self.owner_token)
+        self.assertOK(r, "UnbindMFADevice bob")
+        self.set_preference(MFAOperationForLogin="mandatory", EnableSaveMFATicket=True)
+        self.server.advance(RESEND_S)
+        challenge = self.email_challenge("bob", BOB_PASSWORD)
+        self.assertOK(self.send_login_code(challenge), "SendLoginEmailCode")
+        code = self.next_mail(self.address, "logon code").code
+        r = self.post("LoginMFA", {"Challenge": challenge, "Method": "email", "Code": code,
+                                   "RememberBrowser": True})
+        self.assertEqual(self.assertOK(r, "LoginMFA email")["Status"], "BindMFARequired")
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []
+                   if c.startswith("mfad_remember=")]
+        self.assertEqual(len(cookies), 1, "no mfad_remember cookie after LoginMFA")
+        r = self.post("Login", {"Principal": self.principal("bob"), "Password": BOB_PASSWORD},
+                      headers={"Cookie": cookies[0]})
+        body = self.assertOK(r, "Login bob with the remembered browser")
+        self.assertEqual(body["Status"], "BindMFARequired")
+        self.assertEqual(body["Scope"], "bind-mfa")
+
     def test_email_logon_not_enough(self):
         token = self.email_logon()
         self.set_preference(AllowEmailForStepUp=False)
