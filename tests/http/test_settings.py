@@ -552,6 +552,23 @@ class PasskeySettingsTest(SettingsMixin, EmailTestCase):
         self.step_up(bob, device["Base32StringSeed"])
         self.register(bob, "bob's key")
 
+    def test_email_cannot_delete_passkey(self):
+        # Deleting the strongest factor with a weaker one would let that one add a new factor.
+        self.create_user("bob", BOB_PASSWORD)
+        bob = self.user_token("bob")
+        passkey = self.register(bob, "bob's key")["Passkey"]
+        address = "bob@mail.example.org"
+        self.attach(bob, address, "bob's address")
+        self.server.advance(self.ttl + 60)
+        challenge = self.email_challenge("bob", BOB_PASSWORD)
+        self.assertOK(self.send_login_code(challenge), "SendLoginEmailCode")
+        code = self.next_mail(address, "logon code").code
+        bob = self.assertOK(self.login_email(challenge, code), "LoginMFA email")["SessionToken"]
+        r = self.post("DeletePasskey", {"PasskeyId": passkey["PasskeyId"]}, token=bob)
+        self.assertMFARequired(r, ["passkey"], "DeletePasskey after an email logon")
+        r = self.post("ListPasskeys", {}, token=bob)
+        self.assertEqual(len(self.assertOK(r, "ListPasskeys")["Passkeys"]), 1)
+
     def test_passkey_user_needs_passkey(self):
         secret = self.enrol_user("bob", BOB_PASSWORD)
         bob = self.logon_mfa_user(self.principal("bob"), BOB_PASSWORD, secret)
