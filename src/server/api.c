@@ -504,6 +504,19 @@ api_base64(const uint8_t *data, size_t len)
 	return out;
 }
 
+/*
+ * Check the step-up of an owner who adds a factor to another user. A free
+ * first binding is for the session user's own factor only.
+ */
+static int
+api_step_up_for_other(struct api_ctx *c, const struct store_user *u)
+{
+	if (u->id == c->user.id)
+		return SRV_OK;
+	return stepup_require(c->app, &c->session, &c->user, STEPUP_SENSITIVE, &c->methods,
+	    &c->st);
+}
+
 static int
 api_create_vmfa(struct api_ctx *c)
 {
@@ -512,7 +525,8 @@ api_create_vmfa(struct api_ctx *c)
 	char *png_b64 = NULL;
 	int r;
 
-	if ((r = api_target_user(c, 1, &u)) != SRV_OK)
+	if ((r = api_target_user(c, 1, &u)) != SRV_OK ||
+	    (r = api_step_up_for_other(c, &u)) != SRV_OK)
 		return r;
 	r = vmfa_create(c->app, &c->acct, &u, &n, &c->st);
 	if (r != SRV_OK)
@@ -543,6 +557,7 @@ api_bind_mfa(struct api_ctx *c)
 	int r;
 
 	if ((r = api_target_user(c, 1, &u)) != SRV_OK ||
+	    (r = api_step_up_for_other(c, &u)) != SRV_OK ||
 	    (r = jreq_string(c->body, "SerialNumber", 1, &serial, NULL, &c->st)) != SRV_OK ||
 	    (r = jreq_string(c->body, "AuthenticationCode1", 1, &code1, NULL, &c->st)) != SRV_OK ||
 	    (r = jreq_string(c->body, "AuthenticationCode2", 1, &code2, NULL, &c->st)) != SRV_OK)

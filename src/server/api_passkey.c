@@ -123,8 +123,12 @@ api_delete_passkey(struct api_ctx *c)
 	int r;
 
 	if ((r = api_target_user(c, 1, &u)) != SRV_OK ||
-	    (r = jreq_string(c->body, "PasskeyId", 1, &id, NULL, &c->st)) != SRV_OK ||
-	    (r = passkey_delete(c->app, u.id, id, c->req->src, &c->st)) != SRV_OK)
+	    (r = jreq_string(c->body, "PasskeyId", 1, &id, NULL, &c->st)) != SRV_OK)
+		return r;
+	if (u.id == c->user.id && (r = stepup_require(c->app, &c->session, &c->user,
+	    STEPUP_REMOVAL, &c->methods, &c->st)) != SRV_OK)
+		return r;
+	if ((r = passkey_delete(c->app, u.id, id, c->req->src, &c->st)) != SRV_OK)
 		return r;
 	c->out = json_object();
 	return SRV_OK;

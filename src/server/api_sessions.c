@@ -16,6 +16,7 @@
 #include "server/json.h"
 #include "server/remember.h"
 #include "server/session.h"
+#include "server/settings.h"
 
 /* ---- API tokens as credentials ---- */
 
@@ -36,6 +37,12 @@ api_authorize_access_token(struct api_ctx *c, const char *action, int flags)
 	if (db->ops->user_get(db, t.user_id, &c->user) != STORE_OK ||
 	    db->ops->account_get(db, c->user.account_id, &c->acct) != STORE_OK)
 		return SRV_ERR_NOT_AUTHENTICATED;
+	/* The account's settings, because GetSecurityPreference shows them for a token too. */
+	if (settings_load(db, c->acct.id, &c->settings) != STORE_OK) {
+		log_error("event=settings_load_failed account_id=%lld token_id=%lld",
+		    (long long)c->acct.id, (long long)t.id);
+		return SRV_ERR_INTERNAL;
+	}
 
 	/* Full scope, but no factor: the token proves neither a password nor a second factor. */
 	memset(&c->session, 0, sizeof(c->session));

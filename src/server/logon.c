@@ -123,6 +123,13 @@ logon_methods(const struct logon_user *lu)
 	    (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) | (lu->has_email ? FACTOR_EMAIL : 0));
 }
 
+/* Return whether the user has a bound virtual MFA device or a passkey (email is no MFA device). */
+static int
+logon_has_device(const struct logon_user *lu)
+{
+	return lu->dev_bound || lu->passkeys > 0;
+}
+
 /* Reject an email code for a logon when the account's settings forbid it. */
 static int
 logon_check_email_allowed(const struct logon_user *lu, struct srv_status *st)
@@ -247,7 +254,7 @@ logon_remembered_fn(struct store *db, struct password_ok_tx *tx, int64_t browser
 	char detail[64];
 	int scope;
 
-	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, logon_methods(tx->lu) != 0);
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, logon_has_device(tx->lu));
 	/* proven is 0: a remembered browser proves no factor now, so it never counts for step-up. */
 	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_REMEMBERED,
 	    tx->now, 0, NULL, tx->res->token, &s) != SRV_OK)
@@ -581,7 +588,7 @@ logon_factor_success(struct store *db, struct factor_tx *tx)
 		return STORE_ERROR; /* it was read in this transaction */
 	/* Email is no MFA device: a profile that requires one still gets a bind-mfa session. */
 	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, tx->factor != FACTOR_EMAIL ||
-	    tx->lu->dev_bound || tx->lu->passkeys > 0);
+	    logon_has_device(tx->lu));
 	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor |
 	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now,
 	    tx->factor, NULL, tx->res->token, &s) != SRV_OK)
@@ -1194,7 +1201,7 @@ logon_change_password(struct app *app, const struct store_session *session,
 	lp.password_changed = lp.updated = clock_now();
 
 	tx = (struct new_session_tx){ app, session, user->id,
-		logon_next_scope(&lp, &lu.set, logon_methods(&lu) != 0), session->factors, 0,
+		logon_next_scope(&lp, &lu.set, logon_has_device(&lu)), session->factors, 0,
 		clock_now(), &lp, lu.key, res, acct.id };
 	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 	outbox_wake(app);

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "server/password.h"
+#include "server/settings.h"
 
 int
 pwpolicy_load(struct store *db, int64_t account_id, struct pwpolicy *p)
@@ -56,6 +57,8 @@ pwpolicy_password_alone(struct store *db, int64_t user_id, int mfa_bind_required
 {
 	struct store_mfa_device dev;
 	struct store_security_email email;
+	struct store_account_settings set;
+	struct store_user user;
 	int64_t passkeys = 0;
 	int r;
 
@@ -75,8 +78,14 @@ pwpolicy_password_alone(struct store *db, int64_t user_id, int mfa_bind_required
 	r = db->ops->security_email_get(db, user_id, &email);
 	if (r == STORE_ERROR)
 		return STORE_ERROR;
-	if (r == STORE_OK)
-		return STORE_OK;
+	/* An email code counts only where the account accepts it at logon. */
+	if (r == STORE_OK) {
+		if (db->ops->user_get(db, user_id, &user) != STORE_OK ||
+		    settings_load(db, user.account_id, &set) != STORE_OK)
+			return STORE_ERROR;
+		if (set.allow_email_logon)
+			return STORE_OK;
+	}
 	if (db->ops->passkey_count_by_user(db, user_id, &passkeys) != STORE_OK)
 		return STORE_ERROR;
 	*ret = passkeys == 0;

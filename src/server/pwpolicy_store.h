@@ -29,8 +29,9 @@ int pwpolicy_save(struct store *db, int64_t account_id, const struct pwpolicy *p
 
 /*
  * Store in *ret 1 when user_id could log on with the password alone: no
- * bound virtual MFA device, no passkey, no verified security email, and
- * mfa_bind_required is 0. Returns STORE_OK or STORE_ERROR.
+ * bound virtual MFA device, no passkey, no verified security email that the
+ * account's AllowEmailForLogon accepts, and mfa_bind_required is 0. Returns
+ * STORE_OK or STORE_ERROR.
  */
 int pwpolicy_password_alone(struct store *db, int64_t user_id, int mfa_bind_required, int *ret);
 

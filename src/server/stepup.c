@@ -97,8 +97,11 @@ stepup_require(struct app *app, const struct store_session *session,
 		return SRV_ERR_INTERNAL;
 	methods = stepup_methods(&su);
 	mfa_memzero(&su, sizeof(su));
-	/* Adding a factor needs the strongest one the user has, or one stronger still. */
-	accepted = kind == STEPUP_BINDING ? settings_at_least(settings_strongest(methods)) :
+	/*
+	 * Adding or removing a factor needs the strongest one the user has, or one stronger still,
+	 * so a weak factor cannot delete a strong one and then add its own.
+	 */
+	accepted = kind != STEPUP_SENSITIVE ? settings_at_least(settings_strongest(methods)) :
 	    methods;
 	*ret_methods = methods & accepted;
 	if (methods == 0) {
@@ -113,6 +116,10 @@ stepup_require(struct app *app, const struct store_session *session,
 	}
 	if (stepup_fresh(session, accepted, now, app->cfg.step_up_ttl))
 		return SRV_OK;
+	if (kind == STEPUP_REMOVAL)
+		return srv_fail(st, SRV_ERR_MFA_REQUIRED, "Removing a factor needs the user's strongest "
+		    "second factor proven in the last %lld seconds: call StepUp with one of Methods.",
+		    (long long)app->cfg.step_up_ttl);
 	if (kind == STEPUP_BINDING)
 		return srv_fail(st, SRV_ERR_MFA_REQUIRED, "Adding a factor needs the user's strongest "
 		    "second factor proven in the last %lld seconds: call StepUp with one of Methods.",

@@ -4,8 +4,9 @@
  * within the last security.step_up_ttl seconds. A step-up proves one of the
  * user's factors again and sets that factor's proof time in the session.
  * An email code counts only while the account's AllowEmailForStepUp is
- * true. Adding a factor needs a proof of the user's strongest factor
- * (passkey, then TOTP, then email) or of a stronger one. A user with no
+ * true. Adding a factor, or removing one of the user's own, needs a proof
+ * of the user's strongest factor (passkey, then TOTP, then email) or of a
+ * stronger one. A user with no
  * factor that counts may act in a session whose password step is younger
  * than step_up_ttl, and may bind a first factor in any session.
  */
@@ -24,12 +25,13 @@
 enum stepup_kind {
 	STEPUP_SENSITIVE = 0, /* always needs a fresh factor */
 	STEPUP_BINDING = 1,   /* adds a factor: free while the user has none */
+	STEPUP_REMOVAL = 2,   /* removes one of the user's own factors: needs the strongest */
 };
 
 /*
  * Check that session may run a sensitive action of kind now. On
  * SRV_ERR_MFA_REQUIRED *ret_methods gets the FACTOR_* bits the user can
- * prove with StepUp for this kind: for a binding only the strongest (0
+ * prove with StepUp for this kind: for a binding or a removal only the strongest (0
  * when the user has none and must log on again).
  * Returns SRV_OK, SRV_ERR_MFA_REQUIRED or SRV_ERR_INTERNAL.
  */

@@ -232,6 +232,13 @@ class RememberTest(RememberTestCase):
         self.assertAsksMFA(cookie, "Login after the owner set a password",
                            password=ALICE_NEW_PASSWORD)
 
+    def test_reset_user_mfa_forgets(self):
+        self.remember()
+        self.assertOK(self.post("ResetUserMFA", {"UserName": "alice"}, token=self.owner_token),
+                      "ResetUserMFA")
+        r = self.post("ListRememberedBrowsers", {"UserName": "alice"}, token=self.owner_token)
+        self.assertEqual(self.assertOK(r, "ListRememberedBrowsers")["RememberedBrowsers"], [])
+
     def test_setting_off_forgets(self):
         cookie = self.remember()
         self.set_preference(False)

@@ -420,6 +420,40 @@ class EmailSettingsTest(SettingsMixin, EmailTestCase):
                              "ChangePassword after a TOTP step-up")
         self.assertEqual(body.get("Status"), "OK")
 
+    def test_email_only_password_needs_fifteen(self):
+        # Without AllowEmailForLogon, an email-only user's password alone logs on.
+        self.owner_token = self.logon_owner()
+        r = self.post("UnbindMFADevice", {"UserName": "bob"}, token=self.owner_token)
+        self.assertOK(r, "UnbindMFADevice bob")
+        self.set_preference(AllowEmailForLogon=False)
+        self.assertEqual(self.user_login("bob").get("Status"), "OK")
+        r = self.post("UpdateLoginProfile", {"UserName": "bob", "Password": "Zq8!vR2#kPw"},
+                      token=self.owner_token)
+        self.assertError(r, 400, "InvalidParameter", "an 11-character password for bob")
+        self.assertIn("without a second factor", r.json["message"])
+
+    def test_remembered_email_logon_still_binds(self):
+        # A browser remembered after an email code must not skip the forced binding.
+        self.owner_token = self.logon_owner()
+        r = self.post("UnbindMFADevice", {"UserName": "bob"}, token=self.owner_token)
+        self.assertOK(r, "UnbindMFADevice bob")
+        self.set_preference(MFAOperationForLogin="mandatory", EnableSaveMFATicket=True)
+        self.server.advance(RESEND_S)
+        challenge = self.email_challenge("bob", BOB_PASSWORD)
+        self.assertOK(self.send_login_code(challenge), "SendLoginEmailCode")
+        code = self.next_mail(self.address, "logon code").code
+        r = self.post("LoginMFA", {"Challenge": challenge, "Method": "email", "Code": code,
+                                   "RememberBrowser": True})
+        self.assertEqual(self.assertOK(r, "LoginMFA email")["Status"], "BindMFARequired")
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []
+                   if c.startswith("mfad_remember=")]
+        self.assertEqual(len(cookies), 1, "no mfad_remember cookie after LoginMFA")
+        r = self.post("Login", {"Principal": self.principal("bob"), "Password": BOB_PASSWORD},
+                      headers={"Cookie": cookies[0]})
+        body = self.assertOK(r, "Login bob with the remembered browser")
+        self.assertEqual(body["Status"], "BindMFARequired")
+        self.assertEqual(body["Scope"], "bind-mfa")
+
     def test_email_logon_not_enough(self):
         token = self.email_logon()
         self.set_preference(AllowEmailForStepUp=False)
@@ -517,6 +551,23 @@ class PasskeySettingsTest(SettingsMixin, EmailTestCase):
         self.assertMFARequired(r, ["totp"], "StartPasskeyRegistration in a password session")
         self.step_up(bob, device["Base32StringSeed"])
         self.register(bob, "bob's key")
+
+    def test_email_cannot_delete_passkey(self):
+        # Deleting the strongest factor with a weaker one would let that one add a new factor.
+        self.create_user("bob", BOB_PASSWORD)
+        bob = self.user_token("bob")
+        passkey = self.register(bob, "bob's key")["Passkey"]
+        address = "bob@mail.example.org"
+        self.attach(bob, address, "bob's address")
+        self.server.advance(self.ttl + 60)
+        challenge = self.email_challenge("bob", BOB_PASSWORD)
+        self.assertOK(self.send_login_code(challenge), "SendLoginEmailCode")
+        code = self.next_mail(address, "logon code").code
+        bob = self.assertOK(self.login_email(challenge, code), "LoginMFA email")["SessionToken"]
+        r = self.post("DeletePasskey", {"PasskeyId": passkey["PasskeyId"]}, token=bob)
+        self.assertMFARequired(r, ["passkey"], "DeletePasskey after an email logon")
+        r = self.post("ListPasskeys", {}, token=bob)
+        self.assertEqual(len(self.assertOK(r, "ListPasskeys")["Passkeys"]), 1)
 
     def test_passkey_user_needs_passkey(self):
         secret = self.enrol_user("bob", BOB_PASSWORD)

@@ -205,6 +205,18 @@ class NoFactorTest(StepUpMixin, harness.MfadTestCase):
         r = self.post("CreateVirtualMFADevice", {}, token=self.owner_token)
         self.assertMFARequired(r, ["totp"], "CreateVirtualMFADevice with a factor")
 
+    def test_stale_owner_binds_for_user(self):
+        # The free first binding is for the owner's own factor, not for another user's.
+        self.create_user("dave", BOB_PASSWORD)
+        self.go_stale()
+        r = self.post("CreateVirtualMFADevice", {"UserName": "dave"}, token=self.owner_token)
+        self.assertMFARequired(r, [], "CreateVirtualMFADevice for dave in a stale session")
+        r = self.post("BindMFADevice", {"UserName": "dave", "SerialNumber": "x",
+                                        "AuthenticationCode1": "123456",
+                                        "AuthenticationCode2": "654321"},
+                      token=self.owner_token)
+        self.assertMFARequired(r, [], "BindMFADevice for dave in a stale session")
+
     def test_restricted_session_binds_first_factor(self):
         self.create_user("carol", BOB_PASSWORD, mfa_bind_required=True)
         body = self.assertOK(self.login(self.principal("carol"), BOB_PASSWORD), "Login carol")

@@ -71,6 +71,14 @@ class AccessTokenTest(TokensTestCase):
         self.assertNotIn(secret.encode(), r.raw)
         self.assertNotIn(hashlib.sha256(secret.encode()).hexdigest().encode(), r.raw.lower())
 
+    def test_owner_token_reads_settings(self):
+        # The token must show the stored settings, not zeros.
+        token = self.create_token(self.owner_token)["Token"]
+        r = self.post("GetSecurityPreference", {}, token=self.owner_token)
+        expected = self.assertOK(r, "GetSecurityPreference with the session")
+        r = self.post("GetSecurityPreference", {}, token=token)
+        self.assertEqual(self.assertOK(r, "GetSecurityPreference with the token"), expected)
+
     def test_default_and_limits(self):
         created = self.create_token(self.owner_token)
         self.assertEqual(created["ExpireDate"] - created["CreateDate"], 90 * DAY_S)
