@@ -498,6 +498,9 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 		r = STORE_NOT_FOUND;
 	if (r == STORE_OK)
 		r = logon_check_expiry(db, lu, now);
+	/* A password that hard-expired after the challenge was made ends the logon: Login says why. */
+	if (r == STORE_OK && lu->hard_expired)
+		r = STORE_NOT_FOUND;
 	if (r != STORE_OK)
 		return r;
 	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
@@ -1012,6 +1015,8 @@ logon_load_owner(struct store *db, int64_t user_id, struct logon_user *lu)
 		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
 	if (r == STORE_OK)
 		r = settings_load(db, lu->acct.id, &lu->set);
+	if (r == STORE_OK)
+		r = logon_check_expiry(db, lu, clock_now());
 	if (r != STORE_OK)
 		return r;
 	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
@@ -1058,6 +1063,17 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
 	if (r != SRV_OK)
 		return r;
+	/*
+	 * HardExpiry locks the user out until the owner sets a new password, with
+	 * or without it; a passkey must not reopen the account. A soft expiry
+	 * gives a change-password session, as at a password logon.
+	 */
+	if (lu.hard_expired) {
+		(void)logon_audit(app, db, &lu, "logon_failure", AUDIT_FAILURE,
+		    "step=passkey reason=password_expired");
+		return srv_fail(st, SRV_ERR_PASSWORD_EXPIRED, "The password has expired: ask the "
+		    "account owner to set a new one.");
+	}
 
 	tx = (struct passwordless_tx){ app, &lu, &pa, res, now, 0, 0 };
 	r = store_tx(db, logon_passwordless_fn, &tx);

@@ -6,6 +6,7 @@ normalization, reuse, maximum age, and the MaxLoginAttemps lock with UnlockUser.
 import subprocess
 
 import harness
+import test_passkeys
 from harness import MFACTL_BIN
 
 DAY = 86400
@@ -469,3 +470,28 @@ class MfactlTest(PolicyTestCase):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class PasskeyExpiryTest(test_passkeys.PasskeyTestCase):
+    """A passkey neither skips nor lifts an expired password."""
+
+    def setUp(self):
+        super().setUp()
+        self.token = self.add_user("erin")
+        self.register(self.token)
+        r = self.post("SetPasswordPolicy", {"MaxPasswordAge": 30, "HardExpiry": True},
+                      token=self.owner_token)
+        self.assertOK(r, "SetPasswordPolicy")
+
+    def test_passwordless_refused_after_hard_expiry(self):
+        self.assertSession(self.passwordless(), "passwordless logon before expiry")
+        self.server.advance(31 * DAY)
+        self.assertError(self.passwordless(), 403, "PasswordExpired",
+                         "passwordless logon after HardExpiry")
+
+    def test_challenge_from_before_expiry_refused(self):
+        self.server.advance(30 * DAY - 60)
+        challenge = self.logon_challenge("erin")
+        self.server.advance(120)    # the password expires; the challenge would still be live
+        self.assertError(self.post("StartPasskeyLogin", {"Challenge": challenge}), 401,
+                         "InvalidChallenge", "a challenge made before the password expired")
