@@ -349,17 +349,19 @@ struct sq_conn {
  *
  * Write transactions take turns on lock before BEGIN IMMEDIATE. Without it,
  * threads that find SQLite's write lock taken sleep in SQLite's busy
- * handler for 1 to 100 ms at a time and can lose the lock again and again:
- * with 8 threads logging on, the 99th percentile of a TOTP logon reached
+ * handler for 1 to 100 ms at a time and can lose the lock again and again.
+ * With 8 threads logging on, the 99th percentile of a TOTP logon reached
  * 0.5 to 1.2 s (bench/, docs/benchmarks.md). A blocked thread wakes as soon
  * as the mutex is released. Other processes on the same file still meet
  * SQLite's busy handler.
  */
 struct sq_writer {
-	struct sq_conn conn;     /* used only by the thread that holds lock */
+	struct sq_conn conn;     /* used only by the thread that holds lock, opened at first use */
 	pthread_mutex_t lock;    /* held from BEGIN IMMEDIATE to COMMIT or ROLLBACK */
 	dev_t dev;               /* the database file's device and inode */
 	ino_t ino;
+	char *path;              /* the database path that conn is opened with */
+	int busy_ms;
 	int synchronous_full;
 	int refs;                /* handles using this writer */
 	struct sq_writer *next;
@@ -379,6 +381,8 @@ struct sq_store {
 };
 
 static const struct store_ops sq_ops;
+
+static int sq_writer_connect(struct sq_writer *w);
 
 static struct sq_store *
 sq_from(struct store *st)
@@ -869,6 +873,10 @@ sq_begin(struct store *st)
 		}
 		s->write_locked = 1;
 		s->cur = &s->writer->conn;
+	}
+	if (s->writer->conn.db == NULL && sq_writer_connect(s->writer) != STORE_OK) {
+		sq_write_unlock(s);
+		return STORE_ERROR;
 	}
 	r = sq_exec(s, s->cur->stmt[SQ_BEGIN], "begin", NULL);
 	if (r != STORE_OK)
@@ -2656,6 +2664,7 @@ sq_writer_release(struct sq_writer *w)
 	pthread_mutex_unlock(&sq_writers_lock);
 	sq_conn_close(&w->conn);
 	pthread_mutex_destroy(&w->lock);
+	free(w->path);
 	free(w);
 }
 
@@ -2845,7 +2854,21 @@ sq_conn_open(struct sq_conn *c, const char *path, int busy_ms, int full, int mig
 	return sq_prepare_all(c);
 }
 
-/* Find the writer of the file sb describes, or open one, and count one more user. */
+/*
+ * Open the writer's connection, under w->lock. Opening it at the first write
+ * transaction instead of with the handle keeps an idle process smaller.
+ */
+static int
+sq_writer_connect(struct sq_writer *w)
+{
+	if (sq_conn_open(&w->conn, w->path, w->busy_ms, w->synchronous_full, 0) == STORE_OK)
+		return STORE_OK;
+	sq_conn_close(&w->conn);
+	memset(&w->conn, 0, sizeof(w->conn));
+	return STORE_ERROR;
+}
+
+/* Find the writer of the file sb describes, or add one, and count one more user. */
 static int
 sq_writer_get(const char *path, const struct stat *sb, int busy_ms, int full,
     struct sq_writer **ret)
@@ -2864,12 +2887,14 @@ sq_writer_get(const char *path, const struct stat *sb, int busy_ms, int full,
 			log_error("event=db_error op=open err=\"out of memory\"");
 			goto out;
 		}
-		if (sq_conn_open(&w->conn, path, busy_ms, full, 0) != STORE_OK) {
-			sq_conn_close(&w->conn);
+		w->path = strdup(path);
+		if (w->path == NULL) {
+			log_error("event=db_error op=open err=\"out of memory\"");
 			free(w);
 			goto out;
 		}
 		pthread_mutex_init(&w->lock, NULL);
+		w->busy_ms = busy_ms;
 		w->dev = sb->st_dev;
 		w->ino = sb->st_ino;
 		w->synchronous_full = full;
