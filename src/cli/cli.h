@@ -5,6 +5,7 @@
 
 #include "server/app.h"
 #include "server/config.h"
+#include "server/errors.h"
 
 /* Exit codes. */
 enum {
@@ -26,6 +27,19 @@ struct cli {
  * Returns 0, or -1 after printing why.
  */
 int cli_open_app(struct cli *cli, int create);
+
+/* Print st's message for an error r to stderr. Returns CLI_OK for SRV_OK, else CLI_FAILED. */
+int cli_report(int r, const struct srv_status *st);
+
+/*
+ * Open the app and find the user of a principal ("name@alias", or "alias"
+ * for the owner). Returns 0, or -1 after printing why.
+ */
+int cli_find_user(struct cli *cli, const char *principal, struct store_account *acct,
+    struct store_user *user);
+
+/* "mfactl token ...": create, list and revoke API tokens. */
+int cmd_token(struct cli *cli, int argc, char **argv);
 
 /* "mfactl totp ...": code and uri. */
 int cmd_totp(int argc, char **argv);

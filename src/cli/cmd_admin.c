@@ -10,13 +10,20 @@
 
 #include "cli/cli.h"
 #include "server/account.h"
+#include "server/audit.h"
 #include "server/principal.h"
+#include "server/pwpolicy.h"
+#include "server/recovery.h"
 #include "server/users.h"
 #include "server/vmfa.h"
 
-#define CLI_PASSWORD_BUF (PASSWORD_MAX_BYTES + 2) /* room to see that input was too long */
+/*
+ * Room for the longest password the policy accepts plus one byte, so longer
+ * input reaches the policy's length check instead of being cut silently.
+ */
+#define CLI_PASSWORD_BUF (PWPOLICY_BYTES_MAX + 2)
 
-static int
+int
 cli_report(int r, const struct srv_status *st)
 {
 	if (r == SRV_OK)
@@ -94,8 +101,7 @@ out:
 	return r;
 }
 
-/* Find the user of a principal ("name@alias", or "alias" for the owner). */
-static int
+int
 cli_find_user(struct cli *cli, const char *principal, struct store_account *acct,
     struct store_user *user)
 {
@@ -296,6 +302,52 @@ cmd_user_delete(struct cli *cli, int argc, char **argv)
 	return cli_report(r, &st);
 }
 
+/* Also works for the account owner, who cannot be reset through the API. */
+static int
+cmd_user_reset_mfa(struct cli *cli, int argc, char **argv)
+{
+	struct srv_status st = { "", 0 };
+	struct recovery_result res;
+	struct store_account acct;
+	struct store_user user;
+	int r;
+
+	if (argc != 3) {
+		fprintf(stderr, "mfactl: usage: mfactl user reset-mfa NAME@ALIAS\n");
+		return CLI_USAGE;
+	}
+	if (cli_find_user(cli, argv[2], &acct, &user) != 0)
+		return CLI_FAILED;
+	r = recovery_reset_mfa(&cli->app, &user, AUDIT_SRC_LOCAL, &res, &st);
+	if (r == SRV_OK)
+		printf("MFA of %s reset: %s virtual MFA device, %lld passkeys, %s security email "
+		    "removed; sessions ended; %s\n", argv[2], res.totp_removed ? "1" : "no",
+		    (long long)res.passkeys_removed, res.email_removed ? "the" : "no",
+		    res.bind_required ? "a factor must be bound at the next logon" :
+		    "no login profile to flag");
+	return cli_report(r, &st);
+}
+
+static int
+cmd_user_unlock(struct cli *cli, int argc, char **argv)
+{
+	struct srv_status st = { "", 0 };
+	struct store_account acct;
+	struct store_user user;
+	int r;
+
+	if (argc != 3) {
+		fprintf(stderr, "mfactl: usage: mfactl user unlock PRINCIPAL\n");
+		return CLI_USAGE;
+	}
+	if (cli_find_user(cli, argv[2], &acct, &user) != 0)
+		return CLI_FAILED;
+	r = users_unlock(&cli->app, &acct, &user, &st);
+	if (r == SRV_OK)
+		printf("logon failures of %s cleared\n", argv[2]);
+	return cli_report(r, &st);
+}
+
 int
 cmd_user(struct cli *cli, int argc, char **argv)
 {
@@ -305,7 +357,11 @@ cmd_user(struct cli *cli, int argc, char **argv)
 		return cmd_user_list(cli, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "delete") == 0)
 		return cmd_user_delete(cli, argc, argv);
-	fprintf(stderr, "mfactl: usage: mfactl user add|list|delete ...\n");
+	if (argc >= 2 && strcmp(argv[1], "reset-mfa") == 0)
+		return cmd_user_reset_mfa(cli, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "unlock") == 0)
+		return cmd_user_unlock(cli, argc, argv);
+	fprintf(stderr, "mfactl: usage: mfactl user add|list|delete|reset-mfa|unlock ...\n");
 	return CLI_USAGE;
 }
 

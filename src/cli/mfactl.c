@@ -24,6 +24,8 @@ mfactl_usage(FILE *out)
 	    "  user add NAME@ALIAS [--display-name TEXT] create a user\n"
 	    "  user list ALIAS                           list the users of an account\n"
 	    "  user delete NAME@ALIAS                    delete a user and all it owns\n"
+	    "  user reset-mfa NAME@ALIAS                 remove a user's factors, end its sessions\n"
+	    "  user unlock PRINCIPAL                     clear logon failures and lift a lock\n"
 	    "  password set PRINCIPAL [--password-stdin] [--reset-required]\n"
 	    "               [--mfa-bind-required]        set a password (creates the login profile)\n"
 	    "  mfa status PRINCIPAL                      show the virtual MFA device\n"
@@ -37,6 +39,11 @@ mfactl_usage(FILE *out)
 	    "  audit export ALIAS [--user NAME] [--event EVENT] [--since TIME] [--until TIME]\n"
 	    "                                            write the audit log as JSON lines\n"
 	    "  (TIME: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, in UTC)\n"
+	    "  token create PRINCIPAL [--description TEXT] [--days N]\n"
+	    "                                            create an API token, valid N days\n"
+	    "                                            (1 to 365, default 90), printed once\n"
+	    "  token list PRINCIPAL                      list the user's live API tokens\n"
+	    "  token revoke PRINCIPAL TOKEN_ID           delete an API token\n"
 	    "\n"
 	    "Diagnostics (need no database):\n"
 	    "  totp code --secret BASE32 [--time UNIX] [--digits N] [--algorithm SHA1|SHA256|SHA512]\n"
@@ -164,6 +171,8 @@ main(int argc, char **argv)
 		r = cmd_mail(&cli, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		r = cmd_audit(&cli, argc, argv);
+	else if (strcmp(cmd, "token") == 0)
+		r = cmd_token(&cli, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		mfactl_usage(stdout);
 		r = CLI_OK;

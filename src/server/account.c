@@ -4,10 +4,13 @@
 
 #include <string.h>
 
+#include <mfa/common.h>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/audit.h"
 #include "server/principal.h"
+#include "server/pwpolicy_store.h"
 
 struct account_init_tx {
 	struct store_account acct;
@@ -33,6 +36,8 @@ account_init_fn(struct store *st, void *arg)
 	r = st->ops->login_profile_create(st, &tx->lp);
 	if (r != STORE_OK)
 		return r;
+	if (pwpolicy_remember(st, tx->owner.id, tx->lp.password_hash, tx->lp.created) != STORE_OK)
+		return STORE_ERROR;
 	return audit_record(tx->app, st, &(struct audit_event){ "account_create", AUDIT_SUCCESS,
 	    tx->acct.id, tx->owner.id, 0, "" });
 }
@@ -53,10 +58,6 @@ account_init(struct app *app, const char *alias, const char *password, size_t le
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The alias must have 3 to 63 of a-z, 0-9 and '-', not starting or ending "
 		    "with '-'.");
-	r = password_check_new(password, len, st);
-	if (r != SRV_OK)
-		return r;
-
 	memset(&tx, 0, sizeof(tx));
 	tx.app = app;
 	memcpy(tx.acct.alias, alias, strlen(alias) + 1);
@@ -65,11 +66,14 @@ account_init(struct app *app, const char *alias, const char *password, size_t le
 	memcpy(tx.owner.display_name, alias, strlen(alias) + 1);
 	tx.owner.created = tx.owner.updated = now;
 	tx.lp.created = tx.lp.updated = tx.lp.password_changed = now;
-	r = pwhash_hash(app->pw, password, len, tx.lp.password_hash);
+	/* A new owner has no second factor yet, so the password alone logs on. */
+	r = pwpolicy_new_password(app, &(struct pwpolicy_subject){ 0, alias, 0, NULL, 1, NULL },
+	    password, len, tx.lp.password_hash, st);
 	if (r != SRV_OK)
 		return r;
 
 	r = store_tx(db, account_init_fn, &tx);
+	mfa_memzero(tx.lp.password_hash, sizeof(tx.lp.password_hash));
 	if (r == STORE_CONFLICT)
 		return SRV_ERR_ACCOUNT_EXISTS;
 	if (r != STORE_OK)
@@ -94,17 +98,35 @@ account_find(struct app *app, const char *alias, struct store_account *ret, stru
 	return r == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
 }
 
+struct save_mfa_ticket_tx {
+	const struct app *app;
+	const struct store_account *acct;
+	int on;
+};
+
+static int
+account_save_mfa_ticket_fn(struct store *db, void *arg)
+{
+	struct save_mfa_ticket_tx *tx = arg;
+	int r;
+
+	r = db->ops->account_set_save_mfa_ticket(db, tx->acct->id, tx->on);
+	/* Turning the setting off forgets every browser it let users remember. */
+	if (r == STORE_OK && !tx->on)
+		r = db->ops->remembered_browser_delete_by_account(db, tx->acct->id);
+	return r;
+}
+
 int
-account_set_passkey_logon(struct app *app, struct store_account *acct, int on, const char *src)
+account_set_save_mfa_ticket(struct app *app, struct store_account *acct, int on, const char *src)
 {
 	struct store *db = app_store(app);
+	struct save_mfa_ticket_tx tx = { app, acct, on != 0 };
 
-	if (db == NULL || db->ops->account_set_passkey_logon(db, acct->id, on) != STORE_OK)
+	if (db == NULL || store_tx(db, account_save_mfa_ticket_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	acct->passkey_logon = on;
-	log_info("event=security_preference account_id=%lld passkey_logon=%d src=%s",
-	    (long long)acct->id, on, src);
-	(void)audit_record(app, db, &(struct audit_event){ "security_setting_change", AUDIT_SUCCESS,
-	    acct->id, 0, 0, on ? "passkey_logon=1" : "passkey_logon=0" });
+	acct->save_mfa_ticket = on != 0;
+	log_info("event=security_preference account_id=%lld save_mfa_ticket=%d src=%s",
+	    (long long)acct->id, on != 0, src);
 	return SRV_OK;
 }

@@ -20,8 +20,12 @@ int account_init(struct app *app, const char *alias, const char *password, size_
 int account_find(struct app *app, const char *alias, struct store_account *ret,
     struct srv_status *st);
 
-/* Allow (on = 1) or forbid passwordless logon with passkeys in acct, and update *acct. */
-int account_set_passkey_logon(struct app *app, struct store_account *acct, int on,
+/*
+ * Allow (on = 1) or forbid (on = 0) remembered browsers in the account;
+ * forbidding them also forgets every remembered browser of its users.
+ * SetSecurityPreference records the change in the audit log.
+ */
+int account_set_save_mfa_ticket(struct app *app, struct store_account *acct, int on,
     const char *src);
 
 #endif

@@ -12,13 +12,18 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/access_token.h"
 #include "server/account.h"
 #include "server/api_internal.h"
 #include "server/audit.h"
+#include "server/cookie.h"
+#include "server/csrf.h"
 #include "server/json.h"
 #include "server/logon.h"
 #include "server/principal.h"
+#include "server/recovery.h"
 #include "server/session.h"
+#include "server/settings.h"
 #include "server/stepup.h"
 #include "server/users.h"
 #include "server/vmfa.h"
@@ -44,12 +49,25 @@ api_user_json(const struct store_user *u)
 	    (json_int_t)u->created, "UpdateDate", (json_int_t)u->updated);
 }
 
-static void
+static int
 api_set_session_cookie(struct api_ctx *c, const char *token, int64_t max_age)
 {
-	snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
-	    "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", API_COOKIE_NAME, token,
-	    (long long)max_age);
+	if (cookie_format(&c->app->cfg, API_COOKIE_NAME, token, max_age, c->resp->set_cookie,
+	    sizeof(c->resp->set_cookie)) != 0)
+		return SRV_ERR_INTERNAL;
+	return SRV_OK;
+}
+
+/* Add "CsrfToken" for the session whose token hashes to hash to the success body. */
+static int
+api_add_csrf_token(struct api_ctx *c, const uint8_t hash[STORE_TOKEN_HASH_LEN])
+{
+	char csrf[CSRF_TOKEN_SIZE];
+
+	if (csrf_token(c->app, hash, csrf) != 0 ||
+	    json_object_set_new(c->out, "CsrfToken", json_string(csrf)) != 0)
+		return SRV_ERR_INTERNAL;
+	return SRV_OK;
 }
 
 static const char *
@@ -67,7 +85,7 @@ api_logon_status_name(int status)
 	}
 }
 
-static json_t *
+json_t *
 api_factors_json(int factors)
 {
 	json_t *a = json_array();
@@ -82,13 +100,17 @@ api_factors_json(int factors)
 		json_array_append_new(a, json_string("passkey"));
 	if (factors & FACTOR_EMAIL)
 		json_array_append_new(a, json_string("email"));
+	if (factors & FACTOR_REMEMBERED)
+		json_array_append_new(a, json_string("remembered"));
 	return a;
 }
 
 int
 api_logon_result(struct api_ctx *c, const struct logon_result *res)
 {
+	uint8_t hash[STORE_TOKEN_HASH_LEN];
 	int64_t now = clock_now();
+	int r;
 
 	if (res->status == LOGON_MFA_REQUIRED) {
 		/* The second factors the user can prove: the same bits as proven factors. */
@@ -101,10 +123,16 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	    api_logon_status_name(res->status), "SessionToken", res->token, "SessionExpires",
 	    (json_int_t)res->expires, "Scope", session_scope_name(res->scope), "Factors",
 	    api_factors_json(res->factors), "User", api_user_json(&res->user));
-	if (c->out == NULL)
+	if (c->out == NULL || token_hash(res->token, hash) != 0)
 		return SRV_ERR_INTERNAL;
-	api_set_session_cookie(c, res->token, res->expires - now);
-	return SRV_OK;
+
+	r = api_add_csrf_token(c, hash);
+	if (r == SRV_OK)
+		r = api_set_session_cookie(c, res->token, res->expires - now);
+	mfa_memzero(hash, sizeof(hash));
+	c->logon_user_id = res->user.id;
+	c->logon_factors = res->factors;
+	return r;
 }
 
 static int api_target_user_any(struct api_ctx *c, int allow_self, struct store_user *ret);
@@ -159,7 +187,8 @@ api_login(struct api_ctx *c)
 	    (r = jreq_string(c->body, "Password", 1, &password, &len, &c->st)) != SRV_OK)
 		return r;
 	/* An over-long password is checked as a wrong one (no hash of it), so it is counted. */
-	r = logon_password(c->app, principal, password, len, c->req->src, &res, &c->st);
+	r = logon_password(c->app, principal, password, len, c->req->remember, c->req->src, &res,
+	    &c->st);
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
@@ -173,13 +202,17 @@ api_login_mfa(struct api_ctx *c)
 	const char *challenge;
 	const char *method;
 	const char *code;
+	int remember;
 	int r;
 
 	if ((r = jreq_string(c->body, "Challenge", 1, &challenge, NULL, &c->st)) != SRV_OK ||
-	    (r = jreq_string(c->body, "Method", 0, &method, NULL, &c->st)) != SRV_OK)
+	    (r = jreq_string(c->body, "Method", 0, &method, NULL, &c->st)) != SRV_OK ||
+	    (r = jreq_bool(c->body, "RememberBrowser", &remember, &c->st)) != SRV_OK)
 		return r;
-	if (method != NULL && strcmp(method, "passkey") == 0)
-		return api_login_mfa_passkey(c, challenge);
+	if (method != NULL && strcmp(method, "passkey") == 0) {
+		r = api_login_mfa_passkey(c, challenge);
+		goto out;
+	}
 	if ((r = jreq_string(c->body, "Code", 1, &code, NULL, &c->st)) != SRV_OK)
 		return r;
 	r = logon_mfa(c->app, challenge, method != NULL ? method : "totp", code, c->req->src, &res,
@@ -187,6 +220,10 @@ api_login_mfa(struct api_ctx *c)
 	if (r == SRV_OK)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
+out:
+	/* The logon succeeds even when remembering the browser fails: it then sets no cookie. */
+	if (r == SRV_OK && remember > 0)
+		r = api_remember_browser(c);
 	return r;
 }
 
@@ -197,8 +234,9 @@ api_logout(struct api_ctx *c)
 
 	if (r != SRV_OK)
 		return r;
-	snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
-	    "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", API_COOKIE_NAME);
+	r = api_set_session_cookie(c, "", 0);
+	if (r != SRV_OK)
+		return r;
 	c->out = json_object();
 	return SRV_OK;
 }
@@ -215,7 +253,13 @@ api_whoami(struct api_ctx *c)
 	    api_factors_json(c->session.factors), "UserVerified",
 	    (c->session.factors & FACTOR_USER_VERIFIED) != 0, "SessionExpires",
 	    (json_int_t)c->session.expires);
-	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
+	if (c->out != NULL && c->token_id != 0)
+		json_object_set_new(c->out, "AccessTokenId", json_sprintf("%lld",
+		    (long long)c->token_id));
+	if (c->out == NULL)
+		return SRV_ERR_INTERNAL;
+	/* An API token travels in a header that browsers never add, so it needs no CSRF token. */
+	return c->token_id != 0 ? SRV_OK : api_add_csrf_token(c, c->session.token_hash);
 }
 
 static int
@@ -419,6 +463,30 @@ api_delete_login_profile(struct api_ctx *c)
 	return SRV_OK;
 }
 
+/* ---- Admin recovery ---- */
+
+static int
+api_reset_user_mfa(struct api_ctx *c)
+{
+	struct recovery_result res;
+	struct store_user u;
+	int r;
+
+	if ((r = api_target_user(c, 0, &u)) != SRV_OK)
+		return r;
+	/* An owner's reset would end the calling session, so mfactl user reset-mfa does that one. */
+	if (u.is_owner)
+		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "The account owner's MFA cannot be reset "
+		    "with ResetUserMFA: use mfactl user reset-mfa on the server.");
+	r = recovery_reset_mfa(c->app, &u, c->req->src, &res, &c->st);
+	if (r != SRV_OK)
+		return r;
+	c->out = json_pack("{s:s, s:b, s:I, s:b, s:b}", "UserName", u.name, "VirtualMFADeviceRemoved",
+	    res.totp_removed, "PasskeysRemoved", (json_int_t)res.passkeys_removed,
+	    "SecurityEmailRemoved", res.email_removed, "MFABindRequired", res.bind_required);
+	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
+}
+
 /* ---- Virtual MFA devices ---- */
 
 /* Base64 of PNG bytes, malloc'd; the QR code holds the secret, so it is wiped on free. */
@@ -588,9 +656,9 @@ api_test_set_clock(struct api_ctx *c)
 static const struct api_action api_actions[] = {
 	{ "Login", api_login, API_PUBLIC },
 	{ "LoginMFA", api_login_mfa, API_PUBLIC },
-	{ "Logout", api_logout, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "Logout", api_logout, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
 	{ "WhoAmI", api_whoami, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_GET },
-	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE | API_STEP_UP },
+	{ "ChangePassword", api_change_password, API_PASSWORD_SCOPE | API_STEP_UP | API_SELF_PASSWORD },
 	{ "CreateUser", api_create_user, API_OWNER },
 	{ "GetUser", api_get_user, 0 },
 	{ "ListUsers", api_list_users, API_OWNER },
@@ -600,30 +668,47 @@ static const struct api_action api_actions[] = {
 	{ "UpdateLoginProfile", api_update_login_profile, API_OWNER | API_STEP_UP },
 	{ "GetLoginProfile", api_get_login_profile, API_OWNER },
 	{ "DeleteLoginProfile", api_delete_login_profile, API_OWNER | API_STEP_UP },
-	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE | API_STEP_UP_BIND },
-	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "ResetUserMFA", api_reset_user_mfa, API_OWNER | API_STEP_UP },
+	{ "CreateVirtualMFADevice", api_create_vmfa, API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_MFA },
+	{ "BindMFADevice", api_bind_mfa, API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_MFA },
 	{ "UnbindMFADevice", api_unbind_mfa, API_OWNER | API_STEP_UP },
 	{ "GetUserMFAInfo", api_get_user_mfa_info, 0 },
 	{ "ListVirtualMFADevices", api_list_vmfa, API_OWNER },
-	{ "StartPasskeyRegistration", api_start_passkey_registration, API_BIND_SCOPE | API_STEP_UP_BIND },
-	{ "FinishPasskeyRegistration", api_finish_passkey_registration, API_BIND_SCOPE | API_STEP_UP_BIND },
+	{ "StartPasskeyRegistration", api_start_passkey_registration,
+	    API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_PASSKEYS },
+	{ "FinishPasskeyRegistration", api_finish_passkey_registration,
+	    API_BIND_SCOPE | API_STEP_UP_BIND | API_SELF_PASSKEYS },
 	{ "ListPasskeys", api_list_passkeys, 0 },
-	{ "UpdatePasskey", api_update_passkey, API_STEP_UP },
-	{ "DeletePasskey", api_delete_passkey, API_STEP_UP },
+	{ "UpdatePasskey", api_update_passkey, API_STEP_UP | API_SELF_PASSKEYS },
+	{ "DeletePasskey", api_delete_passkey, API_STEP_UP | API_SELF_PASSKEYS },
 	{ "StartPasskeyLogin", api_start_passkey_login, API_PUBLIC },
 	{ "LoginPasskey", api_login_passkey, API_PUBLIC },
 	{ "GetSecurityPreference", api_get_security_preference, API_OWNER },
 	{ "SetSecurityPreference", api_set_security_preference, API_OWNER | API_STEP_UP },
-	{ "SetVerificationInfo", api_set_verification_info, API_STEP_UP_BIND },
-	{ "VerifyVerificationInfo", api_verify_verification_info, API_STEP_UP_BIND },
+	{ "SetVerificationInfo", api_set_verification_info, API_STEP_UP_BIND | API_SELF_EMAIL },
+	{ "VerifyVerificationInfo", api_verify_verification_info, API_STEP_UP_BIND | API_SELF_EMAIL },
 	{ "GetVerificationInfo", api_get_verification_info, 0 },
-	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP },
+	{ "DeleteVerificationInfo", api_delete_verification_info, API_STEP_UP | API_SELF_EMAIL },
 	{ "SendLoginEmailCode", api_send_login_email_code, API_PUBLIC },
 	/* Restricted sessions may step up, or a stale one could never bind or change the password. */
-	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE },
-	{ "SendStepUpEmailCode", api_send_step_up_email_code, API_BIND_SCOPE | API_PASSWORD_SCOPE },
-	{ "StartStepUpPasskey", api_start_step_up_passkey, API_BIND_SCOPE | API_PASSWORD_SCOPE },
+	{ "StepUp", api_step_up, API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
+	{ "SendStepUpEmailCode", api_send_step_up_email_code,
+	    API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
+	{ "StartStepUpPasskey", api_start_step_up_passkey,
+	    API_BIND_SCOPE | API_PASSWORD_SCOPE | API_NO_TOKEN },
 	{ "ListAuditEvents", api_list_audit_events, API_OWNER },
+	{ "GetPasswordPolicy", api_get_password_policy, API_OWNER },
+	{ "SetPasswordPolicy", api_set_password_policy, API_OWNER | API_STEP_UP },
+	{ "UnlockUser", api_unlock_user, API_OWNER | API_STEP_UP },
+	{ "ListSessions", api_list_sessions, 0 },
+	{ "RevokeSession", api_revoke_session, 0 },
+	{ "RevokeOtherSessions", api_revoke_other_sessions, 0 },
+	{ "CreateAccessToken", api_create_access_token, API_STEP_UP | API_NO_TOKEN },
+	{ "ListAccessTokens", api_list_access_tokens, 0 },
+	{ "DeleteAccessToken", api_delete_access_token, 0 },
+	{ "ListRememberedBrowsers", api_list_remembered_browsers, 0 },
+	{ "ForgetRememberedBrowser", api_forget_remembered_browser, 0 },
+	{ "ForgetAllRememberedBrowsers", api_forget_all_remembered_browsers, 0 },
 	{ "_test/SetClock", api_test_set_clock, API_PUBLIC | API_TEST },
 };
 
@@ -658,12 +743,20 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 		return SRV_ERR_INTERNAL;
 	if (c->req->token == NULL)
 		return SRV_ERR_NOT_AUTHENTICATED;
+	if (access_token_is(c->req->token))
+		return api_authorize_access_token(c, a->name, a->flags);
 	r = session_lookup(c->app, db, c->req->token, clock_now(), &c->session);
 	if (r != SRV_OK)
 		return r;
+	/* A browser adds the cookie to a forged cross-site POST, but cannot add this header. */
+	if (c->req->token_from_cookie && strcmp(c->req->method, "POST") == 0 &&
+	    !csrf_check(c->app, c->session.token_hash, c->req->csrf_token))
+		return SRV_ERR_CSRF_TOKEN_INVALID;
 	if (db->ops->user_get(db, c->session.user_id, &c->user) != STORE_OK ||
 	    db->ops->account_get(db, c->user.account_id, &c->acct) != STORE_OK)
 		return SRV_ERR_NOT_AUTHENTICATED;
+	if (settings_load(db, c->acct.id, &c->settings) != STORE_OK)
+		return SRV_ERR_INTERNAL;
 	c->authed = 1;
 	c->resp->user_id = c->user.id;
 
@@ -679,6 +772,9 @@ api_authorize(struct api_ctx *c, const struct api_action *a)
 	if ((a->flags & API_OWNER) && !c->user.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "Only the account owner may call %s.",
 		    a->name);
+	/* Checked before the step-up, so a forbidden call gets Forbidden and never MFARequired. */
+	if ((r = api_settings_permit(c, a->flags)) != SRV_OK)
+		return r;
 	if (a->flags & (API_STEP_UP | API_STEP_UP_BIND))
 		return stepup_require(c->app, &c->session, &c->user,
 		    (a->flags & API_STEP_UP_BIND) ? STEPUP_BINDING : STEPUP_SENSITIVE, &c->methods,
@@ -735,8 +831,13 @@ api_check_request(struct api_ctx *c, const struct api_action **ret)
 	if (strcmp(req->method, "POST") != 0 &&
 	    !((a->flags & API_GET) && strcmp(req->method, "GET") == 0))
 		return SRV_ERR_METHOD_NOT_ALLOWED;
+	if (strcmp(req->method, "POST") == 0 &&
+	    !csrf_origin_allowed(&c->app->cfg, req->origin, req->host))
+		return SRV_ERR_ORIGIN_NOT_ALLOWED;
 	if (req->too_large)
 		return SRV_ERR_TOO_LARGE;
+	if (req->bad_forwarded_for)
+		return SRV_ERR_BAD_FORWARDED_FOR;
 	if (req->body_len > 0 && !req->body_is_json)
 		return SRV_ERR_UNSUPPORTED_MEDIA_TYPE;
 	*ret = a;
@@ -776,6 +877,7 @@ api_handle(struct app *app, const struct api_request *req, struct api_response *
 	} else {
 		/* An error never sets a cookie, even if a handler prepared one. */
 		resp->set_cookie[0] = '\0';
+		resp->set_cookie_remember[0] = '\0';
 		api_error_body(&c, r);
 	}
 	if (resp->body == NULL)
@@ -791,4 +893,5 @@ api_response_clear(struct api_response *resp)
 	mfa_free_secret_str(resp->body);
 	resp->body = NULL;
 	mfa_memzero(resp->set_cookie, sizeof(resp->set_cookie));
+	mfa_memzero(resp->set_cookie_remember, sizeof(resp->set_cookie_remember));
 }

@@ -20,6 +20,13 @@ enum {
 	API_TEST = 1 << 5,         /* only with --test-clock */
 	API_STEP_UP = 1 << 6,      /* sensitive: needs a fresh second factor (stepup.h) */
 	API_STEP_UP_BIND = 1 << 7, /* adds a factor: as API_STEP_UP unless the user has none */
+	/* Changes the caller's own credentials: a setting can forbid it to users (api_settings.c). */
+	API_SELF_PASSWORD = 1 << 8,  /* LoginProfilePreference.AllowUserToChangePassword */
+	API_SELF_MFA = 1 << 9,       /* MFAPreference.AllowUserToManageMFADevices */
+	API_SELF_PASSKEYS = 1 << 10, /* MFAPreference.AllowUserToManagePasskeys */
+	API_SELF_EMAIL = 1 << 11,    /* MFAPreference.AllowUserToManageSecurityEmail */
+	/* Needs a session: an API token may not call it (nor any API_STEP_UP* action). */
+	API_NO_TOKEN = 1 << 12,
 };
 
 struct api_ctx {
@@ -31,13 +38,20 @@ struct api_ctx {
 	struct srv_status st;
 	int authed;
 	int methods;                 /* FACTOR_* bits for an MFARequired body */
-	struct store_session session;
+	struct store_session session; /* for an API token: full scope, no factors, no token hash */
+	int64_t token_id;            /* the API token of the request, 0 for a session */
+	int64_t logon_user_id;       /* set by api_logon_result: the user who logged on */
+	int logon_factors;           /* set by api_logon_result: the factors of the new session */
 	struct store_user user;
 	struct store_account acct;
+	struct store_account_settings settings; /* of acct */
 };
 
 /* The API form of a user, or NULL when out of memory. */
 json_t *api_user_json(const struct store_user *u);
+
+/* The API form of FACTOR_* bits: an array of names, or NULL when out of memory. */
+json_t *api_factors_json(int factors);
 
 /* Put a logon result in the body: a challenge, or a session and its cookie. */
 int api_logon_result(struct api_ctx *c, const struct logon_result *res);
@@ -58,8 +72,16 @@ int api_update_passkey(struct api_ctx *c);
 int api_delete_passkey(struct api_ctx *c);
 int api_start_passkey_login(struct api_ctx *c);
 int api_login_passkey(struct api_ctx *c);
+
+/* The account's security preference, in api_settings.c. */
 int api_get_security_preference(struct api_ctx *c);
 int api_set_security_preference(struct api_ctx *c);
+
+/*
+ * Check the API_SELF_* bits of flags against the account's settings.
+ * Returns SRV_OK, or SRV_ERR_FORBIDDEN naming the setting.
+ */
+int api_settings_permit(struct api_ctx *c, int flags);
 
 /* The audit log, in api_audit.c. */
 int api_list_audit_events(struct api_ctx *c);
@@ -70,6 +92,23 @@ int api_verify_verification_info(struct api_ctx *c);
 int api_get_verification_info(struct api_ctx *c);
 int api_delete_verification_info(struct api_ctx *c);
 int api_send_login_email_code(struct api_ctx *c);
+
+/* Password policy actions and UnlockUser, in api_pwpolicy.c. */
+int api_get_password_policy(struct api_ctx *c);
+int api_set_password_policy(struct api_ctx *c);
+int api_unlock_user(struct api_ctx *c);
+/* Sessions, API tokens and remembered browsers, in api_sessions.c. */
+int api_authorize_access_token(struct api_ctx *c, const char *action, int flags);
+int api_remember_browser(struct api_ctx *c);
+int api_list_sessions(struct api_ctx *c);
+int api_revoke_session(struct api_ctx *c);
+int api_revoke_other_sessions(struct api_ctx *c);
+int api_create_access_token(struct api_ctx *c);
+int api_list_access_tokens(struct api_ctx *c);
+int api_delete_access_token(struct api_ctx *c);
+int api_list_remembered_browsers(struct api_ctx *c);
+int api_forget_remembered_browser(struct api_ctx *c);
+int api_forget_all_remembered_browsers(struct api_ctx *c);
 
 /* Step-up actions, in api_stepup.c. */
 int api_step_up(struct api_ctx *c);

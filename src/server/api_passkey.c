@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Thin handlers of the passkey actions and the account's security preference. */
+/* Thin handlers of the passkey actions. */
 #include <mfa/common.h>
 
-#include "server/account.h"
 #include "server/api_internal.h"
 #include "server/json.h"
+#include "server/netlogon.h"
 #include "server/passkey.h"
 #include "server/stepup.h"
 
@@ -159,32 +159,4 @@ api_login_passkey(struct api_ctx *c)
 		r = api_logon_result(c, &res);
 	mfa_memzero(&res, sizeof(res));
 	return r;
-}
-
-static int
-api_security_preference(struct api_ctx *c)
-{
-	c->out = json_pack("{s:{s:{s:b}}}", "SecurityPreference", "LoginProfilePreference",
-	    "AllowUserToLoginWithPasskey", c->acct.passkey_logon);
-	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
-}
-
-int
-api_get_security_preference(struct api_ctx *c)
-{
-	return api_security_preference(c);
-}
-
-int
-api_set_security_preference(struct api_ctx *c)
-{
-	int passkey_logon = -1;
-	int r;
-
-	if ((r = jreq_bool(c->body, "AllowUserToLoginWithPasskey", &passkey_logon, &c->st)) != SRV_OK)
-		return r;
-	if (passkey_logon >= 0 &&
-	    (r = account_set_passkey_logon(c->app, &c->acct, passkey_logon, c->req->src)) != SRV_OK)
-		return r;
-	return api_security_preference(c);
 }

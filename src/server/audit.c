@@ -49,6 +49,25 @@ audit_context_actor(int64_t actor_id)
 	audit_ctx.actor_id = actor_id;
 }
 
+const char *
+audit_context_src(void)
+{
+	return audit_ctx.src;
+}
+
+const char *
+audit_context_user_agent(void)
+{
+	return audit_ctx.user_agent;
+}
+
+void
+audit_context_copy(char src[STORE_AUDIT_SRC_MAX + 1], char user_agent[STORE_AUDIT_UA_MAX + 1])
+{
+	memcpy(src, audit_ctx.src, sizeof(audit_ctx.src));
+	memcpy(user_agent, audit_ctx.user_agent, sizeof(audit_ctx.user_agent));
+}
+
 void
 audit_context_end(void)
 {

@@ -44,6 +44,21 @@ void audit_context_begin(const char *src, const char *user_agent);
 /* Set the context's actor: the user of the session that made the request. */
 void audit_context_actor(int64_t actor_id);
 
+/*
+ * The calling thread's client address and quoted User-Agent, as records
+ * store them: printable ASCII, empty when not set. Valid until the context
+ * changes.
+ */
+const char *audit_context_src(void);
+const char *audit_context_user_agent(void);
+
+/*
+ * Copy the calling thread's client address and quoted User-Agent, empty
+ * outside a request, for records that keep where they were made.
+ */
+void audit_context_copy(char src[STORE_AUDIT_SRC_MAX + 1],
+    char user_agent[STORE_AUDIT_UA_MAX + 1]);
+
 /* Clear the calling thread's context. */
 void audit_context_end(void);
 

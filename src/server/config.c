@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "server/mail.h"
+#include "server/netpolicy.h"
 
 /* ES256 first: every authenticator supports it. */
 static const int config_default_algs[] = { -7, -8, -35, -36, -37, -257 };
@@ -135,6 +136,8 @@ config_attestation_name(int conveyance)
 		return "none";
 	return config_attestation_names[conveyance];
 }
+
+static const char *const config_bool_names[] = { "false", "true" };
 
 /* Store in *ret the index of value in names, or return -1. */
 static int
@@ -341,6 +344,12 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 		cfg->max_body = (size_t)v;
 		return 0;
 	}
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_cert") == 0)
+		return set_string(cfg->tls_cert, sizeof(cfg->tls_cert), value);
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_key") == 0)
+		return set_string(cfg->tls_key, sizeof(cfg->tls_key), value);
+	if (strcmp(section, "http") == 0 && strcmp(key, "tls_proxy") == 0)
+		return parse_choice(value, config_bool_names, 2, &cfg->tls_proxy);
 	if (strcmp(section, "storage") == 0 && strcmp(key, "data_dir") == 0)
 		return set_string(cfg->data_dir, sizeof(cfg->data_dir), value);
 	if (strcmp(section, "storage") == 0 && strcmp(key, "database") == 0)
@@ -371,6 +380,18 @@ set_other_key(struct mfad_config *cfg, const char *section, const char *key, con
 	return 1; /* unknown key */
 }
 
+/* Parse the reverse proxies whose X-Forwarded-For mfad believes, naming a bad entry in err. */
+static int
+set_trusted_proxies(struct mfad_config *cfg, const char *value, char *err, size_t err_size)
+{
+	struct srv_status st = { "", 0 };
+
+	if (netpolicy_list_parse(value, &cfg->trusted_proxies, &st) == SRV_OK)
+		return 0;
+	snprintf(err, err_size, "invalid value for http.trusted_proxies: %s", st.message);
+	return -1;
+}
+
 int
 config_set(struct mfad_config *cfg, const char *section, const char *key, const char *value,
     char *err, size_t err_size)
@@ -387,6 +408,8 @@ config_set(struct mfad_config *cfg, const char *section, const char *key, const 
 		return -1;
 	}
 
+	if (strcmp(section, "http") == 0 && strcmp(key, "trusted_proxies") == 0)
+		return set_trusted_proxies(cfg, value, err, err_size);
 	r = set_other_key(cfg, section, key, value);
 	if (r == 0)
 		return 0;
@@ -538,6 +561,12 @@ config_check_webauthn(const struct mfad_config *cfg, char *err, size_t err_size)
 }
 
 int
+config_browser_https(const struct mfad_config *cfg)
+{
+	return cfg->tls_cert[0] != '\0' || cfg->tls_proxy;
+}
+
+int
 config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 {
 	if (cfg->database[0] == '\0' &&
@@ -553,6 +582,11 @@ config_finish(struct mfad_config *cfg, char *err, size_t err_size)
 	if (cfg->lockout_max_delay < cfg->lockout_base_delay) {
 		snprintf(err, err_size,
 		    "security.lockout_max_delay is shorter than security.lockout_base_delay");
+		return -1;
+	}
+	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+		snprintf(err, err_size, "http.tls_cert and http.tls_key must be set together: set "
+		    "both to serve HTTPS, or neither for plain HTTP");
 		return -1;
 	}
 	if (cfg->session_idle > cfg->session_ttl) {

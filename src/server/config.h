@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/netpolicy.h"
 #include "store/store.h"
 
 #define CONFIG_PATH_MAX 1024
@@ -35,6 +36,13 @@ struct mfad_config {
 	unsigned threads;        /* HTTP worker threads */
 	size_t max_body;         /* bytes of a request body */
 	int test_clock;          /* 1: allow POST /api/v1/_test/SetClock (flag only) */
+	/* Reverse proxies whose X-Forwarded-For gives the client address; empty: none. */
+	struct netpolicy_list trusted_proxies;
+
+	/* [http] */
+	char tls_cert[CONFIG_PATH_MAX];  /* PEM certificate chain; empty: plain HTTP */
+	char tls_key[CONFIG_PATH_MAX];   /* PEM private key of tls_cert, mode 0600 or stricter */
+	int tls_proxy;                   /* 1: a proxy in front terminates TLS for browsers */
 
 	/* [storage] */
 	char data_dir[CONFIG_PATH_MAX];
@@ -89,6 +97,12 @@ struct mfad_config {
 	/* [log] */
 	int log_level;                   /* enum log_level */
 };
+
+/*
+ * 1 when browsers reach mfad over HTTPS: mfad serves TLS itself
+ * (http.tls_cert), or a proxy in front of it does (http.tls_proxy).
+ */
+int config_browser_https(const struct mfad_config *cfg);
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct mfad_config *cfg);

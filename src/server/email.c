@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/notify.h"
 #include "server/outbox.h"
 #include "server/seal.h"
 
@@ -638,6 +639,8 @@ email_verify_fn(struct store *db, void *arg)
 {
 	struct email_verify_tx *tx = arg;
 	struct store_email_code *c = &tx->t.code;
+	struct store_security_email old;
+	int had_old;
 	int r;
 
 	r = email_code_try(tx->app, db, tx->user->id, EMAIL_CODE_VERIFY, NULL, tx->code, tx->now,
@@ -657,6 +660,12 @@ email_verify_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return r;
 
+	/* The address being replaced is notified too, since its owner may not be the one acting. */
+	r = db->ops->security_email_get(db, tx->user->id, &old);
+	if (r == STORE_ERROR)
+		return r;
+	had_old = r == STORE_OK && strcmp(old.address_key, c->address_key) != 0; /* not secret */
+
 	memset(&tx->e, 0, sizeof(tx->e));
 	tx->e.user_id = tx->user->id;
 	tx->e.account_id = tx->user->account_id;
@@ -665,7 +674,11 @@ email_verify_fn(struct store *db, void *arg)
 	tx->e.created = tx->e.verified_at = tx->now;
 	if (db->ops->security_email_put(db, &tx->e) != STORE_OK ||
 	    email_audit(tx->app, db, tx->user->account_id, tx->user->id, "email_attach",
-	    tx->e.address) != STORE_OK)
+	    tx->e.address) != STORE_OK ||
+	    notify_send(tx->app, db, tx->user->id, tx->e.address, NOTIFY_EMAIL_ADDED, 0) != STORE_OK)
+		return STORE_ERROR;
+	if (had_old && notify_send(tx->app, db, tx->user->id, old.address, NOTIFY_EMAIL_REPLACED,
+	    0) != STORE_OK)
 		return STORE_ERROR;
 	/* A live logon code went to the address being replaced. */
 	return email_code_cancel(db, tx->user->id, EMAIL_CODE_LOGON, NULL);
@@ -707,6 +720,7 @@ email_verify(struct app *app, const struct store_user *user, const char *code,
 	tx.now = clock_now();
 	tx.st = st;
 	r = store_tx(db, email_verify_fn, &tx);
+	outbox_wake(app);
 	if (r == STORE_ERROR) {
 		r = SRV_ERR_INTERNAL;
 		goto out;
@@ -781,8 +795,9 @@ email_remove_fn(struct store *db, void *arg)
 	if (r == STORE_ERROR)
 		return r;
 	tx->removed = r == STORE_OK;
-	if (tx->removed && email_audit(tx->app, db, tx->account_id, tx->user_id, "email_remove",
-	    e.address) != STORE_OK)
+	if (tx->removed && (email_audit(tx->app, db, tx->account_id, tx->user_id, "email_remove",
+	    e.address) != STORE_OK || notify_send(tx->app, db, tx->user_id, e.address,
+	    NOTIFY_EMAIL_REMOVED, 0) != STORE_OK))
 		return STORE_ERROR;
 	if (email_code_cancel(db, tx->user_id, EMAIL_CODE_VERIFY, &tx->cancelled) != STORE_OK ||
 	    email_code_cancel(db, tx->user_id, EMAIL_CODE_LOGON, NULL) != STORE_OK ||
@@ -806,6 +821,7 @@ email_remove(struct app *app, const struct store_session *session,
 		return r;
 	if (store_tx(db, email_remove_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	if (!tx.removed && !tx.cancelled)
 		return srv_fail(st, SRV_ERR_EMAIL_NOT_FOUND,
 		    "The user has no security email address, attached or pending.");

@@ -52,6 +52,14 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "The passkey registration failed verification." },
 	[SRV_ERR_PASSKEY_LOGON_FAILED] = { 401, "InvalidPasskey",
 	    "The passkey could not be verified." },
+	[SRV_ERR_SESSION_NOT_FOUND] = { 404, "EntityNotExist.Session",
+	    "The user has no live session with this SessionId." },
+	[SRV_ERR_ACCESS_TOKEN_NOT_FOUND] = { 404, "EntityNotExist.AccessToken",
+	    "The user has no API token with this TokenId." },
+	[SRV_ERR_BROWSER_NOT_FOUND] = { 404, "EntityNotExist.RememberedBrowser",
+	    "The user has no remembered browser with this Id." },
+	[SRV_ERR_ACCESS_TOKEN_DENIED] = { 403, "AccessTokenNotAllowed",
+	    "An API token may not call this operation: log on with a password and second factor." },
 	[SRV_ERR_PASSKEY_NOT_FOUND] = { 404, "EntityNotExist.Passkey",
 	    "The user has no such passkey." },
 	[SRV_ERR_PASSKEY_EXISTS] = { 409, "EntityAlreadyExists.Passkey",
@@ -72,6 +80,19 @@ static const struct srv_err_entry srv_err_table[SRV_ERR_COUNT_] = {
 	    "Too many email codes were requested: retry later." },
 	[SRV_ERR_MFA_REQUIRED] = { 403, "MFARequired",
 	    "This operation needs a second factor proven recently: call StepUp first." },
+	[SRV_ERR_CSRF_TOKEN_INVALID] = { 403, "CsrfTokenInvalid",
+	    "The X-CSRF-Token header is missing or does not match this session: send the "
+	    "CsrfToken from Login or WhoAmI." },
+	[SRV_ERR_ORIGIN_NOT_ALLOWED] = { 403, "OriginNotAllowed",
+	    "The request comes from a page of another origin: post from mfad's own pages, or "
+	    "add the origin to webauthn.origins." },
+	[SRV_ERR_LOGIN_NETWORK_DENIED] = { 403, "LoginNetworkDenied",
+	    "Logon from this network address is not allowed for this account." },
+	[SRV_ERR_BAD_FORWARDED_FOR] = { 400, "InvalidForwardedFor",
+	    "The X-Forwarded-For header from a trusted proxy contains an entry that is not an "
+	    "address." },
+	[SRV_ERR_PASSWORD_EXPIRED] = { 403, "PasswordExpired",
+	    "The password has expired: ask the account owner to set a new one." },
 };
 
 static const struct srv_err_entry *

@@ -47,6 +47,15 @@ enum srv_err {
 	SRV_ERR_EMAIL_USERS_LIMIT,     /* the address is attached to the most users allowed */
 	SRV_ERR_EMAIL_THROTTLED,       /* too soon or too many email codes; retry_after is set */
 	SRV_ERR_MFA_REQUIRED,          /* a sensitive action needs a fresh second factor */
+	SRV_ERR_CSRF_TOKEN_INVALID,    /* a cookie-authenticated POST without its CSRF token */
+	SRV_ERR_ORIGIN_NOT_ALLOWED,    /* a POST whose Origin header is another site */
+	SRV_ERR_LOGIN_NETWORK_DENIED,  /* the client address is outside the account's allow-list */
+	SRV_ERR_BAD_FORWARDED_FOR,     /* a trusted proxy sent an X-Forwarded-For no proxy writes */
+	SRV_ERR_PASSWORD_EXPIRED,      /* past MaxPasswordAge under HardExpiry */
+	SRV_ERR_SESSION_NOT_FOUND,     /* no live session of the user has this public id */
+	SRV_ERR_ACCESS_TOKEN_NOT_FOUND,
+	SRV_ERR_BROWSER_NOT_FOUND,     /* no remembered browser of the user has this id */
+	SRV_ERR_ACCESS_TOKEN_DENIED,   /* an API token may not call this action */
 	SRV_ERR_COUNT_ /* keep last */
 };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libmicrohttpd glue: body limits, headers, cookies and one log line per request. */
+/* libmicrohttpd glue: body limits, headers, cookies, TLS and one log line per request. */
 #include "server/http.h"
 
 #include <arpa/inet.h>
@@ -15,16 +15,33 @@
 
 #include "common/log.h"
 #include "server/api.h"
+#include "server/cookie.h"
+#include "server/csrf.h"
+#include "server/tls.h"
+#include "server/web.h"
+#include "server/netpolicy.h"
 
 #define HTTP_CONNECTION_TIMEOUT 30     /* seconds a silent connection is kept */
 #define HTTP_CONNECTION_LIMIT 1024     /* connections at once */
 /* Connections at once from one address, so one client cannot take all of them. */
 #define HTTP_PER_IP_LIMIT 64
 #define HTTP_PER_CONNECTION_MEMORY (64 * 1024) /* bytes of headers and buffers per connection */
+/* Bytes of all X-Forwarded-For lines of one request; the connection memory caps them anyway. */
+#define HTTP_FORWARDED_MAX (8 * 1024)
+
+/* The console loads scripts, styles and images from mfad only, and no page may frame it. */
+#define HTTP_CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/* One year, in seconds: browsers then refuse plain HTTP to this host for that long. */
+#define HTTP_HSTS "max-age=31536000"
+#define HTTP_TLS_OPTIONS 4 /* certificate, key, priorities and the end marker */
 
 struct http_server {
 	struct app *app;
 	struct MHD_Daemon *daemon;
+	struct tls_files tls;        /* empty without TLS; libmicrohttpd reads it at start */
+	char cookie[COOKIE_NAME_MAX]; /* the session cookie's name on the wire */
+	char remember_cookie[COOKIE_NAME_MAX]; /* the remembered-browser cookie's name */
 };
 
 /* One request's state across libmicrohttpd's calls. */
@@ -77,7 +94,7 @@ http_append(struct http_req *rq, const char *data, size_t n, size_t limit)
 }
 
 static void
-http_client_addr(struct MHD_Connection *conn, char *out, size_t size)
+http_socket_addr(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -94,16 +111,83 @@ http_client_addr(struct MHD_Connection *conn, char *out, size_t size)
 		    (socklen_t)size);
 }
 
-/* The session token: a bearer header wins over the cookie. */
-static const char *
-http_token(struct MHD_Connection *conn)
+/* Every X-Forwarded-For field line of a request, joined in order with commas. */
+struct http_forwarded {
+	char text[HTTP_FORWARDED_MAX];
+	size_t len;
+	int overflow;
+};
+
+static enum MHD_Result
+http_forwarded_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct http_forwarded *f = cls;
+	size_t n;
+
+	(void)kind;
+	if (key == NULL || value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	n = strlen(value);
+	if (f->len + n + 2 > sizeof(f->text)) {
+		f->overflow = 1;
+		return MHD_NO;
+	}
+	if (f->len > 0)
+		f->text[f->len++] = ',';
+	memcpy(f->text + f->len, value, n + 1);
+	f->len += n;
+	return MHD_YES;
+}
+
+/*
+ * Find the client address once per request: the socket's peer, or, when the
+ * peer is one of http.trusted_proxies, the last address in X-Forwarded-For
+ * that is not a trusted proxy (netpolicy_client_addr). Returns 0, or -1 when
+ * a trusted proxy sent a header that cannot be believed. out then contains the
+ * socket's address, for the log.
+ */
+static int
+http_client_addr(const struct app *app, struct MHD_Connection *conn, char *out, size_t size)
+{
+	char sock[INET6_ADDRSTRLEN];
+	struct http_forwarded f;
+	struct netpolicy_addr addr;
+
+	http_socket_addr(conn, sock, sizeof(sock));
+	snprintf(out, size, "%s", sock);
+	/* A socket address that does not parse ("unknown") is no trusted proxy. */
+	if (netpolicy_addr_parse(sock, &addr) != 0 ||
+	    !netpolicy_list_contains(&app->cfg.trusted_proxies, &addr))
+		return 0;
+	memset(&f, 0, sizeof(f));
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, http_forwarded_line, &f);
+	if (f.overflow)
+		return -1;
+	if (netpolicy_client_addr(sock, f.text, &app->cfg.trusted_proxies, out, size) != 0) {
+		snprintf(out, size, "%s", sock);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The session token: a bearer header wins over the cookie. Only a token
+ * from the cookie needs the CSRF header, because a browser adds cookies to
+ * cross-site requests on its own but never an Authorization header.
+ */
+static void
+http_token(const struct http_server *srv, struct MHD_Connection *conn, struct api_request *areq)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 
-	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
-		return auth + 7;
-	return MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, API_COOKIE_NAME);
+	areq->token_from_cookie = 0;
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+		areq->token = auth + 7;
+		return;
+	}
+	areq->token = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, srv->cookie);
+	areq->token_from_cookie = areq->token != NULL;
 }
 
 static int
@@ -123,11 +207,39 @@ http_free_body(void *body)
 	mfa_free_secret_str(body);
 }
 
+static int
+http_is_tls(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci != NULL && ci->tls_session != NULL;
+}
+
+enum MHD_Result
+http_queue(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *r,
+    enum http_cache cache)
+{
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Security-Policy", HTTP_CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (cache == HTTP_CACHE_NO_STORE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (http_is_tls(conn))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, HTTP_HSTS);
+
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result
 http_send(struct MHD_Connection *conn, struct api_response *resp)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	char retry[16];
 	char *body = resp->body;
 
@@ -138,17 +250,15 @@ http_send(struct MHD_Connection *conn, struct api_response *resp)
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (resp->set_cookie[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+	if (resp->set_cookie_remember[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie_remember);
 	if (resp->retry_after > 0) {
 		snprintf(retry, sizeof(retry), "%d", resp->retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
 	}
-	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_queue(conn, (unsigned int)resp->status, r, HTTP_CACHE_NO_STORE);
 }
 
 static void
@@ -177,16 +287,13 @@ http_health(struct MHD_Connection *conn)
 {
 	static const char body[] = "{\"Status\":\"ok\"}";
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)(uintptr_t)body,
 	    MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_queue(conn, MHD_HTTP_OK, r, HTTP_CACHE_NO_STORE);
 }
 
 /* A 413 sent before the body is read, when Content-Length is already too large. */
@@ -194,12 +301,13 @@ static enum MHD_Result
 http_reject_early(struct http_server *srv, struct MHD_Connection *conn, const char *method,
     const char *url, const struct timespec *start)
 {
-	struct api_request areq = { method, url, NULL, 0, 1, 1, NULL, "", NULL };
+	struct api_request areq = { .method = method, .path = url, .body_is_json = 1,
+	    .too_large = 1, .src = "" };
 	struct api_response resp;
 	char src[INET6_ADDRSTRLEN];
 	enum MHD_Result ret;
 
-	http_client_addr(conn, src, sizeof(src));
+	areq.bad_forwarded_for = http_client_addr(srv->app, conn, src, sizeof(src)) != 0;
 	areq.src = src;
 	api_handle(srv->app, &areq, &resp);
 	http_log(method, url, &resp, src, start);
@@ -231,14 +339,21 @@ http_dispatch(struct http_server *srv, struct MHD_Connection *conn, const char *
 	char src[INET6_ADDRSTRLEN];
 	enum MHD_Result ret;
 
-	http_client_addr(conn, src, sizeof(src));
+	memset(&areq, 0, sizeof(areq));
+	areq.bad_forwarded_for = http_client_addr(srv->app, conn, src, sizeof(src)) != 0;
 	areq.method = method;
 	areq.path = url;
 	areq.body = rq->body;
 	areq.body_len = rq->too_large ? 0 : rq->len;
 	areq.body_is_json = http_is_json(conn);
 	areq.too_large = rq->too_large;
-	areq.token = http_token(conn);
+	http_token(srv, conn, &areq);
+	areq.csrf_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, CSRF_HEADER);
+	areq.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	areq.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	areq.token_is_bearer = areq.token != NULL && !areq.token_from_cookie;
+	areq.remember = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
+	    srv->remember_cookie);
 	areq.src = src;
 	areq.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_USER_AGENT);
@@ -256,6 +371,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 {
 	struct http_server *srv = cls;
 	struct http_req *rq = *con_cls;
+	enum MHD_Result served;
 
 	(void)version;
 	if (rq == NULL) {
@@ -266,6 +382,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		*con_cls = rq;
 		if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
 			return http_health(conn);
+		if (web_serve(conn, method, url, &served))
+			return served;
 		if (http_declared_too_large(conn, srv->app->cfg.max_body))
 			return http_reject_early(srv, conn, method, url, &rq->start);
 		return MHD_YES;
@@ -326,12 +444,55 @@ http_listen_addr(const struct mfad_config *cfg, struct sockaddr_storage *ss)
 	return -1;
 }
 
+static void
+http_server_free(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	tls_files_clear(&srv->tls);
+	free(srv);
+}
+
+/* Read and check the certificate and key when TLS is configured. */
+static int
+http_prepare_tls(struct http_server *srv, unsigned int *flags, char *err, size_t err_size)
+{
+	if (srv->app->cfg.tls_cert[0] == '\0')
+		return 0;
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		snprintf(err, err_size, "http.tls_cert is set but this libmicrohttpd has no TLS "
+		    "support: install one built with GnuTLS, or terminate TLS in a proxy");
+		return -1;
+	}
+	if (tls_load(&srv->app->cfg, &srv->tls, err, err_size) != 0)
+		return -1;
+	*flags |= MHD_USE_TLS;
+	return 0;
+}
+
+/* The certificate, key and protocol versions for libmicrohttpd; an empty list without TLS. */
+static void
+http_tls_options(const struct http_server *srv, unsigned int flags,
+    struct MHD_OptionItem opts[HTTP_TLS_OPTIONS])
+{
+	memset(opts, 0, HTTP_TLS_OPTIONS * sizeof(opts[0]));
+	opts[0].option = MHD_OPTION_END;
+	if (!(flags & MHD_USE_TLS))
+		return;
+	opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls.cert };
+	opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls.key };
+	opts[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+	    (void *)(uintptr_t)TLS_PRIORITIES };
+	opts[3].option = MHD_OPTION_END;
+}
+
 int
 http_start(struct app *app, struct http_server **ret, char *err, size_t err_size)
 {
 	struct sockaddr_storage ss;
 	struct http_server *srv;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls_options[HTTP_TLS_OPTIONS];
 
 	if (http_listen_addr(&app->cfg, &ss) != 0) {
 		snprintf(err, err_size, "server.listen: %s is not an IP address", app->cfg.listen_addr);
@@ -345,6 +506,16 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 		return -1;
 	}
 	srv->app = app;
+	if (cookie_name(&app->cfg, API_COOKIE_NAME, srv->cookie, sizeof(srv->cookie)) != 0 ||
+	    cookie_name(&app->cfg, API_REMEMBER_COOKIE_NAME, srv->remember_cookie,
+	    sizeof(srv->remember_cookie)) != 0) {
+		snprintf(err, err_size, "a cookie's name is too long");
+		goto fail;
+	}
+	if (http_prepare_tls(srv, &flags, err, err_size) != 0)
+		goto fail;
+	http_tls_options(srv, flags, tls_options);
+
 	srv->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg.listen_port, NULL, NULL,
 	    http_access, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, srv,
@@ -355,15 +526,19 @@ http_start(struct app *app, struct http_server **ret, char *err, size_t err_size
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_PER_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
-		snprintf(err, err_size, "cannot listen on %s port %u (in use, or not allowed)",
-		    app->cfg.listen_addr, app->cfg.listen_port);
-		free(srv);
-		return -1;
+		snprintf(err, err_size, "cannot listen on %s port %u (in use, or not allowed%s)",
+		    app->cfg.listen_addr, app->cfg.listen_port,
+		    (flags & MHD_USE_TLS) ? ", or GnuTLS rejected http.tls_cert or http.tls_key" : "");
+		goto fail;
 	}
 	*ret = srv;
 	return 0;
+fail:
+	http_server_free(srv);
+	return -1;
 }
 
 void
@@ -372,6 +547,6 @@ http_stop(struct http_server **srv)
 	if (srv == NULL || *srv == NULL)
 		return;
 	MHD_stop_daemon((*srv)->daemon);
-	free(*srv);
+	http_server_free(*srv);
 	*srv = NULL;
 }

@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+#include "server/principal.h"
+#include "server/pwpolicy_store.h"
+
 int
 lockout_remaining(struct store *st, const char *key, int64_t now, int64_t *ret_seconds)
 {
@@ -33,14 +36,55 @@ lockout_delay(const struct mfad_config *cfg, int failures)
 	return delay < cfg->lockout_max_delay ? delay : cfg->lockout_max_delay;
 }
 
+/*
+ * The MaxLoginAttempts of key's account, 0 when it has none or the account
+ * does not exist. Returns STORE_OK or STORE_ERROR.
+ */
+static int
+lockout_policy_attempts(struct store *st, const char *key, int *ret_attempts)
+{
+	char name[STORE_NAME_MAX + 1];
+	char alias[STORE_ALIAS_MAX + 1];
+	struct store_account acct;
+	struct pwpolicy p;
+	int r;
+
+	*ret_attempts = 0;
+	if (principal_parse(key, name, alias) != 0)
+		return STORE_OK;
+	r = st->ops->account_get_by_alias(st, alias, &acct);
+	if (r == STORE_NOT_FOUND)
+		return STORE_OK;
+	if (r != STORE_OK || pwpolicy_load(st, acct.id, &p) != STORE_OK)
+		return STORE_ERROR;
+	*ret_attempts = (int)p.lockout_attempts;
+	return STORE_OK;
+}
+
+int
+lockout_threshold(const struct app *app, struct store *st, const char *key, int *ret_threshold)
+{
+	int attempts;
+
+	if (lockout_policy_attempts(st, key, &attempts) != STORE_OK)
+		return STORE_ERROR;
+	*ret_threshold = (int)app->cfg.lockout_threshold;
+	if (attempts > 0 && attempts < *ret_threshold)
+		*ret_threshold = attempts;
+	return STORE_OK;
+}
+
 int
 lockout_record_failure(const struct app *app, struct store *st, const char *key, int64_t now,
     int64_t *ret_locked)
 {
 	struct store_failure f;
 	int64_t locked = 0;
+	int attempts;
 	int r;
 
+	if (lockout_policy_attempts(st, key, &attempts) != STORE_OK)
+		return STORE_ERROR;
 	r = st->ops->failure_get(st, key, &f);
 	if (r == STORE_NOT_FOUND) {
 		memset(&f, 0, sizeof(f));
@@ -52,10 +96,13 @@ lockout_record_failure(const struct app *app, struct store *st, const char *key,
 	if (f.failures < 1000000)
 		f.failures++;
 	f.last_failure = now;
-	if (f.failures >= (int)app->cfg.lockout_threshold) {
+	if (f.failures >= (int)app->cfg.lockout_threshold)
 		locked = lockout_delay(&app->cfg, f.failures);
+	/* The account's MaxLoginAttempts locks for an hour, or longer when the delays have grown. */
+	if (attempts > 0 && f.failures >= attempts && locked < PWPOLICY_LOCK_SECONDS)
+		locked = PWPOLICY_LOCK_SECONDS;
+	if (locked > 0)
 		f.locked_until = now + locked;
-	}
 	if (st->ops->failure_put(st, &f) != STORE_OK)
 		return STORE_ERROR;
 	if (ret_locked != NULL)
@@ -111,10 +158,13 @@ lockout_undo(const struct app *app, struct store *st, const char *key,
     const struct lockout_ticket *t)
 {
 	struct store_failure f;
+	int threshold;
 	int r;
 
 	if (!t->admitted)
 		return STORE_OK;
+	if (lockout_threshold(app, st, key, &threshold) != STORE_OK)
+		return STORE_ERROR;
 	r = st->ops->failure_get(st, key, &f);
 	if (r == STORE_NOT_FOUND)
 		return STORE_OK;
@@ -133,7 +183,7 @@ lockout_undo(const struct app *app, struct store *st, const char *key,
 	 */
 	if (f.failures > 0)
 		f.failures--;
-	if (f.failures < (int)app->cfg.lockout_threshold)
+	if (f.failures < threshold)
 		f.locked_until = 0;
 	return st->ops->failure_put(st, &f) == STORE_OK ? STORE_OK : STORE_ERROR;
 }

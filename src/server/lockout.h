@@ -3,7 +3,9 @@
  * Consecutive logon failures per principal, kept in the database so every
  * mfad process sharing it sees them. After lockout_threshold failures the
  * principal is locked for lockout_base_delay seconds, doubled with each
- * further failure up to lockout_max_delay. Failures refused during a lock
+ * further failure up to lockout_max_delay. An account's password policy may
+ * add MaxLoginAttempts: that many failures lock for at least an hour
+ * (PWPOLICY_LOCK_SECONDS). Failures refused during a lock
  * are not counted; a successful logon clears the count. Slow checks count
  * their attempt before running (lockout_admit), so parallel requests cannot
  * run more checks than the threshold allows.
@@ -28,6 +30,14 @@ int lockout_remaining(struct store *st, const char *key, int64_t now, int64_t *r
  */
 int lockout_record_failure(const struct app *app, struct store *st, const char *key, int64_t now,
     int64_t *ret_locked);
+
+/*
+ * Store in *ret_threshold the failures that lock key: lockout_threshold, or
+ * the MaxLoginAttempts of key's account when that is lower and not 0.
+ * Returns STORE_OK or STORE_ERROR.
+ */
+int lockout_threshold(const struct app *app, struct store *st, const char *key,
+    int *ret_threshold);
 
 /* Forget the failures of key. */
 int lockout_clear(struct store *st, const char *key);

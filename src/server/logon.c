@@ -12,9 +12,15 @@
 #include "server/audit.h"
 #include "server/email.h"
 #include "server/lockout.h"
+#include "server/netlogon.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/passkey.h"
 #include "server/ratelimit.h"
 #include "server/principal.h"
+#include "server/pwpolicy_store.h"
+#include "server/remember.h"
+#include "server/settings.h"
 #include "server/vmfa.h"
 
 static int64_t
@@ -46,11 +52,16 @@ logon_pad(const struct app *app, int64_t start_ms)
 		;
 }
 
-/* The scope a user has earned once every factor due is proven. */
+/*
+ * The scope a user has earned once every factor due is proven. The profile's
+ * MFABindRequired, or MFAOperationForLogin "mandatory" in the account's
+ * settings, sends a user without a device or passkey to bind one first.
+ */
 static int
-logon_next_scope(const struct store_login_profile *lp, int device_bound)
+logon_next_scope(const struct store_login_profile *lp, const struct store_account_settings *set,
+    int device_bound)
 {
-	if (lp->mfa_bind_required && !device_bound)
+	if ((lp->mfa_bind_required || set->mfa_mandatory) && !device_bound)
 		return SESSION_SCOPE_BIND_MFA;
 	if (lp->reset_required)
 		return SESSION_SCOPE_CHANGE_PASSWORD;
@@ -81,22 +92,59 @@ struct logon_user {
 	int64_t passkeys;
 	int has_email;  /* a verified security email address */
 	struct store_security_email email;
+	int hard_expired; /* the password is past MaxPasswordAge and HardExpiry refuses it */
+	struct store_account_settings set; /* of acct */
 };
+
+/*
+ * Apply the account's MaxPasswordAge to lu's loaded profile. A password
+ * past it needs a change: reset_required is set in memory only, so the
+ * logon ends in a change-password session, or, under HardExpiry,
+ * hard_expired refuses the logon.
+ */
+static int
+logon_check_expiry(struct store *db, struct logon_user *lu, int64_t now)
+{
+	struct pwpolicy p;
+
+	if (pwpolicy_load(db, lu->acct.id, &p) != STORE_OK)
+		return STORE_ERROR;
+	if (pwpolicy_password_expired(&p, lu->user.is_owner, lu->lp.password_changed, now,
+	    &lu->hard_expired))
+		lu->lp.reset_required = 1;
+	return STORE_OK;
+}
 
 /* The second factors the user can prove, as FACTOR_* bits. */
 static int
 logon_methods(const struct logon_user *lu)
 {
-	return (lu->dev_bound ? FACTOR_TOTP : 0) | (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) |
-	    (lu->has_email ? FACTOR_EMAIL : 0);
+	return settings_logon_methods(&lu->set, (lu->dev_bound ? FACTOR_TOTP : 0) |
+	    (lu->passkeys > 0 ? FACTOR_PASSKEY : 0) | (lu->has_email ? FACTOR_EMAIL : 0));
 }
 
-/* Load the bound device, the passkey count and the security email of lu->user. */
+/* Reject an email code for a logon when the account's settings forbid it. */
+static int
+logon_check_email_allowed(const struct logon_user *lu, struct srv_status *st)
+{
+	if (lu->set.allow_email_logon)
+		return SRV_OK;
+	return srv_fail(st, SRV_ERR_FORBIDDEN, "The account's security preference "
+	    "MFAPreference.AllowEmailForLogon is false: use a virtual MFA device or a passkey.");
+}
+
+/*
+ * Load the account's settings, the bound device, the passkey count and the
+ * security email of lu->user.
+ */
 static int
 logon_load_factors(struct store *db, struct logon_user *lu)
 {
-	int r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
+	int r;
 
+	if (settings_load(db, lu->user.account_id, &lu->set) != STORE_OK)
+		return STORE_ERROR;
+	r = db->ops->mfa_device_get_by_user(db, lu->user.id, &lu->dev);
 	if (r == STORE_ERROR)
 		return STORE_ERROR;
 	lu->dev_bound = r == STORE_OK && lu->dev.bound;
@@ -128,6 +176,8 @@ logon_load(struct store *db, const char *principal, struct logon_user *lu)
 	if (r != STORE_OK)
 		return STORE_ERROR;
 	lu->has_user = 1;
+	if (logon_check_expiry(db, lu, clock_now()) != STORE_OK)
+		return STORE_ERROR;
 	return logon_load_factors(db, lu);
 }
 
@@ -153,8 +203,10 @@ struct password_ok_tx {
 	struct logon_result *res;
 	const struct lockout_ticket *ticket;
 	const char *verified_hash;   /* the hash the password was checked against */
+	const char *new_hash;        /* "" or the normalized password's hash to store instead */
 	int64_t now;
 	int changed;                 /* the profile or user changed during the hash */
+	const char *remember;        /* the remembered-browser cookie, or NULL */
 };
 
 /*
@@ -172,10 +224,43 @@ logon_password_still_valid(struct store *db, struct password_ok_tx *tx)
 	if (r == STORE_OK && (strlen(lp.password_hash) != n ||
 	    mfa_memcmp_ct(lp.password_hash, tx->verified_hash, n) != 0))
 		r = STORE_NOT_FOUND;
+	/* A hash of the password as typed, from before NFKC, gives way to one of the NFKC form. */
+	if (r == STORE_OK && tx->new_hash[0] != '\0') {
+		memcpy(lp.password_hash, tx->new_hash, strlen(tx->new_hash) + 1);
+		r = db->ops->login_profile_update(db, &lp);
+	}
 	mfa_memzero(&lp, sizeof(lp));
 	if (r == STORE_NOT_FOUND)
 		tx->changed = 1;
 	return r;
+}
+
+/*
+ * Finish a logon whose second factor a remembered browser replaces.
+ * The session gets FACTOR_REMEMBERED and no mfa_at, so it never counts as
+ * a step-up.
+ */
+static int
+logon_remembered_fn(struct store *db, struct password_ok_tx *tx, int64_t browser_id)
+{
+	struct store_session s;
+	char detail[64];
+	int scope;
+
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, logon_methods(tx->lu) != 0);
+	/* proven is 0: a remembered browser proves no factor now, so it never counts for step-up. */
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | FACTOR_REMEMBERED,
+	    tx->now, 0, NULL, tx->res->token, &s) != SRV_OK)
+		return STORE_ERROR;
+	tx->res->status = logon_status_of_scope(scope);
+	tx->res->expires = s.expires;
+	tx->res->scope = scope;
+	tx->res->factors = s.factors;
+	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS, audit_detail(detail,
+	    sizeof(detail), "factors=password,remembered browser_id=%lld",
+	    (long long)browser_id)) != STORE_OK)
+		return STORE_ERROR;
+	return lockout_clear(db, tx->lu->key);
 }
 
 static int
@@ -184,12 +269,21 @@ logon_password_ok_fn(struct store *db, void *arg)
 	struct password_ok_tx *tx = arg;
 	struct store_challenge c;
 	struct store_session s;
+	int64_t browser_id = 0;
 	int scope;
 	int r;
 
 	r = logon_password_still_valid(db, tx);
 	if (r != STORE_OK)
 		return r;
+	/* The account's setting is checked again here, so turning it off works at once. */
+	if (logon_methods(tx->lu) != 0 && tx->remember != NULL && tx->lu->acct.save_mfa_ticket) {
+		r = remember_check(db, tx->remember, tx->lu->user.id, tx->now, &browser_id);
+		if (r == STORE_OK)
+			return logon_remembered_fn(db, tx, browser_id);
+		if (r != STORE_NOT_FOUND)
+			return STORE_ERROR;
+	}
 	if (logon_methods(tx->lu) != 0) {
 		/* The password was right: it is no failure, but the logon is not done yet. */
 		if (lockout_undo(tx->app, db, tx->lu->key, tx->ticket) != STORE_OK)
@@ -211,15 +305,16 @@ logon_password_ok_fn(struct store *db, void *arg)
 		return r;
 	}
 
-	scope = logon_next_scope(&tx->lu->lp, 0);
-	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD, tx->now, 0,
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, 0);
+	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD, tx->now, 0, NULL,
 	    tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
-	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+	if (notify_logon_success(tx->app, db, tx->lu->acct.id, tx->lu->user.id) != STORE_OK ||
+	    logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
 	    "factors=password") != STORE_OK)
 		return STORE_ERROR;
 	return lockout_clear(db, tx->lu->key);
@@ -261,16 +356,39 @@ logon_audit_lockout(const struct app *app, struct store *db, const struct logon_
     const struct lockout_ticket *ticket, const char *step)
 {
 	char detail[64];
+	int threshold;
 
-	if (!ticket->admitted || ticket->failures < (int)app->cfg.lockout_threshold)
+	if (!ticket->admitted || lockout_threshold(app, db, lu->key, &threshold) != STORE_OK ||
+	    ticket->failures < threshold)
 		return;
 	(void)logon_audit(app, db, lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
 	    sizeof(detail), "step=%s failures=%d", step, ticket->failures));
 }
 
+/*
+ * Refuse a right password that HardExpiry has expired. The password was
+ * right, so its admission is taken back and counts as no failure.
+ */
+static int
+logon_password_expired(struct app *app, struct store *db, const struct logon_user *lu,
+    const struct lockout_ticket *ticket, const char *src, struct srv_status *st)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	if (logon_unadmit(app, db, lu, ticket, SRV_OK) != SRV_OK)
+		return SRV_ERR_INTERNAL;
+	(void)logon_audit(app, db, lu, "logon_failure", AUDIT_FAILURE,
+	    "step=password reason=password_expired");
+	log_info("event=logon_failure step=password user_id=%lld principal=%s src=%s "
+	    "reason=password_expired", (long long)lu->user.id,
+	    log_quote(lu->key, quoted, sizeof(quoted)), src);
+	return srv_fail(st, SRV_ERR_PASSWORD_EXPIRED, "The password has expired: ask the account "
+	    "owner to set a new one.");
+}
+
 int
 logon_password(struct app *app, const char *principal, const char *password, size_t len,
-    const char *src, struct logon_result *res, struct srv_status *st)
+    const char *remember, const char *src, struct logon_result *res, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	int64_t start = monotonic_ms();
@@ -280,10 +398,10 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	char quoted[LOG_QUOTE_MAX];
 	char name[STORE_NAME_MAX + 1];
 	char alias[STORE_ALIAS_MAX + 1];
+	char new_hash[STORE_PW_HASH_MAX + 1];
 	int64_t locked;
 	int r;
 
-	(void)st;
 	memset(&lu, 0, sizeof(lu));
 	memset(res, 0, sizeof(*res));
 	if (db == NULL)
@@ -295,6 +413,13 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 		return logon_fail_password(app, &lu, "malformed_principal", src, start);
 	}
 	principal_key(principal, lu.key);
+
+	/* Before the lockout counts anything, so clients outside the list cannot lock the user. */
+	r = netlogon_check_principal(app, db, principal, src, st);
+	if (r != SRV_OK) {
+		logon_pad(app, start);
+		return r;
+	}
 
 	/* Counted before the hash, so parallel guesses cannot outrun the lock. */
 	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK)
@@ -308,19 +433,27 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 
 	if (logon_load(db, principal, &lu) != STORE_OK)
 		return SRV_ERR_INTERNAL;
-	r = pwhash_verify(app->pw, lu.has_user ? lu.lp.password_hash : NULL, password, len);
+	r = pwpolicy_verify(app->pw, lu.has_user ? lu.lp.password_hash : NULL, password, len,
+	    new_hash);
 	if (r != SRV_OK) {
 		mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
-		if (r == SRV_ERR_BUSY)
+		if (r == SRV_ERR_BUSY || r == SRV_ERR_INTERNAL)
 			return logon_unadmit(app, db, &lu, &ticket, r);
 		logon_audit_lockout(app, db, &lu, &ticket, "password");
 		return logon_fail_password(app, &lu, lu.has_user ? "wrong_password" : "unknown_user",
 		    src, start);
 	}
+	if (lu.hard_expired) {
+		r = logon_password_expired(app, db, &lu, &ticket, src, st);
+		goto out;
+	}
 
-	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, clock_now(), 0 };
+	tx = (struct password_ok_tx){ app, &lu, res, &ticket, lu.lp.password_hash, new_hash,
+		clock_now(), 0, remember };
 	r = store_tx(db, logon_password_ok_fn, &tx);
+	outbox_wake(app);
 	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+	mfa_memzero(new_hash, sizeof(new_hash));
 	if (tx.changed)
 		return logon_fail_password(app, &lu, "password_changed", src, start);
 	if (r != STORE_OK)
@@ -330,6 +463,10 @@ logon_password(struct app *app, const char *principal, const char *password, siz
 	    res->status == LOGON_MFA_REQUIRED ? "logon_password_ok" : "logon_success",
 	    (long long)lu.user.id, log_quote(lu.key, quoted, sizeof(quoted)), src);
 	return SRV_OK;
+out:
+	mfa_memzero(lu.lp.password_hash, sizeof(lu.lp.password_hash));
+	mfa_memzero(new_hash, sizeof(new_hash));
+	return r;
 }
 
 /* Load the challenge's user, account, profile and bound device. */
@@ -352,6 +489,8 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 		r = logon_load_factors(db, lu);
 	if (r == STORE_OK && logon_methods(lu) == 0)
 		r = STORE_NOT_FOUND;
+	if (r == STORE_OK)
+		r = logon_check_expiry(db, lu, now);
 	if (r != STORE_OK)
 		return r;
 	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
@@ -441,11 +580,11 @@ logon_factor_success(struct store *db, struct factor_tx *tx)
 	if (r != STORE_OK)
 		return STORE_ERROR; /* it was read in this transaction */
 	/* Email is no MFA device: a profile that requires one still gets a bind-mfa session. */
-	scope = logon_next_scope(&tx->lu->lp, tx->factor != FACTOR_EMAIL || tx->lu->dev_bound ||
-	    tx->lu->passkeys > 0);
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, tx->factor != FACTOR_EMAIL ||
+	    tx->lu->dev_bound || tx->lu->passkeys > 0);
 	if (session_create(tx->app, db, tx->lu->user.id, scope, FACTOR_PASSWORD | tx->factor |
-	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now, tx->now,
-	    tx->res->token, &s) != SRV_OK)
+	    (tx->pa != NULL && tx->pa->user_verified ? FACTOR_USER_VERIFIED : 0), tx->now,
+	    tx->factor, NULL, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
@@ -509,14 +648,19 @@ logon_factor_audited_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return r;
 	failed = tx->outcome == FACTOR_OUTCOME_FAILED || tx->outcome == FACTOR_OUTCOME_REPLAY;
-	if (tx->outcome == FACTOR_OUTCOME_OK)
+	if (tx->outcome == FACTOR_OUTCOME_OK) {
+		if (notify_logon_success(tx->app, db, tx->lu->acct.id, tx->lu->user.id) != STORE_OK)
+			return STORE_ERROR;
 		return logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
 		    audit_detail(detail, sizeof(detail), "factors=password,%s", method));
+	}
 	r = logon_audit(tx->app, db, tx->lu, "logon_failure", AUDIT_FAILURE, audit_detail(detail,
 	    sizeof(detail), "step=mfa method=%s reason=%s", method, reasons[tx->outcome]));
 	/* A reused TOTP code may mean the code was seen by someone else: its own event. */
 	if (r == STORE_OK && tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP)
 		r = logon_audit(tx->app, db, tx->lu, "totp_replay", AUDIT_FAILURE, "method=totp");
+	if (r == STORE_OK && tx->outcome == FACTOR_OUTCOME_REPLAY && tx->factor == FACTOR_TOTP)
+		r = notify_user(tx->app, db, tx->lu->user.id, NOTIFY_TOTP_REPLAY);
 	if (r == STORE_OK && failed && tx->locked > 0)
 		r = logon_audit(tx->app, db, tx->lu, "lockout", AUDIT_FAILURE, audit_detail(detail,
 		    sizeof(detail), "step=mfa method=%s locked_s=%lld", method,
@@ -542,6 +686,7 @@ logon_factor_finish(struct app *app, struct store *db, struct factor_tx *tx, int
 
 	if (store_tx(db, logon_factor_audited_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	if (tx->outcome == FACTOR_OUTCOME_OK)
 		log_info("event=logon_success step=mfa method=%s user_id=%lld principal=%s src=%s "
 		    "factors=password,%s", method, (long long)tx->lu->user.id,
@@ -610,6 +755,9 @@ logon_email_start(struct app *app, const char *challenge, const char *src, int64
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	r = logon_check_lock(db, &lu, now, st);
 	if (r != SRV_OK)
 		return r;
@@ -617,6 +765,9 @@ logon_email_start(struct app *app, const char *challenge, const char *src, int64
 	if (!lu.has_email)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no verified security email address: use another method.");
+	r = logon_check_email_allowed(&lu, st);
+	if (r != SRV_OK)
+		return r;
 
 	principal_format(&lu.user, &lu.acct, principal, sizeof(principal));
 	r = email_send_logon_code(app, &lu.email, principal, hash, c.expires, src, ret_expires, st);
@@ -646,9 +797,15 @@ logon_mfa_email(struct app *app, struct store *db, const char *challenge, const 
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	if (!lu.has_email)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no verified security email address: use another method.");
+	r = logon_check_email_allowed(&lu, st);
+	if (r != SRV_OK)
+		return r;
 
 	/* The code's own tries are counted here; the logon's in the transaction below. */
 	r = email_check_logon_code(app, lu.user.id, hash, code, &code_id, &left, st);
@@ -692,6 +849,9 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	if (!lu.dev_bound)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no bound virtual MFA device: use another method.");
@@ -735,6 +895,9 @@ logon_passkey_start(struct app *app, const char *challenge, const char *src,
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 	if (lu.passkeys == 0)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no passkey: use another method.");
@@ -773,15 +936,17 @@ logon_passwordless_fn(struct store *db, void *arg)
 	if (r != STORE_OK)
 		return r;
 
-	scope = logon_next_scope(&tx->lu->lp, 1);
+	scope = logon_next_scope(&tx->lu->lp, &tx->lu->set, 1);
 	if (session_create(tx->app, db, tx->lu->user.id, scope,
-	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, tx->now, tx->now, tx->res->token, &s) != SRV_OK)
+	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, tx->now, FACTOR_PASSKEY, NULL, tx->res->token,
+	    &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(scope);
 	tx->res->expires = s.expires;
 	tx->res->scope = scope;
 	tx->res->factors = s.factors;
-	if (logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
+	if (notify_logon_success(tx->app, db, tx->lu->acct.id, tx->lu->user.id) != STORE_OK ||
+	    logon_audit(tx->app, db, tx->lu, "logon_success", AUDIT_SUCCESS,
 	    "factors=passkey") != STORE_OK)
 		return STORE_ERROR;
 	return lockout_clear(db, tx->lu->key);
@@ -811,6 +976,9 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 		return SRV_ERR_INVALID_CHALLENGE;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 
 	r = passkey_assertion_verify(app, credential, lu.user.id, hash, &pa, src, st);
 	/*
@@ -835,6 +1003,8 @@ logon_load_owner(struct store *db, int64_t user_id, struct logon_user *lu)
 		r = db->ops->account_get(db, lu->user.account_id, &lu->acct);
 	if (r == STORE_OK)
 		r = db->ops->login_profile_get(db, lu->user.id, &lu->lp);
+	if (r == STORE_OK)
+		r = settings_load(db, lu->acct.id, &lu->set);
 	if (r != STORE_OK)
 		return r;
 	mfa_memzero(lu->lp.password_hash, sizeof(lu->lp.password_hash));
@@ -878,9 +1048,14 @@ logon_passkey(struct app *app, json_t *credential, const char *src, struct logon
 		return SRV_ERR_INTERNAL;
 	if (!lu.acct.passkey_logon)
 		return SRV_ERR_PASSKEY_LOGON_DISABLED;
+	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	if (r != SRV_OK)
+		return r;
 
 	tx = (struct passwordless_tx){ app, &lu, &pa, res, now, 0, 0 };
-	if (store_tx(db, logon_passwordless_fn, &tx) != STORE_OK) {
+	r = store_tx(db, logon_passwordless_fn, &tx);
+	outbox_wake(app);
+	if (r != STORE_OK) {
 		if (!tx.replay)
 			return SRV_ERR_INTERNAL;
 		(void)logon_audit(app, db, &lu, "logon_failure", AUDIT_FAILURE,
@@ -902,7 +1077,7 @@ struct new_session_tx {
 	int64_t user_id;
 	int scope;
 	int factors;
-	int64_t mfa_at;
+	int proven;                   /* second factors proven now (session_create) */
 	int64_t now;
 	const struct store_login_profile *lp; /* NULL: keep the stored profile */
 	const char *clear_key;        /* a principal whose failures to forget, or NULL */
@@ -920,19 +1095,29 @@ logon_new_session_fn(struct store *db, void *arg)
 
 	if (tx->lp != NULL && (r = db->ops->login_profile_update(db, tx->lp)) != STORE_OK)
 		return r;
-	if (tx->lp != NULL && audit_record(tx->app, db, &(struct audit_event){ "password_change",
-	    AUDIT_SUCCESS, tx->account_id, tx->user_id, tx->user_id, "by=self" }) != STORE_OK)
+	if (tx->lp != NULL && (audit_record(tx->app, db, &(struct audit_event){ "password_change",
+	    AUDIT_SUCCESS, tx->account_id, tx->user_id, tx->user_id, "by=self" }) != STORE_OK ||
+	    notify_user(tx->app, db, tx->user_id, NOTIFY_PASSWORD_CHANGED) != STORE_OK))
+		return STORE_ERROR;
+	if (tx->lp != NULL && pwpolicy_remember(db, tx->user_id, tx->lp->password_hash,
+	    tx->now) != STORE_OK)
 		return STORE_ERROR;
 	if (tx->clear_key != NULL && lockout_clear(db, tx->clear_key) != STORE_OK)
 		return STORE_ERROR;
-	if (tx->lp != NULL)
-		r = db->ops->session_delete_by_user(db, tx->user_id);
-	else
+	/* A new password ends every other session and remembered browser of the user. */
+	if (tx->lp != NULL) {
+		r = session_revoke_user(tx->app, db, tx->account_id, tx->user_id, NULL,
+		    "password_change", NULL);
+		if (r == STORE_OK)
+			r = remember_forget_user(tx->app, db, tx->account_id, tx->user_id,
+			    "password_change", NULL);
+	} else {
 		r = db->ops->session_delete(db, tx->old->token_hash);
+	}
 	if (r == STORE_ERROR)
 		return r;
-	if (session_create(tx->app, db, tx->user_id, tx->scope, tx->factors, tx->now, tx->mfa_at,
-	    tx->res->token, &s) != SRV_OK)
+	if (session_create(tx->app, db, tx->user_id, tx->scope, tx->factors, tx->now, tx->proven,
+	    tx->old, tx->res->token, &s) != SRV_OK)
 		return STORE_ERROR;
 	tx->res->status = logon_status_of_scope(tx->scope);
 	tx->res->expires = s.expires;
@@ -952,6 +1137,8 @@ logon_change_password(struct app *app, const struct store_session *session,
 	struct lockout_ticket ticket;
 	struct logon_user lu;
 	struct new_session_tx tx;
+	struct pwpolicy_subject subject;
+	char new_hash[STORE_PW_HASH_MAX + 1] = "";
 	int64_t start = monotonic_ms();
 	int64_t locked = 0;
 	int r;
@@ -965,10 +1152,10 @@ logon_change_password(struct app *app, const struct store_session *session,
 	principal_key(lu.key, lu.key);
 	lu.acct = acct;
 	lu.user = *user;
-
-	r = password_check_new(new_pw, new_len, st);
-	if (r != SRV_OK)
+	if (logon_load_factors(db, &lu) != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
 		goto out;
+	}
 	/* The old password is a guess like any other: the lockout counts and stops it. */
 	if (lockout_admit(app, db, lu.key, clock_now(), &ticket, &locked) != STORE_OK) {
 		r = SRV_ERR_INTERNAL;
@@ -981,38 +1168,43 @@ logon_change_password(struct app *app, const struct store_session *session,
 		    (long long)locked);
 		goto out;
 	}
-	r = pwhash_verify(app->pw, lp.password_hash, old_pw, old_len);
+	r = pwpolicy_verify(app->pw, lp.password_hash, old_pw, old_len, NULL);
 	if (r == SRV_ERR_INVALID_CREDENTIALS) {
 		logon_audit_lockout(app, db, &lu, &ticket, "change_password");
 		(void)logon_fail_password(app, &lu, "wrong_old_password", src, start);
 		r = srv_fail(st, SRV_ERR_INVALID_CREDENTIALS, "OldPassword is incorrect.");
 		goto out;
 	}
-	if (r == SRV_ERR_BUSY)
+	if (r == SRV_ERR_BUSY || r == SRV_ERR_INTERNAL)
 		r = logon_unadmit(app, db, &lu, &ticket, r);
 	if (r != SRV_OK)
 		goto out;
-	r = pwhash_hash(app->pw, new_pw, new_len, lp.password_hash);
-	if (r != SRV_OK)
+
+	/* The old password was right, so a rejected new one counts as no failure. */
+	subject = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
+		user->is_owner ? NULL : user->name,
+		logon_methods(&lu) == 0 && !lp.mfa_bind_required, lp.password_hash };
+	r = pwpolicy_new_password(app, &subject, new_pw, new_len, new_hash, st);
+	if (r != SRV_OK) {
+		r = logon_unadmit(app, db, &lu, &ticket, r);
 		goto out;
+	}
+	memcpy(lp.password_hash, new_hash, sizeof(lp.password_hash));
 	lp.reset_required = 0;
 	lp.password_changed = lp.updated = clock_now();
 
-	lu.user = *user;
-	if (logon_load_factors(db, &lu) != STORE_OK) {
-		r = SRV_ERR_INTERNAL;
-		goto out;
-	}
 	tx = (struct new_session_tx){ app, session, user->id,
-		logon_next_scope(&lp, logon_methods(&lu) != 0), session->factors, session->mfa_at,
+		logon_next_scope(&lp, &lu.set, logon_methods(&lu) != 0), session->factors, 0,
 		clock_now(), &lp, lu.key, res, acct.id };
 	r = store_tx(db, logon_new_session_fn, &tx) == STORE_OK ? SRV_OK : SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	if (r == SRV_OK) {
 		res->user = *user;
 		log_info("event=password_changed user_id=%lld src=%s", (long long)user->id, src);
 	}
 out:
 	mfa_memzero(&lp, sizeof(lp));
+	mfa_memzero(new_hash, sizeof(new_hash));
 	return r;
 }
 
@@ -1021,16 +1213,18 @@ logon_after_bind(struct app *app, const struct store_session *session,
     const struct store_user *user, int factor, struct logon_result *res)
 {
 	struct store *db = app_store(app);
+	struct store_account_settings set;
 	struct store_login_profile lp;
 	struct new_session_tx tx;
 	int64_t now = clock_now();
 
 	memset(res, 0, sizeof(*res));
-	if (db == NULL || db->ops->login_profile_get(db, user->id, &lp) != STORE_OK)
+	if (db == NULL || db->ops->login_profile_get(db, user->id, &lp) != STORE_OK ||
+	    settings_load(db, user->account_id, &set) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
-	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, 1),
-		session->factors | factor, now, now, NULL, NULL, res, user->account_id };
+	tx = (struct new_session_tx){ app, session, user->id, logon_next_scope(&lp, &set, 1),
+		session->factors | factor, factor, now, NULL, NULL, res, user->account_id };
 	if (store_tx(db, logon_new_session_fn, &tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	res->user = *user;

@@ -36,10 +36,12 @@ struct logon_result {
 /*
  * Check principal and password. A wrong password, an unknown principal and
  * a locked one all return SRV_ERR_INVALID_CREDENTIALS after the same
- * minimum time. src is the client address, for the log.
+ * minimum time. remember is the remembered-browser cookie or NULL: when it
+ * is the user's and the account allows it, no second factor is asked for.
+ * src is the client address, for the log.
  */
 int logon_password(struct app *app, const char *principal, const char *password, size_t len,
-    const char *src, struct logon_result *res, struct srv_status *st);
+    const char *remember, const char *src, struct logon_result *res, struct srv_status *st);
 
 /*
  * Check the second factor for challenge: method "totp" or "email" with its

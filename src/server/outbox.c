@@ -50,8 +50,8 @@ outbox_aad(const char *message_id, char *aad, size_t size, size_t *ret_len)
 }
 
 int
-outbox_queue_until(struct app *app, struct store *db, const char *to, const char *subject,
-    const char *text, int64_t expires, struct srv_status *st)
+outbox_queue_until(const struct app *app, struct store *db, const char *to,
+    const char *subject, const char *text, int64_t expires, struct srv_status *st)
 {
 	struct store_outbox_message msg;
 	struct mail_message mail = { 0 };
@@ -103,14 +103,14 @@ out:
 }
 
 int
-outbox_queue(struct app *app, struct store *db, const char *to, const char *subject,
-    const char *text, struct srv_status *st)
+outbox_queue(const struct app *app, struct store *db, const char *to,
+    const char *subject, const char *text, struct srv_status *st)
 {
 	return outbox_queue_until(app, db, to, subject, text, 0, st);
 }
 
 void
-outbox_wake(struct app *app)
+outbox_wake(const struct app *app)
 {
 	struct outbox *ob = app != NULL ? app->outbox : NULL;
 

@@ -39,19 +39,19 @@ enum outbox_result {
  * SRV_OK, SRV_ERR_INVALID_PARAMETER for an address, subject or text that
  * mail_format() rejects, or SRV_ERR_INTERNAL, with a sentence in st.
  */
-int outbox_queue(struct app *app, struct store *db, const char *to, const char *subject,
-    const char *text, struct srv_status *st);
+int outbox_queue(const struct app *app, struct store *db, const char *to,
+    const char *subject, const char *text, struct srv_status *st);
 
 /*
  * As outbox_queue, for a mail that is useless after expires (Unix
  * seconds, such as a code's expiry): the sender gives it up then.
  * expires 0 means no expiry.
  */
-int outbox_queue_until(struct app *app, struct store *db, const char *to, const char *subject,
-    const char *text, int64_t expires, struct srv_status *st);
+int outbox_queue_until(const struct app *app, struct store *db, const char *to,
+    const char *subject, const char *text, int64_t expires, struct srv_status *st);
 
 /* Make the sender look at the outbox now. Does nothing when no sender runs (mfactl). */
-void outbox_wake(struct app *app);
+void outbox_wake(const struct app *app);
 
 /*
  * Start the sender thread: read the SMTP credentials file, or create the

@@ -18,6 +18,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/passkey_cred.h"
 #include "server/seal.h"
 
@@ -435,6 +437,11 @@ passkey_name_check(const char *name, struct srv_status *st)
 	return SRV_OK;
 }
 
+struct passkey_clone_tx {
+	const struct app *app;
+	const struct store_passkey *pk;
+};
+
 struct passkey_create_tx {
 	const struct app *app;
 	struct store_passkey *pk;
@@ -477,9 +484,11 @@ passkey_create_fn(struct store *db, void *arg)
 		if (!tx->named)
 			snprintf(tx->pk->name, sizeof(tx->pk->name), "Passkey %lld", (long long)n);
 		r = db->ops->passkey_create(db, tx->pk, &tx->conflict);
+		if (r == STORE_OK && passkey_audit(tx->app, db, tx->account_id, tx->pk->user_id,
+		    "passkey_add", tx->pk->id, tx->pk->name) != STORE_OK)
+			return STORE_ERROR;
 		if (r == STORE_OK)
-			return passkey_audit(tx->app, db, tx->account_id, tx->pk->user_id,
-			    "passkey_add", tx->pk->id, tx->pk->name);
+			return notify_user(tx->app, db, tx->pk->user_id, NOTIFY_PASSKEY_ADDED);
 		if (r != STORE_CONFLICT || tx->named || tx->conflict != PASSKEY_CONFLICT_NAME)
 			return r;
 	}
@@ -592,6 +601,7 @@ passkey_registration_finish(struct app *app, const struct store_session *session
 	tx = (struct passkey_create_tx){ app, ret, name != NULL, PASSKEY_CONFLICT_NONE, 0,
 		user->account_id };
 	r = store_tx(db, passkey_create_fn, &tx);
+	outbox_wake(app);
 	r = r == STORE_OK ? SRV_OK : passkey_create_error(&tx, r, st);
 	if (r == SRV_OK)
 		log_info("event=passkey_registered user_id=%lld passkey_id=%lld alg=%s fmt=%s be=%d "
@@ -664,36 +674,58 @@ passkey_rename(struct app *app, int64_t user_id, const char *id_text, const char
 	return SRV_OK;
 }
 
+struct passkey_delete_tx {
+	const struct app *app;
+	int64_t user_id;
+	int64_t id;
+};
+
+/* Delete the passkey with its audit record and notice, in one transaction. */
+static int
+passkey_delete_fn(struct store *db, void *arg)
+{
+	struct passkey_delete_tx *tx = arg;
+	struct store_passkey pk;
+	struct store_user u;
+	int r;
+
+	/* Read for the audit record; a passkey of another user is not found below. */
+	memset(&pk, 0, sizeof(pk));
+	if (db->ops->user_get(db, tx->user_id, &u) != STORE_OK)
+		return STORE_ERROR;
+	r = db->ops->passkey_get(db, tx->id, &pk);
+	if (r == STORE_ERROR)
+		return r;
+	r = db->ops->passkey_delete(db, tx->id, tx->user_id);
+	if (r != STORE_OK)
+		return r;
+	if (passkey_audit(tx->app, db, u.account_id, tx->user_id, "passkey_delete", tx->id,
+	    pk.name) != STORE_OK)
+		return STORE_ERROR;
+	return notify_user(tx->app, db, tx->user_id, NOTIFY_PASSKEY_DELETED);
+}
+
 int
 passkey_delete(struct app *app, int64_t user_id, const char *id_text, const char *src,
     struct srv_status *st)
 {
 	struct store *db = app_store(app);
-	struct store_passkey pk;
-	struct store_user u;
-	int64_t id = 0;
+	struct passkey_delete_tx tx = { app, user_id, 0 };
 	int r;
 
 	(void)st;
 	if (db == NULL)
 		return SRV_ERR_INTERNAL;
-	if ((r = passkey_parse_id(id_text, &id)) != SRV_OK)
+	if ((r = passkey_parse_id(id_text, &tx.id)) != SRV_OK)
 		return r;
-	/* Read for the audit record; a passkey of another user is not found below. */
-	memset(&pk, 0, sizeof(pk));
-	if (db->ops->user_get(db, user_id, &u) != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	r = db->ops->passkey_get(db, id, &pk);
-	if (r == STORE_ERROR)
-		return SRV_ERR_INTERNAL;
-	r = db->ops->passkey_delete(db, id, user_id);
+	r = store_tx(db, passkey_delete_fn, &tx);
+	outbox_wake(app);
 	if (r == STORE_NOT_FOUND)
 		return SRV_ERR_PASSKEY_NOT_FOUND;
 	if (r != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	log_info("event=passkey_deleted user_id=%lld passkey_id=%lld src=%s", (long long)user_id,
-	    (long long)id, src);
-	(void)passkey_audit(app, db, u.account_id, user_id, "passkey_delete", id, pk.name);
+	    (long long)tx.id, src);
 	return SRV_OK;
 }
 
@@ -791,6 +823,36 @@ passkey_find_owner(struct app *app, struct store *db, const struct passkey_cred 
 	return SRV_OK;
 }
 
+/* Record a possibly cloned passkey and tell its user, in one transaction. */
+static int
+passkey_clone_fn(struct store *db, void *arg)
+{
+	const struct passkey_clone_tx *tx = arg;
+	char detail[64];
+	struct store_user u;
+
+	if (db->ops->user_get(db, tx->pk->user_id, &u) != STORE_OK)
+		return STORE_ERROR;
+	if (audit_record(tx->app, db, &(struct audit_event){ "passkey_clone_suspected",
+	    AUDIT_FAILURE, u.account_id, u.id, 0, audit_detail(detail, sizeof(detail),
+	    "passkey_id=%lld stored_count=%lld", (long long)tx->pk->id,
+	    (long long)tx->pk->sign_count) }) != STORE_OK)
+		return STORE_ERROR;
+	return notify_user(tx->app, db, u.id, NOTIFY_PASSKEY_COUNTER);
+}
+
+/* The assertion is rejected whatever this returns, so a failure is only logged. */
+static void
+passkey_report_clone(struct app *app, const struct store_passkey *pk)
+{
+	struct passkey_clone_tx tx = { app, pk };
+	struct store *db = app_store(app);
+
+	if (db == NULL || store_tx(db, passkey_clone_fn, &tx) != STORE_OK)
+		log_error("event=passkey_clone_report_failed passkey_id=%lld", (long long)pk->id);
+	outbox_wake(app);
+}
+
 static int
 passkey_assertion_check(struct app *app, const struct passkey_cred *pc, const uint8_t *challenge,
     int uv, struct passkey_assertion *ret, struct srv_status *st)
@@ -815,9 +877,11 @@ passkey_assertion_check(struct app *app, const struct passkey_cred *pc, const ui
 	r = mfa_webauthn_assertion_verify(&opts, pc->client_data, pc->client_data_len, pc->auth_data,
 	    pc->auth_data_len, pc->signature, pc->signature_len, &res);
 	mfa_cose_key_free(&key);
-	if (r == MFA_ERR_WEBAUTHN_SIGN_COUNT)
+	if (r == MFA_ERR_WEBAUTHN_SIGN_COUNT) {
 		log_warn("event=passkey_possible_clone user_id=%lld passkey_id=%lld stored_count=%lld",
 		    (long long)ret->pk.user_id, (long long)ret->pk.id, (long long)ret->pk.sign_count);
+		passkey_report_clone(app, &ret->pk);
+	}
 	if (r != MFA_OK)
 		return passkey_verify_error(r, SRV_ERR_PASSKEY_LOGON_FAILED, "assertion", st);
 	ret->new_count = res.sign_count;

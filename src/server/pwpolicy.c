@@ -16,7 +16,6 @@
 #include "common/log.h"
 #include "server/password.h"
 
-#define PWPOLICY_DEFAULT_LOCKOUT 5  /* the server's lockout_threshold default */
 #define PWPOLICY_NAME_MIN 3         /* shorter user names are only rejected as a whole */
 #define PWPOLICY_SUFFIX_MAX 5       /* digits or symbols added to a common word: a year and a "!" */
 #define PWPOLICY_SECONDS_PER_DAY 86400
@@ -31,8 +30,9 @@ pwpolicy_init(struct pwpolicy *p)
 	p->required_classes = 0;
 	p->max_age_days = 0;
 	p->reuse_prevention = 0;
-	p->lockout_attempts = PWPOLICY_DEFAULT_LOCKOUT;
-	p->must_not_contain_username = 1;
+	p->lockout_attempts = 0;
+	p->must_not_contain_username = 0;
+	p->hard_expiry = 0;
 }
 
 static int
@@ -66,6 +66,8 @@ pwpolicy_validate(const struct pwpolicy *p, struct srv_status *st)
 	if (p->must_not_contain_username != 0 && p->must_not_contain_username != 1)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "PasswordNotContainUserName must be true or false.");
+	if (p->hard_expiry != 0 && p->hard_expiry != 1)
+		return srv_fail(st, SRV_ERR_INVALID_PARAMETER, "HardExpiry must be true or false.");
 	return SRV_OK;
 }
 
@@ -334,12 +336,12 @@ pwpolicy_check_common(char *s, size_t len, const char **words, struct srv_status
 		    "the service name.");
 	if (word == PWPOLICY_WORD_COMMON)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
-		    "The password is commonly used, or is a common word with a few characters "
-		    "added: choose a longer passphrase.");
+		    "The password is too common: it is commonly used, or is a common word with a "
+		    "few characters added. Choose a longer passphrase.");
 	if (bits < PWPOLICY_MIN_ENTROPY_BITS)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
-		    "The password is commonly used or too easy to guess (a keyboard pattern, "
-		    "sequence, repetition or date): choose a longer passphrase.");
+		    "The password is too common: it is commonly used or too easy to guess (a "
+		    "keyboard pattern, sequence, repetition or date). Choose a longer passphrase.");
 	return SRV_OK;
 }
 

@@ -59,14 +59,18 @@ struct pwpolicy {
 	unsigned required_classes;          /* PWPOLICY_CLASS_* bits, 0 for none */
 	unsigned max_age_days;              /* 0 to 1095, 0: passwords never expire */
 	unsigned reuse_prevention;          /* 0 to 24 previous passwords rejected again */
-	unsigned lockout_attempts;          /* 0 to 32 failed logons before a lock, 0: off */
+	unsigned lockout_attempts;          /* 0 to 32 wrong passwords before a one-hour lock,
+					       0: off */
 	int must_not_contain_username;      /* 1: reject a password containing the user name */
+	int hard_expiry;                    /* 1: an expired password no longer logs on */
 };
 
 /*
  * Fill p with the defaults: 8 characters, 15 for a password alone, at most
- * 1024, no classes, no expiry, no reuse check, a lock after 5 failures
- * (lockout_threshold's default) and no user name in the password.
+ * 1024, no classes, no expiry, no reuse check, no one-hour lock (the
+ * server's lockout_threshold and its growing delays still apply), and a
+ * password may contain the user name (the blocklist still rejects the name
+ * as the whole password, as NIST SP 800-63B requires).
  */
 void pwpolicy_init(struct pwpolicy *p);
 

@@ -9,8 +9,11 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/lockout.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/passkey.h"
 #include "server/principal.h"
+#include "server/settings.h"
 #include "server/vmfa.h"
 
 /* The user's second factors and the lockout key of their principal. */
@@ -22,13 +25,37 @@ struct stepup_user {
 	int has_email;
 	struct store_security_email email;
 	char principal[STORE_PRINCIPAL_MAX + 1];
+	struct store_account_settings set;
 };
 
+/* The second factors the user has and the account accepts for a step-up, as FACTOR_* bits. */
 static int
 stepup_methods(const struct stepup_user *su)
 {
-	return (su->dev_bound ? FACTOR_TOTP : 0) | (su->passkeys > 0 ? FACTOR_PASSKEY : 0) |
-	    (su->has_email ? FACTOR_EMAIL : 0);
+	return settings_step_up_methods(&su->set, (su->dev_bound ? FACTOR_TOTP : 0) |
+	    (su->passkeys > 0 ? FACTOR_PASSKEY : 0) | (su->has_email ? FACTOR_EMAIL : 0));
+}
+
+/* Reject an email code for a step-up when the account's settings forbid it. */
+static int
+stepup_check_email_allowed(const struct stepup_user *su, struct srv_status *st)
+{
+	if (su->set.allow_email_step_up)
+		return SRV_OK;
+	return srv_fail(st, SRV_ERR_FORBIDDEN, "The account's security preference "
+	    "MFAPreference.AllowEmailForStepUp is false: use a virtual MFA device or a passkey.");
+}
+
+/* Whether session proved one of the factors in accepted within ttl seconds before now. */
+static int
+stepup_fresh(const struct store_session *session, int accepted, int64_t now, int64_t ttl)
+{
+	if ((accepted & FACTOR_PASSKEY) && session->passkey_at > 0 &&
+	    now - session->passkey_at < ttl)
+		return 1;
+	if ((accepted & FACTOR_TOTP) && session->totp_at > 0 && now - session->totp_at < ttl)
+		return 1;
+	return (accepted & FACTOR_EMAIL) && session->email_at > 0 && now - session->email_at < ttl;
 }
 
 static int
@@ -47,7 +74,8 @@ stepup_load(struct store *db, const struct store_user *user, struct stepup_user 
 		return SRV_ERR_INTERNAL;
 	su->has_email = r == STORE_OK;
 	if (db->ops->passkey_count_by_user(db, user->id, &su->passkeys) != STORE_OK ||
-	    db->ops->account_get(db, user->account_id, &acct) != STORE_OK)
+	    db->ops->account_get(db, user->account_id, &acct) != STORE_OK ||
+	    settings_load(db, acct.id, &su->set) != STORE_OK)
 		return SRV_ERR_INTERNAL;
 	principal_format(user, &acct, su->principal, sizeof(su->principal));
 	principal_key(su->principal, su->key);
@@ -61,12 +89,17 @@ stepup_require(struct app *app, const struct store_session *session,
 	struct store *db = app_store(app);
 	struct stepup_user su;
 	int64_t now = clock_now();
+	int accepted;
 	int methods;
 
 	if (db == NULL || stepup_load(db, user, &su) != SRV_OK)
 		return SRV_ERR_INTERNAL;
 	methods = stepup_methods(&su);
-	*ret_methods = methods;
+	mfa_memzero(&su, sizeof(su));
+	/* Adding a factor needs the strongest one the user has, or one stronger still. */
+	accepted = kind == STEPUP_BINDING ? settings_at_least(settings_strongest(methods)) :
+	    methods;
+	*ret_methods = methods & accepted;
 	if (methods == 0) {
 		/* Without a factor to prove, a first binding is free and the rest needs a fresh password. */
 		if (kind == STEPUP_BINDING)
@@ -77,8 +110,12 @@ stepup_require(struct app *app, const struct store_session *session,
 		    "the last %lld seconds and the user has no second factor: log on again.",
 		    (long long)app->cfg.step_up_ttl);
 	}
-	if (session->mfa_at > 0 && now - session->mfa_at < app->cfg.step_up_ttl)
+	if (stepup_fresh(session, accepted, now, app->cfg.step_up_ttl))
 		return SRV_OK;
+	if (kind == STEPUP_BINDING)
+		return srv_fail(st, SRV_ERR_MFA_REQUIRED, "Adding a factor needs the user's strongest "
+		    "second factor proven in the last %lld seconds: call StepUp with one of Methods.",
+		    (long long)app->cfg.step_up_ttl);
 	return srv_fail(st, SRV_ERR_MFA_REQUIRED, "This operation needs a second factor proven in "
 	    "the last %lld seconds: call StepUp with one of Methods.", (long long)app->cfg.step_up_ttl);
 }
@@ -152,6 +189,9 @@ stepup_fn(struct store *db, void *arg)
 		}
 	}
 	tx->outcome = tx->proven ? STEPUP_REPLAY : STEPUP_FAILED;
+	if (tx->outcome == STEPUP_REPLAY && tx->factor == FACTOR_TOTP &&
+	    notify_user(tx->app, db, tx->session->user_id, NOTIFY_TOTP_REPLAY) != STORE_OK)
+		return STORE_ERROR;
 	return lockout_record_failure(tx->app, db, tx->su->key, tx->now, &tx->locked);
 }
 
@@ -180,6 +220,7 @@ stepup_finish(struct app *app, struct stepup_tx *tx, int failure, const char *sr
 
 	if (store_tx(app_store(app), stepup_fn, tx) != STORE_OK)
 		return SRV_ERR_INTERNAL;
+	outbox_wake(app);
 	log_quote(tx->su->key, quoted, sizeof(quoted));
 	if (tx->outcome == STEPUP_OK) {
 		log_info("event=step_up_success method=%s user_id=%lld principal=%s src=%s", method,
@@ -260,6 +301,9 @@ stepup_email(struct app *app, const struct store_session *session, struct stepup
 	if (!su->has_email)
 		return srv_fail(st, SRV_ERR_INVALID_PARAMETER,
 		    "The user has no verified security email address: use another method.");
+	r = stepup_check_email_allowed(su, st);
+	if (r != SRV_OK)
+		return r;
 	r = stepup_check_lock(app_store(app), su, st);
 	if (r != SRV_OK)
 		return r;
@@ -318,6 +362,9 @@ stepup_email_start(struct app *app, const struct store_session *session,
 		    "The user has no verified security email address: use another method.");
 		goto out;
 	}
+	r = stepup_check_email_allowed(&su, st);
+	if (r != SRV_OK)
+		goto out;
 	r = email_send_step_up_code(app, &su.email, su.principal, session, src, ret_expires, st);
 	if (r == SRV_OK)
 		email_hint(su.email.address, hint);

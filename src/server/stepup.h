@@ -2,9 +2,12 @@
 /*
  * Step-up: sensitive actions need a second factor proven in the session
  * within the last security.step_up_ttl seconds. A step-up proves one of the
- * user's factors again and refreshes the session's mfa_at. A user with no
- * second factor may act in a session whose password step is younger than
- * step_up_ttl, and may bind a first factor in any session.
+ * user's factors again and sets that factor's proof time in the session.
+ * An email code counts only while the account's AllowEmailForStepUp is
+ * true. Adding a factor needs a proof of the user's strongest factor
+ * (passkey, then TOTP, then email) or of a stronger one. A user with no
+ * factor that counts may act in a session whose password step is younger
+ * than step_up_ttl, and may bind a first factor in any session.
  */
 #ifndef MFAD_STEPUP_H
 #define MFAD_STEPUP_H
@@ -26,7 +29,8 @@ enum stepup_kind {
 /*
  * Check that session may run a sensitive action of kind now. On
  * SRV_ERR_MFA_REQUIRED *ret_methods gets the FACTOR_* bits the user can
- * prove with StepUp (0 when the user has none and must log on again).
+ * prove with StepUp for this kind: for a binding only the strongest (0
+ * when the user has none and must log on again).
  * Returns SRV_OK, SRV_ERR_MFA_REQUIRED or SRV_ERR_INTERNAL.
  */
 int stepup_require(struct app *app, const struct store_session *session,

@@ -9,7 +9,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/audit.h"
+#include "server/lockout.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/principal.h"
+#include "server/pwpolicy_store.h"
+#include "server/remember.h"
+#include "server/session.h"
 
 /* Record a change to user u, made by the request's session user, as its own statement. */
 static void
@@ -196,26 +202,67 @@ users_delete(struct app *app, int64_t account_id, const char *name, struct srv_s
 	return SRV_OK;
 }
 
+/*
+ * End every session of user, and after a new password also forget the
+ * user's remembered browsers, recording both with reason.
+ */
 static int
-profile_apply(struct app *app, const struct profile_change *change,
-    struct store_login_profile *lp, int64_t now, struct srv_status *st)
+profile_revoke(struct app *app, struct store *db, const struct store_user *user,
+    const char *reason)
+{
+	if (session_revoke_user(app, db, user->account_id, user->id, NULL, reason, NULL) !=
+	    STORE_OK)
+		return STORE_ERROR;
+	if (strcmp(reason, "password_set") != 0)
+		return STORE_OK;
+	return remember_forget_user(app, db, user->account_id, user->id, reason, NULL);
+}
+
+/*
+ * Check a new password against the account's policy and the user's history
+ * and put its hash in lp. lp's flags are already the new ones, because
+ * MFABindRequired decides whether the password alone logs on.
+ */
+static int
+profile_set_password(struct app *app, const struct store_user *user,
+    const struct profile_change *change, struct store_login_profile *lp, int is_new,
+    struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	struct pwpolicy_subject subject;
+	struct store_account acct;
+	char hash[STORE_PW_HASH_MAX + 1];
+	int alone;
+	int r;
+
+	if (db->ops->account_get(db, user->account_id, &acct) != STORE_OK ||
+	    pwpolicy_password_alone(db, user->id, lp->mfa_bind_required, &alone) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	subject = (struct pwpolicy_subject){ acct.id, acct.alias, user->id,
+		user->is_owner ? NULL : user->name, alone, is_new ? NULL : lp->password_hash };
+	r = pwpolicy_new_password(app, &subject, change->password, change->password_len, hash, st);
+	if (r == SRV_OK)
+		memcpy(lp->password_hash, hash, sizeof(hash));
+	mfa_memzero(hash, sizeof(hash));
+	return r;
+}
+
+static int
+profile_apply(struct app *app, const struct store_user *user, const struct profile_change *change,
+    struct store_login_profile *lp, int is_new, int64_t now, struct srv_status *st)
 {
 	int r;
 
-	if (change->password != NULL) {
-		r = password_check_new(change->password, change->password_len, st);
-		if (r != SRV_OK)
-			return r;
-		r = pwhash_hash(app->pw, change->password, change->password_len,
-		    lp->password_hash);
-		if (r != SRV_OK)
-			return r;
-		lp->password_changed = now;
-	}
 	if (change->reset_required >= 0)
 		lp->reset_required = change->reset_required != 0;
 	if (change->mfa_bind_required >= 0)
 		lp->mfa_bind_required = change->mfa_bind_required != 0;
+	if (change->password != NULL) {
+		r = profile_set_password(app, user, change, lp, is_new, st);
+		if (r != SRV_OK)
+			return r;
+		lp->password_changed = now;
+	}
 	lp->updated = now;
 	return SRV_OK;
 }
@@ -237,7 +284,7 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 	memset(&lp, 0, sizeof(lp));
 	lp.user_id = user->id;
 	lp.created = now;
-	r = profile_apply(app, change, &lp, now, st);
+	r = profile_apply(app, user, change, &lp, 1, now, st);
 	if (r != SRV_OK)
 		goto out;
 	r = db->ops->login_profile_create(db, &lp);
@@ -245,7 +292,11 @@ profile_create(struct app *app, const struct store_user *user, const struct prof
 		r = SRV_ERR_PROFILE_EXISTS;
 		goto out;
 	}
-	if (r != STORE_OK) {
+	if (r != STORE_OK || pwpolicy_remember(db, user->id, lp.password_hash, now) != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
+	if (profile_revoke(app, db, user, "password_set") != STORE_OK) {
 		r = SRV_ERR_INTERNAL;
 		goto out;
 	}
@@ -261,39 +312,80 @@ out:
 	return r;
 }
 
+/* A login profile change with its audit records and notice, in one transaction. */
+struct profile_update_tx {
+	struct app *app;
+	const struct store_user *user;
+	const struct profile_change *change;
+	const struct store_login_profile *lp;
+	int revoke;  /* end the user's sessions */
+};
+
+static int
+profile_update_fn(struct store *db, void *arg)
+{
+	struct profile_update_tx *tx = arg;
+	char detail[96];
+	int r;
+
+	r = db->ops->login_profile_update(db, tx->lp);
+	if (r != STORE_OK)
+		return r;
+	if (tx->revoke && profile_revoke(tx->app, db, tx->user,
+	    tx->change->password != NULL ? "password_set" : "reset_required") != STORE_OK)
+		return STORE_ERROR;
+	users_audit(tx->app, db, tx->user, "login_profile_update",
+	    users_profile_detail(detail, sizeof(detail), tx->lp, tx->change));
+	if (tx->change->password == NULL)
+		return STORE_OK;
+	if (pwpolicy_remember(db, tx->user->id, tx->lp->password_hash, tx->lp->updated) != STORE_OK)
+		return STORE_ERROR;
+	users_audit(tx->app, db, tx->user, "password_set", "by=owner");
+	return notify_user(tx->app, db, tx->user->id, NOTIFY_PASSWORD_SET);
+}
+
 int
 profile_update(struct app *app, const struct store_user *user, const struct profile_change *change,
     struct store_login_profile *ret, struct srv_status *st)
 {
 	struct store *db = app_store(app);
 	struct store_login_profile lp;
-	char detail[96];
+	struct profile_update_tx tx;
 	int r;
 
 	r = profile_get(app, user, &lp, st);
 	if (r != SRV_OK)
 		return r;
-	r = profile_apply(app, change, &lp, clock_now(), st);
+	r = profile_apply(app, user, change, &lp, 0, clock_now(), st);
 	if (r != SRV_OK)
-		return r;
-	r = db->ops->login_profile_update(db, &lp);
-	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_PROFILE_NOT_FOUND;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	if (change->password != NULL) {
-		/* A new password set by the owner ends the user's sessions and logons. */
-		if (db->ops->session_delete_by_user(db, user->id) == STORE_ERROR)
-			return SRV_ERR_INTERNAL;
-		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
+		goto out;
+	/*
+	 * A new password, or a reset the owner demands, ends the user's sessions
+	 * and logons, so a person who has the old password loses access at once.
+	 */
+	tx = (struct profile_update_tx){ app, user, change, &lp,
+		change->password != NULL || change->reset_required > 0 };
+	r = store_tx(db, profile_update_fn, &tx);
+	outbox_wake(app);
+	if (r == STORE_NOT_FOUND) {
+		r = SRV_ERR_PROFILE_NOT_FOUND;
+		goto out;
 	}
-	users_audit(app, db, user, "login_profile_update",
-	    users_profile_detail(detail, sizeof(detail), &lp, change));
+	if (r != STORE_OK) {
+		r = SRV_ERR_INTERNAL;
+		goto out;
+	}
 	if (change->password != NULL)
-		users_audit(app, db, user, "password_set", "by=owner");
+		log_info("event=password_set user_id=%lld by=owner", (long long)user->id);
+	if (tx.revoke)
+		log_info("event=sessions_revoked user_id=%lld reason=profile_update",
+		    (long long)user->id);
 	if (ret != NULL)
 		*ret = lp;
-	return SRV_OK;
+	r = SRV_OK;
+out:
+	mfa_memzero(lp.password_hash, sizeof(lp.password_hash));
+	return r;
 }
 
 int
@@ -332,4 +424,32 @@ profile_delete(struct app *app, const struct store_user *user, struct srv_status
 	users_audit(app, db, user, "login_profile_delete", "");
 	return db->ops->session_delete_by_user(db, user->id) == STORE_ERROR ? SRV_ERR_INTERNAL :
 	    SRV_OK;
+}
+
+int
+users_unlock(struct app *app, const struct store_account *acct, const struct store_user *user,
+    struct srv_status *st)
+{
+	struct store *db = app_store(app);
+	char key[STORE_PRINCIPAL_MAX + 1];
+	char name_q[LOG_QUOTE_MAX];
+	char detail[LOG_QUOTE_MAX + 8];
+
+	(void)st;
+	if (db == NULL)
+		return SRV_ERR_INTERNAL;
+	principal_format(user, acct, key, sizeof(key));
+	principal_key(key, key);
+	if (store_begin(db) != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	if (lockout_clear(db, key) != STORE_OK ||
+	    audit_record(app, db, &(struct audit_event){ "user_unlock", AUDIT_SUCCESS,
+	    user->account_id, user->id, 0, audit_detail(detail, sizeof(detail), "user=%s",
+	    log_quote(user->is_owner ? "" : user->name, name_q, sizeof(name_q))) }) != STORE_OK ||
+	    store_commit(db) != STORE_OK) {
+		(void)store_rollback(db);
+		return SRV_ERR_INTERNAL;
+	}
+	log_info("event=user_unlocked user_id=%lld user=%s", (long long)user->id, name_q);
+	return SRV_OK;
 }

@@ -58,4 +58,11 @@ int profile_get(struct app *app, const struct store_user *user, struct store_log
 
 int profile_delete(struct app *app, const struct store_user *user, struct srv_status *st);
 
+/*
+ * Forget user's logon failures, which lifts a lock (MaxLoginAttempts or the
+ * growing delays) at once, and record it in the audit log.
+ */
+int users_unlock(struct app *app, const struct store_account *acct, const struct store_user *user,
+    struct srv_status *st);
+
 #endif

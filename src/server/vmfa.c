@@ -13,6 +13,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/notify.h"
+#include "server/outbox.h"
 #include "server/principal.h"
 #include "server/qr.h"
 
@@ -202,7 +204,7 @@ out:
 }
 
 /* Record a bind or unbind of user's device, by the request's session user. */
-static void
+static int
 vmfa_audit(struct app *app, struct store *db, const struct store_user *user, const char *event,
     const char *outcome, const char *serial, const char *reason)
 {
@@ -213,7 +215,49 @@ vmfa_audit(struct app *app, struct store *db, const struct store_user *user, con
 	audit_detail(detail, sizeof(detail), "serial=%s%s%s",
 	    log_quote(serial, quoted, sizeof(quoted)), reason != NULL ? " reason=" : "",
 	    reason != NULL ? reason : "");
-	(void)audit_record(app, db, &ev);
+	return audit_record(app, db, &ev);
+}
+
+/* A bind or an unbind, with its audit record and notice, in one transaction. */
+struct vmfa_change_tx {
+	struct app *app;
+	const struct store_user *user;
+	const struct store_mfa_device *dev;
+	int bind;        /* 1: bind at step, 0: delete */
+	int64_t step;
+	int64_t now;
+};
+
+static int
+vmfa_change_fn(struct store *db, void *arg)
+{
+	struct vmfa_change_tx *tx = arg;
+	int r;
+
+	r = tx->bind ? db->ops->mfa_device_bind(db, tx->dev->id, tx->step, tx->now) :
+	    db->ops->mfa_device_delete(db, tx->dev->id);
+	if (r != STORE_OK)
+		return r;
+	if (vmfa_audit(tx->app, db, tx->user, tx->bind ? "mfa_bind" : "mfa_unbind", AUDIT_SUCCESS,
+	    tx->dev->serial, NULL) != STORE_OK)
+		return STORE_ERROR;
+	return notify_user(tx->app, db, tx->user->id,
+	    tx->bind ? NOTIFY_TOTP_BOUND : NOTIFY_TOTP_UNBOUND);
+}
+
+static int
+vmfa_change(struct app *app, const struct store_user *user, const struct store_mfa_device *dev,
+    int bind, int64_t step, int64_t now)
+{
+	struct vmfa_change_tx tx = { app, user, dev, bind, step, now };
+	struct store *db = app_store(app);
+	int r;
+
+	if (db == NULL)
+		return STORE_ERROR;
+	r = store_tx(db, vmfa_change_fn, &tx);
+	outbox_wake(app);
+	return r;
 }
 
 int
@@ -245,10 +289,10 @@ vmfa_bind(struct app *app, const struct store_user *user, const char *serial, co
 
 	r = vmfa_match_pair(app, &dev, code1, code2, now, &step2, st);
 	if (r != SRV_OK && r != SRV_ERR_INTERNAL)
-		vmfa_audit(app, db, user, "mfa_bind", AUDIT_FAILURE, dev.serial, "wrong_codes");
+		(void)vmfa_audit(app, db, user, "mfa_bind", AUDIT_FAILURE, dev.serial, "wrong_codes");
 	if (r != SRV_OK)
 		return r;
-	r = db->ops->mfa_device_bind(db, dev.id, (int64_t)step2, now);
+	r = vmfa_change(app, user, &dev, 1, (int64_t)step2, now);
 	if (r == STORE_NOT_FOUND)
 		return srv_fail(st, SRV_ERR_DEVICE_NOT_FOUND,
 		    "The virtual MFA device was bound or replaced meanwhile.");
@@ -256,7 +300,6 @@ vmfa_bind(struct app *app, const struct store_user *user, const char *serial, co
 		return SRV_ERR_INTERNAL;
 	log_info("event=mfa_bound user_id=%lld user=%s serial=%s src=%s", (long long)user->id,
 	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial, src);
-	vmfa_audit(app, db, user, "mfa_bind", AUDIT_SUCCESS, dev.serial, NULL);
 	return SRV_OK;
 }
 
@@ -264,7 +307,6 @@ int
 vmfa_unbind(struct app *app, const struct store_user *user, char serial_out[STORE_SERIAL_MAX + 1],
     const char *src, struct srv_status *st)
 {
-	struct store *db = app_store(app);
 	struct store_mfa_device dev;
 	char quoted[LOG_QUOTE_MAX];
 	int r;
@@ -273,7 +315,7 @@ vmfa_unbind(struct app *app, const struct store_user *user, char serial_out[STOR
 	r = vmfa_get(app, user, &dev);
 	if (r != SRV_OK)
 		return r;
-	r = db->ops->mfa_device_delete(db, dev.id);
+	r = vmfa_change(app, user, &dev, 0, 0, clock_now());
 	if (r == STORE_NOT_FOUND)
 		return SRV_ERR_DEVICE_NOT_FOUND;
 	if (r != STORE_OK)
@@ -281,7 +323,6 @@ vmfa_unbind(struct app *app, const struct store_user *user, char serial_out[STOR
 	memcpy(serial_out, dev.serial, sizeof(dev.serial));
 	log_info("event=mfa_unbound user_id=%lld user=%s serial=%s src=%s", (long long)user->id,
 	    log_quote(user->name, quoted, sizeof(quoted)), dev.serial, src);
-	vmfa_audit(app, db, user, "mfa_unbind", AUDIT_SUCCESS, dev.serial, NULL);
 	return SRV_OK;
 }
 

@@ -260,12 +260,120 @@ static const char sq_schema_v4[] =
     "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events"
     " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
 
+/*
+ * Version 5: each account's logon allow-list, as canonical CIDR ranges
+ * separated by ", " (netpolicy_list_format). Empty allows every address.
+ */
+static const char sq_schema_v5[] =
+    "ALTER TABLE accounts ADD COLUMN login_network_masks TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(CAST(login_network_masks AS BLOB)) <= 2047);";
+
+/*
+ * Version 6: per-account password policies and each user's previous
+ * password hashes. An account without a policy row uses the defaults of
+ * pwpolicy_init. The history keeps at most 24 rows per user (the highest
+ * PasswordReusePrevention), because password_history_add deletes older ones.
+ */
+static const char sq_schema_v6[] =
+    "CREATE TABLE password_policy ("
+    " account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " min_length INTEGER NOT NULL CHECK (min_length BETWEEN 8 AND 32),"
+    " required_classes INTEGER NOT NULL CHECK (required_classes BETWEEN 0 AND 15),"
+    " max_age_days INTEGER NOT NULL CHECK (max_age_days BETWEEN 0 AND 1095),"
+    " hard_expiry INTEGER NOT NULL CHECK (hard_expiry IN (0, 1)),"
+    " reuse_prevention INTEGER NOT NULL CHECK (reuse_prevention BETWEEN 0 AND 24),"
+    " lockout_attempts INTEGER NOT NULL CHECK (lockout_attempts BETWEEN 0 AND 32),"
+    " not_contain_user_name INTEGER NOT NULL CHECK (not_contain_user_name IN (0, 1)),"
+    " updated INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE password_history ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " password_hash TEXT NOT NULL CHECK (length(password_hash) BETWEEN 1 AND 127),"
+    " created INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX password_history_user ON password_history (user_id, id);";
+
+/*
+ * Version 7: session listing, API tokens and remembered browsers. Existing
+ * sessions get a random public id, so they can be listed and revoked too.
+ * Tokens and browsers are stored as the SHA-256 of their random value only.
+ * Text limits are CHECKed in bytes to the struct fields.
+ */
+static const char sq_schema_v7[] =
+    "ALTER TABLE sessions ADD COLUMN public_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE sessions ADD COLUMN src TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(CAST(src AS BLOB)) <= 63);"
+    "ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(CAST(user_agent AS BLOB)) <= 255);"
+    "UPDATE sessions SET public_id = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);"
+
+    /* Off by default: remembering a browser weakens the second factor. */
+    "ALTER TABLE accounts ADD COLUMN"
+    " save_mfa_ticket INTEGER NOT NULL DEFAULT 0 CHECK (save_mfa_ticket IN (0, 1));"
+
+    "CREATE TABLE access_tokens ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " description TEXT NOT NULL CHECK (length(CAST(description AS BLOB)) <= 255),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX access_tokens_user ON access_tokens (user_id);"
+    "CREATE INDEX access_tokens_expires ON access_tokens (expires);"
+
+    "CREATE TABLE remembered_browsers ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " user_agent TEXT NOT NULL CHECK (length(CAST(user_agent AS BLOB)) <= 255),"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX remembered_browsers_user ON remembered_browsers (user_id);"
+    "CREATE INDEX remembered_browsers_expires ON remembered_browsers (expires);";
+
+/*
+ * Version 8: per-account security settings and per-factor proof times of
+ * sessions. An account without a settings row has the defaults of
+ * store_account_settings_default, so existing accounts need no row. Limits
+ * are CHECKed as in store.h. Sessions that existed before this step read
+ * 0 for every proof time, so they must step up again before a sensitive
+ * action, and 0 for idle_timeout, which means security.session_idle.
+ */
+static const char sq_schema_v8[] =
+    "CREATE TABLE account_settings ("
+    " account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " mfa_mandatory INTEGER NOT NULL CHECK (mfa_mandatory IN (0, 1)),"
+    " allow_change_password INTEGER NOT NULL CHECK (allow_change_password IN (0, 1)),"
+    " session_hours INTEGER NOT NULL CHECK (session_hours BETWEEN 1 AND 24),"
+    " idle_minutes INTEGER NOT NULL CHECK (idle_minutes = 0 OR idle_minutes BETWEEN 5 AND 1440),"
+    " allow_manage_mfa INTEGER NOT NULL CHECK (allow_manage_mfa IN (0, 1)),"
+    " allow_manage_passkeys INTEGER NOT NULL CHECK (allow_manage_passkeys IN (0, 1)),"
+    " allow_manage_email INTEGER NOT NULL CHECK (allow_manage_email IN (0, 1)),"
+    " allow_email_logon INTEGER NOT NULL CHECK (allow_email_logon IN (0, 1)),"
+    " allow_email_step_up INTEGER NOT NULL CHECK (allow_email_step_up IN (0, 1))"
+    ") STRICT;"
+    "ALTER TABLE sessions ADD COLUMN totp_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN passkey_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN email_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN idle_timeout INTEGER NOT NULL DEFAULT 0"
+    " CHECK (idle_timeout >= 0);";
+
 /* Append new steps only; never edit a step that has shipped. */
 const struct store_sqlite_migration store_sqlite_migrations[] = {
 	{ 1, sq_schema_v1 },
 	{ 2, sq_schema_v2 },
 	{ 3, sq_schema_v3 },
 	{ 4, sq_schema_v4 },
+	{ 5, sq_schema_v5 },
+	{ 6, sq_schema_v6 },
+	{ 7, sq_schema_v7 },
+	{ 8, sq_schema_v8 },
 };
 
 const size_t store_sqlite_migration_count =

@@ -291,3 +291,17 @@ store_outbox_message_clear(struct store_outbox_message *msg)
 	msg->data = NULL;
 	msg->data_len = 0;
 }
+
+void
+store_account_settings_default(int64_t account_id, struct store_account_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->account_id = account_id;
+	s->allow_change_password = 1;
+	s->session_hours = STORE_SESSION_HOURS_DEFAULT;
+	s->allow_manage_mfa = 1;
+	s->allow_manage_passkeys = 1;
+	s->allow_manage_email = 1;
+	s->allow_email_logon = 1;
+	s->allow_email_step_up = 1;
+}

@@ -26,6 +26,7 @@ enum {
 #define STORE_SERIAL_MAX 160        /* bytes of a virtual MFA device serial number */
 #define STORE_SECRET_ENC_MAX 192    /* bytes of an encrypted TOTP secret */
 #define STORE_TOKEN_HASH_LEN 32     /* bytes: SHA-256 of a session token or challenge id */
+#define STORE_NETWORKS_MAX 2047    /* bytes of an account's logon network list */
 #define STORE_PRINCIPAL_MAX 160     /* bytes of a normalized principal "name@alias" */
 #define STORE_CREDENTIAL_ID_MAX 1023 /* bytes of a WebAuthn credential ID, the WebAuthn Level 3 limit */
 #define STORE_COSE_KEY_MAX 2048     /* bytes of a credential public key in COSE_Key form */
@@ -45,6 +46,8 @@ enum {
 #define STORE_AUDIT_OUTCOME_MAX 15  /* bytes of an outcome: "success" or "failure" */
 #define STORE_AUDIT_DETAIL_MAX 255  /* bytes of an event's detail text */
 #define STORE_AUDIT_LIST_MAX 10000  /* rows one audit_list call returns at most */
+#define STORE_SESSION_ID_LEN 32     /* hex characters of a session's public id: 128 random bits */
+#define STORE_TOKEN_DESCRIPTION_MAX 255 /* bytes of an access token's description */
 
 struct store_account {
 	int64_t id;
@@ -56,6 +59,12 @@ struct store_account {
 	 * changes it.
 	 */
 	int passkey_logon;
+	/*
+	 * 1 when LoginMFA may remember a browser so that its next logon skips
+	 * the second factor. account_create always stores 0, and
+	 * account_set_save_mfa_ticket changes it.
+	 */
+	int save_mfa_ticket;
 };
 
 struct store_user {
@@ -107,6 +116,8 @@ enum store_factor {
 	FACTOR_PASSKEY = 1 << 2,
 	FACTOR_EMAIL = 1 << 3,    /* a code sent to the security email address: the weakest factor */
 	FACTOR_USER_VERIFIED = 1 << 4,   /* the passkey's authenticator verified the user */
+	/* A remembered browser stood in for the second factor: never counts as a step-up. */
+	FACTOR_REMEMBERED = 1 << 5,
 };
 
 struct store_session {
@@ -118,6 +129,67 @@ struct store_session {
 	int64_t expires;  /* absolute expiry, Unix seconds */
 	int64_t last_seen;
 	int64_t mfa_at;   /* when a second factor was last proven, 0 if never */
+	/* Random hex id that names the session in lists and RevokeSession; never the token. */
+	char public_id[STORE_SESSION_ID_LEN + 1];
+	char src[STORE_AUDIT_SRC_MAX + 1];       /* client address at creation */
+	char user_agent[STORE_AUDIT_UA_MAX + 1]; /* quoted User-Agent at creation, or empty */
+	/* When each second factor was last proven in the session, Unix seconds, 0 if never. */
+	int64_t totp_at;
+	int64_t passkey_at;
+	int64_t email_at;
+	int64_t idle_timeout; /* seconds without a request that end it, 0: security.session_idle */
+};
+
+/*
+ * An API token: 256 random bits shown once at creation, stored only as the
+ * SHA-256 of its text, bound to one user and expiring at expires.
+ */
+struct store_access_token {
+	int64_t id;                             /* set by access_token_create, never reused */
+	uint8_t token_hash[STORE_TOKEN_HASH_LEN];
+	int64_t user_id;
+	char description[STORE_TOKEN_DESCRIPTION_MAX + 1];
+	int64_t created;
+	int64_t expires;
+	int64_t last_used;                      /* 0 if never used */
+};
+
+/*
+ * A browser whose second factor is remembered: the SHA-256 of the random
+ * value in its cookie, bound to one user until expires.
+ */
+struct store_remembered_browser {
+	int64_t id;                             /* set by remembered_browser_create, never reused */
+	uint8_t token_hash[STORE_TOKEN_HASH_LEN];
+	int64_t user_id;
+	char user_agent[STORE_AUDIT_UA_MAX + 1]; /* quoted User-Agent at creation, or empty */
+	int64_t created;
+	int64_t expires;
+	int64_t last_used;                      /* 0 if never used */
+};
+
+/* Limits of the account settings that SetSecurityPreference checks and the schema CHECKs. */
+#define STORE_SESSION_HOURS_MIN 1
+#define STORE_SESSION_HOURS_MAX 24
+#define STORE_SESSION_HOURS_DEFAULT 6
+#define STORE_IDLE_MINUTES_MIN 5
+#define STORE_IDLE_MINUTES_MAX 1440
+
+/*
+ * Security settings of an account. An account without a stored row has
+ * the values of store_account_settings_default. Flags are 0 or 1.
+ */
+struct store_account_settings {
+	int64_t account_id;
+	int mfa_mandatory;          /* every user must have a second factor to log on */
+	int allow_change_password;  /* users other than the owner may change their password */
+	int session_hours;          /* STORE_SESSION_HOURS_MIN..MAX: lifetime of a full session */
+	int idle_minutes;           /* STORE_IDLE_MINUTES_MIN..MAX, or 0: security.session_idle */
+	int allow_manage_mfa;       /* users may create and bind their virtual MFA device */
+	int allow_manage_passkeys;  /* users may register, rename and delete their passkeys */
+	int allow_manage_email;     /* users may set, verify and delete their security email */
+	int allow_email_logon;      /* an email code may be the second factor of a logon */
+	int allow_email_step_up;    /* an email code may be the proof of a step-up */
 };
 
 /* Kinds of logon challenge. */
@@ -133,6 +205,25 @@ struct store_challenge {
 	int64_t created;
 	int64_t expires;
 };
+
+/*
+ * An account's password policy. server/pwpolicy.h gives the meaning and
+ * ranges, and the table's CHECK constraints repeat the ranges.
+ */
+struct store_password_policy {
+	int64_t account_id;
+	int min_length;            /* code points */
+	int required_classes;      /* PWPOLICY_CLASS_* bits */
+	int max_age_days;          /* 0: passwords never expire */
+	int hard_expiry;           /* 1: an expired password no longer logs on */
+	int reuse_prevention;      /* previous passwords a new one must differ from */
+	int lockout_attempts;      /* failed logons before a one-hour lock, 0: off */
+	int not_contain_user_name; /* 1: a password must not contain the user name */
+	int64_t updated;
+};
+
+/* Previous password hashes kept per user: the maximum PasswordReusePrevention. */
+#define STORE_PASSWORD_HISTORY_MAX 24
 
 /* Consecutive logon failures of one principal, known user or not. */
 struct store_failure {
@@ -295,6 +386,9 @@ typedef int (*store_mfa_device_cb)(void *arg, const struct store_mfa_device *dev
     const struct store_user *user);
 typedef int (*store_passkey_cb)(void *arg, const struct store_passkey *pk);
 typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_message *msg);
+typedef int (*store_session_cb)(void *arg, const struct store_session *s);
+typedef int (*store_access_token_cb)(void *arg, const struct store_access_token *t);
+typedef int (*store_remembered_browser_cb)(void *arg, const struct store_remembered_browser *b);
 
 /*
  * One audit record: a security event of an account. Ids of 0 mean none
@@ -325,6 +419,8 @@ struct store_audit_filter {
 };
 
 typedef int (*store_audit_cb)(void *arg, const struct store_audit_event *e);
+/* Receives one stored Argon2id password hash. Return non-zero to stop. */
+typedef int (*store_password_hash_cb)(void *arg, const char *hash);
 
 /*
  * One backend. Every function returns a STORE_* code unless noted. Creates
@@ -353,6 +449,11 @@ struct store_ops {
 	int (*account_delete)(struct store *st, int64_t id);
 	/* Allow (on = 1) or forbid (on = 0) passwordless logon with passkeys in an account. */
 	int (*account_set_passkey_logon)(struct store *st, int64_t id, int on);
+	/* The settings of account_id, or STORE_NOT_FOUND while it has the defaults. */
+	int (*account_settings_get)(struct store *st, int64_t account_id,
+	    struct store_account_settings *ret);
+	/* Insert or replace the settings of s->account_id. */
+	int (*account_settings_put)(struct store *st, const struct store_account_settings *s);
 
 	int (*user_create)(struct store *st, struct store_user *user);
 	int (*user_get)(struct store *st, int64_t id, struct store_user *ret);
@@ -386,7 +487,10 @@ struct store_ops {
 	    struct store_session *ret);
 	int (*session_touch)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int64_t last_seen);
-	/* Add the factors bits to the session's factors and set its mfa_at: a step-up. */
+	/*
+	 * Add the factors bits to the session's factors and set its mfa_at and
+	 * the proof time of each second factor in factors: a step-up.
+	 */
 	int (*session_set_mfa)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 	    int factors, int64_t mfa_at);
 	int (*session_delete)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
@@ -586,6 +690,87 @@ struct store_ops {
 	    int limit, store_audit_cb cb, void *arg);
 	/* The retention purge: delete the records older than before (Unix seconds). */
 	int (*audit_purge)(struct store *st, int64_t before);
+	/*
+	 * Count the records of event about user_id in account_id that were
+	 * appended after the user's latest since_event record (all of them when
+	 * there is none).
+	 */
+	int (*audit_count_since)(struct store *st, int64_t account_id, int64_t user_id,
+	    const char *event, const char *since_event, int64_t *ret_count);
+
+	/*
+	 * The networks an account's users may log on from, as the text
+	 * netpolicy_list_format() writes; empty means every address.
+	 * STORE_NOT_FOUND when the account does not exist.
+	 */
+	int (*account_get_login_networks)(struct store *st, int64_t id,
+	    char ret[STORE_NETWORKS_MAX + 1]);
+	int (*account_set_login_networks)(struct store *st, int64_t id, const char *text);
+
+	/* The account's policy: STORE_NOT_FOUND when the owner never set one. */
+	int (*password_policy_get)(struct store *st, int64_t account_id,
+	    struct store_password_policy *ret);
+	/* Insert or replace the account's policy. Values out of range give STORE_ERROR. */
+	int (*password_policy_put)(struct store *st, const struct store_password_policy *p);
+	/*
+	 * Add a password hash to the user's history and delete all but the
+	 * newest STORE_PASSWORD_HISTORY_MAX entries, in one savepoint.
+	 */
+	int (*password_history_add)(struct store *st, int64_t user_id, const char *hash,
+	    int64_t created);
+	/* Call cb for at most limit of the user's previous hashes, newest first. */
+	int (*password_history_list)(struct store *st, int64_t user_id, int limit,
+	    store_password_hash_cb cb, void *arg);
+
+	/* Allow (on = 1) or forbid (on = 0) remembered browsers in an account. */
+	int (*account_set_save_mfa_ticket)(struct store *st, int64_t id, int on);
+
+	/*
+	 * Sessions by public id. session_list_by_user calls cb for each of the
+	 * user's sessions that have not expired at now (absolute expiry only),
+	 * newest first, until cb returns non-zero.
+	 */
+	int (*session_list_by_user)(struct store *st, int64_t user_id, int64_t now,
+	    store_session_cb cb, void *arg);
+	/* Delete the user's session public_id: STORE_NOT_FOUND when it is not the user's. */
+	int (*session_delete_by_public_id)(struct store *st, int64_t user_id, const char *public_id);
+	/*
+	 * Delete the user's sessions except keep (NULL keeps none) and the
+	 * user's logon challenges. *ret_count (may be NULL) gets the number of
+	 * sessions deleted.
+	 */
+	int (*session_revoke_by_user)(struct store *st, int64_t user_id,
+	    const uint8_t *keep_hash, int64_t *ret_count);
+
+	/* API tokens (see struct store_access_token). Create sets t->id. */
+	int (*access_token_create)(struct store *st, struct store_access_token *t);
+	int (*access_token_get)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+	    struct store_access_token *ret);
+	/* Call cb for each of the user's tokens not expired at now, oldest first. */
+	int (*access_token_list_by_user)(struct store *st, int64_t user_id, int64_t now,
+	    store_access_token_cb cb, void *arg);
+	/* Delete the user's token id: STORE_NOT_FOUND when id is not the user's. */
+	int (*access_token_delete)(struct store *st, int64_t id, int64_t user_id);
+	int (*access_token_touch)(struct store *st, int64_t id, int64_t last_used);
+
+	/* Remembered browsers (see struct store_remembered_browser). Create sets b->id. */
+	int (*remembered_browser_create)(struct store *st, struct store_remembered_browser *b);
+	int (*remembered_browser_get)(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+	    struct store_remembered_browser *ret);
+	/* Call cb for each of the user's browsers not expired at now, newest first. */
+	int (*remembered_browser_list_by_user)(struct store *st, int64_t user_id, int64_t now,
+	    store_remembered_browser_cb cb, void *arg);
+	/* Delete the user's browser id: STORE_NOT_FOUND when id is not the user's. */
+	int (*remembered_browser_delete)(struct store *st, int64_t id, int64_t user_id);
+	/*
+	 * Delete every remembered browser of the user, for a password change or
+	 * a reset of the user's MFA. *ret_count (may be NULL) gets how many.
+	 */
+	int (*remembered_browser_delete_by_user)(struct store *st, int64_t user_id,
+	    int64_t *ret_count);
+	/* Delete every remembered browser of the account's users. */
+	int (*remembered_browser_delete_by_account)(struct store *st, int64_t account_id);
+	int (*remembered_browser_touch)(struct store *st, int64_t id, int64_t last_used);
 };
 
 /* The head of every backend's handle. */
@@ -673,6 +858,9 @@ int store_audit_event_check(const struct store_audit_event *e, const char *op);
 
 /* Wipe and free msg->data and set it to NULL. Accepts NULL. */
 void store_outbox_message_clear(struct store_outbox_message *msg);
+
+/* Fill s with the settings of an account that never changed them. */
+void store_account_settings_default(int64_t account_id, struct store_account_settings *s);
 
 #define store_begin(st) ((st)->ops->begin(st))
 #define store_commit(st) ((st)->ops->commit(st))

@@ -15,7 +15,7 @@
 #include "store/store_sqlite.h"
 
 /* Column lists, in the order the sq_read_* functions expect. */
-#define SQ_ACCOUNT_COLS "id, alias, created, passkey_logon"
+#define SQ_ACCOUNT_COLS "id, alias, created, passkey_logon, save_mfa_ticket"
 #define SQ_USER_COLS "id, account_id, name, display_name, is_owner, created, updated"
 #define SQ_USER_COLS_U \
 	"u.id, u.account_id, u.name, u.display_name, u.is_owner, u.created, u.updated"
@@ -29,9 +29,20 @@
 	"d.id, d.user_id, d.serial, d.secret_enc, d.algorithm, d.digits, d.period, d.bound, " \
 	"d.last_step, d.created, d.bound_at"
 #define SQ_DEVICE_NCOLS 11
-#define SQ_SESSION_COLS "token_hash, user_id, scope, factors, created, expires, last_seen, mfa_at"
+#define SQ_SESSION_COLS \
+	"token_hash, user_id, scope, factors, created, expires, last_seen, mfa_at, public_id, " \
+	"src, user_agent, totp_at, passkey_at, email_at, idle_timeout"
+#define SQ_ACCESS_TOKEN_COLS "id, token_hash, user_id, description, created, expires, last_used"
+#define SQ_BROWSER_COLS "id, token_hash, user_id, user_agent, created, expires, last_used"
+#define SQ_SETTINGS_COLS \
+	"account_id, mfa_mandatory, allow_change_password, session_hours, idle_minutes, " \
+	"allow_manage_mfa, allow_manage_passkeys, allow_manage_email, allow_email_logon, " \
+	"allow_email_step_up"
 #define SQ_CHALLENGE_COLS "id_hash, user_id, kind, attempts, created, expires"
 #define SQ_FAILURE_COLS "principal, failures, locked_until, last_failure"
+#define SQ_PWPOLICY_COLS \
+	"account_id, min_length, required_classes, max_age_days, hard_expiry, " \
+	"reuse_prevention, lockout_attempts, not_contain_user_name, updated"
 #define SQ_PASSKEY_COLS_NO_ID \
 	"user_id, credential_id, public_key, algorithm, sign_count, aaguid, transports, " \
 	"backup_eligible, backup_state, user_verified, fmt, name, created, last_used"
@@ -66,6 +77,8 @@ enum sq_stmt_id {
 	SQ_ACCOUNT_COUNT,
 	SQ_ACCOUNT_DELETE,
 	SQ_ACCOUNT_SET_PASSKEY_LOGON,
+	SQ_SETTINGS_GET,
+	SQ_SETTINGS_PUT,
 	SQ_USER_INSERT,
 	SQ_USER_BY_ID,
 	SQ_USER_BY_NAME,
@@ -143,6 +156,32 @@ enum sq_stmt_id {
 	SQ_AUDIT_LIST_USER,
 	SQ_AUDIT_LIST_EVENT,
 	SQ_AUDIT_PURGE,
+	SQ_AUDIT_COUNT_SINCE,
+	SQ_ACCOUNT_GET_NETWORKS,
+	SQ_ACCOUNT_SET_NETWORKS,
+	SQ_PWPOLICY_GET,
+	SQ_PWPOLICY_PUT,
+	SQ_PWHISTORY_INSERT,
+	SQ_PWHISTORY_TRIM,
+	SQ_PWHISTORY_LIST,
+	SQ_ACCOUNT_SET_SAVE_MFA_TICKET,
+	SQ_SESSION_LIST,
+	SQ_SESSION_DELETE_PUBLIC_ID,
+	SQ_SESSION_DELETE_BY_USER_EXCEPT,
+	SQ_ACCESS_TOKEN_INSERT,
+	SQ_ACCESS_TOKEN_GET,
+	SQ_ACCESS_TOKEN_LIST,
+	SQ_ACCESS_TOKEN_DELETE,
+	SQ_ACCESS_TOKEN_TOUCH,
+	SQ_BROWSER_INSERT,
+	SQ_BROWSER_GET,
+	SQ_BROWSER_LIST,
+	SQ_BROWSER_DELETE,
+	SQ_BROWSER_DELETE_BY_USER,
+	SQ_BROWSER_DELETE_BY_ACCOUNT,
+	SQ_BROWSER_TOUCH,
+	SQ_PURGE_ACCESS_TOKENS,
+	SQ_PURGE_BROWSERS,
 	SQ_STMT_COUNT
 };
 
@@ -162,6 +201,9 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	[SQ_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
 	[SQ_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE id = ?1",
 	[SQ_ACCOUNT_SET_PASSKEY_LOGON] = "UPDATE accounts SET passkey_logon = ?2 WHERE id = ?1",
+	[SQ_SETTINGS_GET] = "SELECT " SQ_SETTINGS_COLS " FROM account_settings WHERE account_id = ?1",
+	[SQ_SETTINGS_PUT] = "INSERT OR REPLACE INTO account_settings (" SQ_SETTINGS_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 
 	[SQ_USER_INSERT] = "INSERT INTO users (account_id, name, display_name, is_owner, created, "
 	    "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -197,11 +239,15 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " WHERE u.account_id = ?1 AND d.serial > ?2 ORDER BY d.serial LIMIT ?3",
 
 	[SQ_SESSION_INSERT] = "INSERT INTO sessions (" SQ_SESSION_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[SQ_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
 	[SQ_SESSION_SET_MFA] =
-	    "UPDATE sessions SET factors = factors | ?2, mfa_at = ?3 WHERE token_hash = ?1",
+	    "UPDATE sessions SET factors = factors | ?2, mfa_at = ?3,"
+	    " totp_at = CASE WHEN ?2 & 2 THEN ?3 ELSE totp_at END,"
+	    " passkey_at = CASE WHEN ?2 & 4 THEN ?3 ELSE passkey_at END,"
+	    " email_at = CASE WHEN ?2 & 8 THEN ?3 ELSE email_at END"
+	    " WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[SQ_SESSION_DELETE_BY_USER] = "DELETE FROM sessions WHERE user_id = ?1",
 	[SQ_CHALLENGE_DELETE_BY_USER] = "DELETE FROM challenges WHERE user_id = ?1",
@@ -325,6 +371,55 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " WHERE account_id = ?1 AND event = ?4 AND id > ?2 AND ?3 = 0"
 	    " AND (?5 = 0 OR time >= ?5) AND (?6 = 0 OR time <= ?6) ORDER BY id LIMIT ?7",
 	[SQ_AUDIT_PURGE] = "DELETE FROM audit_events WHERE time < ?1",
+	/* Both parts are served by the index on (account_id, user_id, id). */
+	[SQ_AUDIT_COUNT_SINCE] = "SELECT count(*) FROM audit_events"
+	    " WHERE account_id = ?1 AND user_id = ?2 AND event = ?3 AND id > coalesce("
+	    "(SELECT max(id) FROM audit_events WHERE account_id = ?1 AND user_id = ?2"
+	    " AND event = ?4), 0)",
+	[SQ_ACCOUNT_GET_NETWORKS] = "SELECT login_network_masks FROM accounts WHERE id = ?1",
+	[SQ_ACCOUNT_SET_NETWORKS] = "UPDATE accounts SET login_network_masks = ?2 WHERE id = ?1",
+
+	[SQ_PWPOLICY_GET] = "SELECT " SQ_PWPOLICY_COLS " FROM password_policy WHERE account_id = ?1",
+	[SQ_PWPOLICY_PUT] = "INSERT OR REPLACE INTO password_policy (" SQ_PWPOLICY_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQ_PWHISTORY_INSERT] = "INSERT INTO password_history (user_id, password_hash, created)"
+	    " VALUES (?1, ?2, ?3)",
+	[SQ_PWHISTORY_TRIM] = "DELETE FROM password_history WHERE user_id = ?1 AND id NOT IN"
+	    " (SELECT id FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2)",
+	[SQ_PWHISTORY_LIST] = "SELECT password_hash FROM password_history WHERE user_id = ?1"
+	    " ORDER BY id DESC LIMIT ?2",
+
+	[SQ_ACCOUNT_SET_SAVE_MFA_TICKET] = "UPDATE accounts SET save_mfa_ticket = ?2 WHERE id = ?1",
+	[SQ_SESSION_LIST] = "SELECT " SQ_SESSION_COLS " FROM sessions"
+	    " WHERE user_id = ?1 AND expires > ?2 ORDER BY created DESC, public_id",
+	[SQ_SESSION_DELETE_PUBLIC_ID] =
+	    "DELETE FROM sessions WHERE user_id = ?1 AND public_id = ?2",
+	/* ?2 NULL keeps none: "token_hash IS NOT NULL" is true for every row. */
+	[SQ_SESSION_DELETE_BY_USER_EXCEPT] = "DELETE FROM sessions"
+	    " WHERE user_id = ?1 AND token_hash IS NOT ?2",
+	[SQ_ACCESS_TOKEN_INSERT] = "INSERT INTO access_tokens"
+	    " (token_hash, user_id, description, created, expires, last_used)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_ACCESS_TOKEN_GET] = "SELECT " SQ_ACCESS_TOKEN_COLS " FROM access_tokens"
+	    " WHERE token_hash = ?1",
+	[SQ_ACCESS_TOKEN_LIST] = "SELECT " SQ_ACCESS_TOKEN_COLS " FROM access_tokens"
+	    " WHERE user_id = ?1 AND expires > ?2 ORDER BY id",
+	[SQ_ACCESS_TOKEN_DELETE] = "DELETE FROM access_tokens WHERE id = ?1 AND user_id = ?2",
+	[SQ_ACCESS_TOKEN_TOUCH] = "UPDATE access_tokens SET last_used = ?2 WHERE id = ?1",
+	[SQ_BROWSER_INSERT] = "INSERT INTO remembered_browsers"
+	    " (token_hash, user_id, user_agent, created, expires, last_used)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_BROWSER_GET] = "SELECT " SQ_BROWSER_COLS " FROM remembered_browsers"
+	    " WHERE token_hash = ?1",
+	[SQ_BROWSER_LIST] = "SELECT " SQ_BROWSER_COLS " FROM remembered_browsers"
+	    " WHERE user_id = ?1 AND expires > ?2 ORDER BY id DESC",
+	[SQ_BROWSER_DELETE] = "DELETE FROM remembered_browsers WHERE id = ?1 AND user_id = ?2",
+	[SQ_BROWSER_DELETE_BY_USER] = "DELETE FROM remembered_browsers WHERE user_id = ?1",
+	[SQ_BROWSER_DELETE_BY_ACCOUNT] = "DELETE FROM remembered_browsers"
+	    " WHERE user_id IN (SELECT id FROM users WHERE account_id = ?1)",
+	[SQ_BROWSER_TOUCH] = "UPDATE remembered_browsers SET last_used = ?2 WHERE id = ?1",
+	[SQ_PURGE_ACCESS_TOKENS] = "DELETE FROM access_tokens WHERE expires <= ?1",
+	[SQ_PURGE_BROWSERS] = "DELETE FROM remembered_browsers WHERE expires <= ?1",
 };
 
 _Static_assert(STORE_OUTBOX_KEEP == 2592000, "SQ_PURGE_OUTBOX spells out STORE_OUTBOX_KEEP");
@@ -631,6 +726,7 @@ sq_read_account(sqlite3_stmt *stmt, int col, void *out)
 	a->id = sqlite3_column_int64(stmt, col);
 	a->created = sqlite3_column_int64(stmt, col + 2);
 	a->passkey_logon = sqlite3_column_int(stmt, col + 3);
+	a->save_mfa_ticket = sqlite3_column_int(stmt, col + 4);
 	return SQ_COLUMN_FIELD(stmt, col + 1, a->alias);
 }
 
@@ -707,6 +803,14 @@ sq_read_session(sqlite3_stmt *stmt, int col, void *out)
 	ses->expires = sqlite3_column_int64(stmt, col + 5);
 	ses->last_seen = sqlite3_column_int64(stmt, col + 6);
 	ses->mfa_at = sqlite3_column_int64(stmt, col + 7);
+	if (SQ_COLUMN_FIELD(stmt, col + 8, ses->public_id) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 9, ses->src) != STORE_OK ||
+	    SQ_COLUMN_FIELD(stmt, col + 10, ses->user_agent) != STORE_OK)
+		return STORE_ERROR;
+	ses->totp_at = sqlite3_column_int64(stmt, col + 11);
+	ses->passkey_at = sqlite3_column_int64(stmt, col + 12);
+	ses->email_at = sqlite3_column_int64(stmt, col + 13);
+	ses->idle_timeout = sqlite3_column_int64(stmt, col + 14);
 	return sq_column_hash(stmt, col, ses->token_hash);
 }
 
@@ -1046,6 +1150,57 @@ sq_account_set_passkey_logon(struct store *st, int64_t id, int on)
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "account_set_passkey_logon");
 	return sq_exec_one(s, stmt, "account_set_passkey_logon");
+}
+
+static int
+sq_read_networks(sqlite3_stmt *stmt, int col, void *out)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+	int n = sqlite3_column_bytes(stmt, col);
+
+	if (text == NULL || n < 0 || n > STORE_NETWORKS_MAX) {
+		log_error("event=db_error op=account_get_login_networks err=\"stored list too long\"");
+		return STORE_ERROR;
+	}
+	memcpy(out, text, (size_t)n);
+	((char *)out)[n] = '\0';
+	return STORE_OK;
+}
+
+static int
+sq_account_get_login_networks(struct store *st, int64_t id, char ret[STORE_NETWORKS_MAX + 1])
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_GET_NETWORKS];
+	char text[STORE_NETWORKS_MAX + 1];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_get_login_networks");
+	r = sq_query_one(s, stmt, "account_get_login_networks", sq_read_networks, text);
+	if (r == STORE_OK)
+		memcpy(ret, text, strlen(text) + 1);
+	return r;
+}
+
+static int
+sq_account_set_login_networks(struct store *st, int64_t id, const char *text)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_SET_NETWORKS];
+	int rc = SQLITE_OK;
+
+	if (text == NULL || strnlen(text, STORE_NETWORKS_MAX + 1) > STORE_NETWORKS_MAX) {
+		log_error("event=db_error op=account_set_login_networks err=\"list too long\"");
+		return STORE_ERROR;
+	}
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_str(stmt, 2, text, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_set_login_networks");
+	return sq_exec_one(s, stmt, "account_set_login_networks");
 }
 
 /* Users */
@@ -1415,6 +1570,62 @@ sq_mfa_device_list(struct store *st, int64_t account_id, const char *after_seria
 	return r;
 }
 
+/* Account settings */
+
+static int
+sq_read_settings(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_account_settings *a = out;
+
+	memset(a, 0, sizeof(*a));
+	a->account_id = sqlite3_column_int64(stmt, col);
+	a->mfa_mandatory = sqlite3_column_int(stmt, col + 1);
+	a->allow_change_password = sqlite3_column_int(stmt, col + 2);
+	a->session_hours = sqlite3_column_int(stmt, col + 3);
+	a->idle_minutes = sqlite3_column_int(stmt, col + 4);
+	a->allow_manage_mfa = sqlite3_column_int(stmt, col + 5);
+	a->allow_manage_passkeys = sqlite3_column_int(stmt, col + 6);
+	a->allow_manage_email = sqlite3_column_int(stmt, col + 7);
+	a->allow_email_logon = sqlite3_column_int(stmt, col + 8);
+	a->allow_email_step_up = sqlite3_column_int(stmt, col + 9);
+	return STORE_OK;
+}
+
+static int
+sq_account_settings_get(struct store *st, int64_t account_id, struct store_account_settings *ret)
+{
+	struct store_account_settings a;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_SETTINGS_GET, account_id, "account_settings_get",
+	    sq_read_settings, &a);
+	if (r == STORE_OK)
+		*ret = a;
+	return r;
+}
+
+static int
+sq_account_settings_put(struct store *st, const struct store_account_settings *a)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SETTINGS_PUT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, a->account_id, &rc);
+	sq_bind_i64(stmt, 2, a->mfa_mandatory != 0, &rc);
+	sq_bind_i64(stmt, 3, a->allow_change_password != 0, &rc);
+	sq_bind_i64(stmt, 4, a->session_hours, &rc);
+	sq_bind_i64(stmt, 5, a->idle_minutes, &rc);
+	sq_bind_i64(stmt, 6, a->allow_manage_mfa != 0, &rc);
+	sq_bind_i64(stmt, 7, a->allow_manage_passkeys != 0, &rc);
+	sq_bind_i64(stmt, 8, a->allow_manage_email != 0, &rc);
+	sq_bind_i64(stmt, 9, a->allow_email_logon != 0, &rc);
+	sq_bind_i64(stmt, 10, a->allow_email_step_up != 0, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_settings_put");
+	return sq_exec_one(s, stmt, "account_settings_put");
+}
+
 /* Sessions */
 
 static int
@@ -1432,6 +1643,13 @@ sq_session_create(struct store *st, const struct store_session *ses)
 	sq_bind_i64(stmt, 6, ses->expires, &rc);
 	sq_bind_i64(stmt, 7, ses->last_seen, &rc);
 	sq_bind_i64(stmt, 8, ses->mfa_at, &rc);
+	SQ_BIND_FIELD(stmt, 9, ses->public_id, &rc);
+	SQ_BIND_FIELD(stmt, 10, ses->src, &rc);
+	SQ_BIND_FIELD(stmt, 11, ses->user_agent, &rc);
+	sq_bind_i64(stmt, 12, ses->totp_at, &rc);
+	sq_bind_i64(stmt, 13, ses->passkey_at, &rc);
+	sq_bind_i64(stmt, 14, ses->email_at, &rc);
+	sq_bind_i64(stmt, 15, ses->idle_timeout, &rc);
 	if (rc != SQLITE_OK)
 		return sq_bind_error(stmt, rc, "session_create");
 	return sq_exec(s, stmt, "session_create", NULL);
@@ -2483,8 +2701,8 @@ sq_outbox_list(struct store *st, int state, int min_attempts, int limit, store_o
 }
 
 /*
- * Delete expired sessions, logon challenges, WebAuthn challenges and email
- * codes. Also delete failure rows whose lock ended and whose last failure
+ * Delete expired sessions, logon challenges, WebAuthn challenges, email
+ * codes, API tokens and remembered browsers. Also delete failure rows whose lock ended and whose last failure
  * are both more than a day before now, email send records more than a day
  * old, and sent or failed outbox rows queued more than STORE_OUTBOX_KEEP
  * seconds before now. One savepoint makes it one commit.
@@ -2494,7 +2712,8 @@ sq_purge_expired(struct store *st, int64_t now)
 {
 	static const enum sq_stmt_id purges[] = {
 		SQ_PURGE_SESSIONS, SQ_PURGE_CHALLENGES, SQ_PURGE_FAILURES, SQ_PURGE_WEBAUTHN,
-		SQ_PURGE_EMAIL_CODES, SQ_PURGE_EMAIL_SENDS, SQ_PURGE_OUTBOX,
+		SQ_PURGE_EMAIL_CODES, SQ_PURGE_EMAIL_SENDS, SQ_PURGE_OUTBOX, SQ_PURGE_ACCESS_TOKENS,
+		SQ_PURGE_BROWSERS,
 	};
 	struct sq_store *s = sq_from(st);
 	int r = STORE_OK;
@@ -2609,11 +2828,148 @@ sq_audit_list(struct store *st, const struct store_audit_filter *f, int64_t afte
 }
 
 static int
+sq_audit_count_since(struct store *st, int64_t account_id, int64_t user_id, const char *event,
+    const char *since_event, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_AUDIT_COUNT_SINCE];
+	int rc = SQLITE_OK;
+
+	if (event == NULL || since_event == NULL) {
+		log_error("event=db_error op=audit_count_since err=\"missing event name\"");
+		return STORE_ERROR;
+	}
+	sq_bind_i64(stmt, 1, account_id, &rc);
+	sq_bind_i64(stmt, 2, user_id, &rc);
+	sq_bind_str(stmt, 3, event, SQLITE_STATIC, &rc);
+	sq_bind_str(stmt, 4, since_event, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "audit_count_since");
+	return sq_query_ints(s, stmt, "audit_count_since", ret_count, NULL);
+}
+
+static int
 sq_audit_purge(struct store *st, int64_t before)
 {
 	int r = sq_change_by_id(sq_from(st), SQ_AUDIT_PURGE, before, "audit_purge");
 
 	return r == STORE_NOT_FOUND ? STORE_OK : r;
+}
+
+/* Password policies and history */
+
+static int
+sq_read_pwpolicy(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_password_policy *p = out;
+
+	memset(p, 0, sizeof(*p));
+	p->account_id = sqlite3_column_int64(stmt, col);
+	p->min_length = sqlite3_column_int(stmt, col + 1);
+	p->required_classes = sqlite3_column_int(stmt, col + 2);
+	p->max_age_days = sqlite3_column_int(stmt, col + 3);
+	p->hard_expiry = sqlite3_column_int(stmt, col + 4);
+	p->reuse_prevention = sqlite3_column_int(stmt, col + 5);
+	p->lockout_attempts = sqlite3_column_int(stmt, col + 6);
+	p->not_contain_user_name = sqlite3_column_int(stmt, col + 7);
+	p->updated = sqlite3_column_int64(stmt, col + 8);
+	return STORE_OK;
+}
+
+static int
+sq_password_policy_get(struct store *st, int64_t account_id, struct store_password_policy *ret)
+{
+	struct store_password_policy p;
+	int r;
+
+	r = sq_get_by_id(sq_from(st), SQ_PWPOLICY_GET, account_id, "password_policy_get",
+	    sq_read_pwpolicy, &p);
+	if (r == STORE_OK)
+		*ret = p;
+	return r;
+}
+
+static int
+sq_password_policy_put(struct store *st, const struct store_password_policy *p)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PWPOLICY_PUT];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, p->account_id, &rc);
+	sq_bind_i64(stmt, 2, p->min_length, &rc);
+	sq_bind_i64(stmt, 3, p->required_classes, &rc);
+	sq_bind_i64(stmt, 4, p->max_age_days, &rc);
+	sq_bind_i64(stmt, 5, p->hard_expiry, &rc);
+	sq_bind_i64(stmt, 6, p->reuse_prevention, &rc);
+	sq_bind_i64(stmt, 7, p->lockout_attempts, &rc);
+	sq_bind_i64(stmt, 8, p->not_contain_user_name, &rc);
+	sq_bind_i64(stmt, 9, p->updated, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_policy_put");
+	return sq_exec(s, stmt, "password_policy_put", NULL);
+}
+
+static int
+sq_password_history_add_fn(struct sq_store *s, int64_t user_id, const char *hash,
+    int64_t created)
+{
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PWHISTORY_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_str(stmt, 2, hash, SQLITE_STATIC, &rc);
+	sq_bind_i64(stmt, 3, created, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_history_add");
+	r = sq_exec(s, stmt, "password_history_add", NULL);
+	if (r != STORE_OK)
+		return STORE_ERROR;
+
+	stmt = s->cur->stmt[SQ_PWHISTORY_TRIM];
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, STORE_PASSWORD_HISTORY_MAX, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_history_trim");
+	return sq_exec(s, stmt, "password_history_trim", NULL);
+}
+
+static int
+sq_password_history_add(struct store *st, int64_t user_id, const char *hash, int64_t created)
+{
+	struct sq_store *s = sq_from(st);
+
+	if (hash == NULL || hash[0] == '\0' || strlen(hash) > STORE_PW_HASH_MAX)
+		return STORE_ERROR;
+	if (sq_savepoint(s) != STORE_OK)
+		return STORE_ERROR;
+	return sq_savepoint_end(s, sq_password_history_add_fn(s, user_id, hash, created));
+}
+
+static int
+sq_password_history_list(struct store *st, int64_t user_id, int limit,
+    store_password_hash_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PWHISTORY_LIST];
+	int rc = SQLITE_OK;
+	int r = STORE_OK;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, limit, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "password_history_list");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *hash = sqlite3_column_text(stmt, 0);
+
+		if (hash != NULL && cb(arg, (const char *)hash) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "password_history_list");
+	sq_done(stmt);
+	return r;
 }
 
 /* Opening and closing */
@@ -2972,6 +3328,327 @@ store_sqlite_db(struct store *st)
 	return sq_from(st)->own.db;
 }
 
+/* Session lists, API tokens and remembered browsers */
+
+static int
+sq_account_set_save_mfa_ticket(struct store *st, int64_t id, int on)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_SET_SAVE_MFA_TICKET];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, id, &rc);
+	sq_bind_i64(stmt, 2, on != 0, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "account_set_save_mfa_ticket");
+	return sq_exec_one(s, stmt, "account_set_save_mfa_ticket");
+}
+
+/* Bind a user id and a time to stmt, for the lists of a user's live rows. */
+static int
+sq_list_user_begin(sqlite3_stmt *stmt, int64_t user_id, int64_t now, const char *op)
+{
+	int rc = SQLITE_OK;
+
+	if (sq_list_idle(stmt, op) != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_i64(stmt, 2, now, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, op);
+	return STORE_OK;
+}
+
+static int
+sq_session_list_by_user(struct store *st, int64_t user_id, int64_t now, store_session_cb cb,
+    void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_LIST];
+	struct store_session ses;
+	int rc;
+	int r = STORE_OK;
+
+	if (sq_list_user_begin(stmt, user_id, now, "session_list_by_user") != STORE_OK)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_session(stmt, 0, &ses);
+		if (r != STORE_OK || cb(arg, &ses) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "session_list_by_user");
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_session_delete_by_public_id(struct store *st, int64_t user_id, const char *public_id)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_DELETE_PUBLIC_ID];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	sq_bind_str(stmt, 2, public_id, SQLITE_STATIC, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "session_delete_by_public_id");
+	return sq_exec_one(s, stmt, "session_delete_by_public_id");
+}
+
+static int
+sq_session_revoke_by_user(struct store *st, int64_t user_id, const uint8_t *keep_hash,
+    int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_DELETE_BY_USER_EXCEPT];
+	int changes = 0;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	if (keep_hash != NULL)
+		sq_bind_hash(stmt, 2, keep_hash, &rc);
+	else if (rc == SQLITE_OK)
+		rc = sqlite3_bind_null(stmt, 2);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "session_revoke_by_user");
+	if (sq_savepoint(s) != STORE_OK) {
+		sq_done(stmt);
+		return STORE_ERROR;
+	}
+	r = sq_exec(s, stmt, "session_revoke_by_user", &changes);
+	if (r == STORE_OK) {
+		r = sq_change_by_id(s, SQ_CHALLENGE_DELETE_BY_USER, user_id, "session_revoke_by_user");
+		if (r == STORE_NOT_FOUND)
+			r = STORE_OK;
+	}
+	r = sq_savepoint_end(s, r);
+	if (r == STORE_OK && ret_count != NULL)
+		*ret_count = changes;
+	return r;
+}
+
+static int
+sq_read_access_token(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_access_token *t = out;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(stmt, col);
+	t->user_id = sqlite3_column_int64(stmt, col + 2);
+	t->created = sqlite3_column_int64(stmt, col + 4);
+	t->expires = sqlite3_column_int64(stmt, col + 5);
+	t->last_used = sqlite3_column_int64(stmt, col + 6);
+	if (sq_column_hash(stmt, col + 1, t->token_hash) != STORE_OK)
+		return STORE_ERROR;
+	return SQ_COLUMN_FIELD(stmt, col + 3, t->description);
+}
+
+static int
+sq_access_token_create(struct store *st, struct store_access_token *t)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCESS_TOKEN_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_hash(stmt, 1, t->token_hash, &rc);
+	sq_bind_i64(stmt, 2, t->user_id, &rc);
+	SQ_BIND_FIELD(stmt, 3, t->description, &rc);
+	sq_bind_i64(stmt, 4, t->created, &rc);
+	sq_bind_i64(stmt, 5, t->expires, &rc);
+	sq_bind_i64(stmt, 6, t->last_used, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "access_token_create");
+	r = sq_exec(s, stmt, "access_token_create", NULL);
+	if (r == STORE_OK)
+		t->id = sqlite3_last_insert_rowid(s->cur->db);
+	return r;
+}
+
+static int
+sq_access_token_get(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    struct store_access_token *ret)
+{
+	struct store_access_token t;
+	int r;
+
+	r = sq_get_by_hash(sq_from(st), SQ_ACCESS_TOKEN_GET, hash, "access_token_get",
+	    sq_read_access_token, &t);
+	if (r == STORE_OK)
+		*ret = t;
+	return r;
+}
+
+static int
+sq_access_token_list_by_user(struct store *st, int64_t user_id, int64_t now,
+    store_access_token_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCESS_TOKEN_LIST];
+	struct store_access_token t;
+	int rc;
+	int r = STORE_OK;
+
+	if (sq_list_user_begin(stmt, user_id, now, "access_token_list_by_user") != STORE_OK)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_access_token(stmt, 0, &t);
+		if (r != STORE_OK || cb(arg, &t) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "access_token_list_by_user");
+	sq_done(stmt);
+	return r;
+}
+
+/* Run the statement id, which takes a row id and a second integer, as a single-row change. */
+static int
+sq_change_by_id_pair(struct sq_store *s, enum sq_stmt_id id, int64_t key, int64_t second,
+    const char *op)
+{
+	sqlite3_stmt *stmt = s->cur->stmt[id];
+	int rc = SQLITE_OK;
+
+	sq_bind_i64(stmt, 1, key, &rc);
+	sq_bind_i64(stmt, 2, second, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, op);
+	return sq_exec_one(s, stmt, op);
+}
+
+static int
+sq_access_token_delete(struct store *st, int64_t id, int64_t user_id)
+{
+	return sq_change_by_id_pair(sq_from(st), SQ_ACCESS_TOKEN_DELETE, id, user_id,
+	    "access_token_delete");
+}
+
+static int
+sq_access_token_touch(struct store *st, int64_t id, int64_t last_used)
+{
+	return sq_change_by_id_pair(sq_from(st), SQ_ACCESS_TOKEN_TOUCH, id, last_used,
+	    "access_token_touch");
+}
+
+static int
+sq_read_browser(sqlite3_stmt *stmt, int col, void *out)
+{
+	struct store_remembered_browser *b = out;
+
+	memset(b, 0, sizeof(*b));
+	b->id = sqlite3_column_int64(stmt, col);
+	b->user_id = sqlite3_column_int64(stmt, col + 2);
+	b->created = sqlite3_column_int64(stmt, col + 4);
+	b->expires = sqlite3_column_int64(stmt, col + 5);
+	b->last_used = sqlite3_column_int64(stmt, col + 6);
+	if (sq_column_hash(stmt, col + 1, b->token_hash) != STORE_OK)
+		return STORE_ERROR;
+	return SQ_COLUMN_FIELD(stmt, col + 3, b->user_agent);
+}
+
+static int
+sq_remembered_browser_create(struct store *st, struct store_remembered_browser *b)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_BROWSER_INSERT];
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_hash(stmt, 1, b->token_hash, &rc);
+	sq_bind_i64(stmt, 2, b->user_id, &rc);
+	SQ_BIND_FIELD(stmt, 3, b->user_agent, &rc);
+	sq_bind_i64(stmt, 4, b->created, &rc);
+	sq_bind_i64(stmt, 5, b->expires, &rc);
+	sq_bind_i64(stmt, 6, b->last_used, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "remembered_browser_create");
+	r = sq_exec(s, stmt, "remembered_browser_create", NULL);
+	if (r == STORE_OK)
+		b->id = sqlite3_last_insert_rowid(s->cur->db);
+	return r;
+}
+
+static int
+sq_remembered_browser_get(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN],
+    struct store_remembered_browser *ret)
+{
+	struct store_remembered_browser b;
+	int r;
+
+	r = sq_get_by_hash(sq_from(st), SQ_BROWSER_GET, hash, "remembered_browser_get",
+	    sq_read_browser, &b);
+	if (r == STORE_OK)
+		*ret = b;
+	return r;
+}
+
+static int
+sq_remembered_browser_list_by_user(struct store *st, int64_t user_id, int64_t now,
+    store_remembered_browser_cb cb, void *arg)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_BROWSER_LIST];
+	struct store_remembered_browser b;
+	int rc;
+	int r = STORE_OK;
+
+	if (sq_list_user_begin(stmt, user_id, now, "remembered_browser_list_by_user") != STORE_OK)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = sq_read_browser(stmt, 0, &b);
+		if (r != STORE_OK || cb(arg, &b) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_error(s, "remembered_browser_list_by_user");
+	sq_done(stmt);
+	return r;
+}
+
+static int
+sq_remembered_browser_delete(struct store *st, int64_t id, int64_t user_id)
+{
+	return sq_change_by_id_pair(sq_from(st), SQ_BROWSER_DELETE, id, user_id,
+	    "remembered_browser_delete");
+}
+
+static int
+sq_remembered_browser_delete_by_user(struct store *st, int64_t user_id, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_BROWSER_DELETE_BY_USER];
+	int changes = 0;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "remembered_browser_delete_by_user");
+	r = sq_exec(s, stmt, "remembered_browser_delete_by_user", &changes);
+	if (r == STORE_OK && ret_count != NULL)
+		*ret_count = changes;
+	return r;
+}
+
+static int
+sq_remembered_browser_delete_by_account(struct store *st, int64_t account_id)
+{
+	int r = sq_change_by_id(sq_from(st), SQ_BROWSER_DELETE_BY_ACCOUNT, account_id,
+	    "remembered_browser_delete_by_account");
+
+	return r == STORE_NOT_FOUND ? STORE_OK : r;
+}
+
+static int
+sq_remembered_browser_touch(struct store *st, int64_t id, int64_t last_used)
+{
+	return sq_change_by_id_pair(sq_from(st), SQ_BROWSER_TOUCH, id, last_used,
+	    "remembered_browser_touch");
+}
+
 static const struct store_ops sq_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2986,6 +3663,8 @@ static const struct store_ops sq_ops = {
 	.account_count = sq_account_count,
 	.account_delete = sq_account_delete,
 	.account_set_passkey_logon = sq_account_set_passkey_logon,
+	.account_settings_get = sq_account_settings_get,
+	.account_settings_put = sq_account_settings_put,
 
 	.user_create = sq_user_create,
 	.user_get = sq_user_get,
@@ -3066,4 +3745,28 @@ static const struct store_ops sq_ops = {
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.audit_purge = sq_audit_purge,
+	.audit_count_since = sq_audit_count_since,
+	.account_get_login_networks = sq_account_get_login_networks,
+	.account_set_login_networks = sq_account_set_login_networks,
+	.password_policy_get = sq_password_policy_get,
+	.password_policy_put = sq_password_policy_put,
+	.password_history_add = sq_password_history_add,
+	.password_history_list = sq_password_history_list,
+
+	.account_set_save_mfa_ticket = sq_account_set_save_mfa_ticket,
+	.session_list_by_user = sq_session_list_by_user,
+	.session_delete_by_public_id = sq_session_delete_by_public_id,
+	.session_revoke_by_user = sq_session_revoke_by_user,
+	.access_token_create = sq_access_token_create,
+	.access_token_get = sq_access_token_get,
+	.access_token_list_by_user = sq_access_token_list_by_user,
+	.access_token_delete = sq_access_token_delete,
+	.access_token_touch = sq_access_token_touch,
+	.remembered_browser_create = sq_remembered_browser_create,
+	.remembered_browser_get = sq_remembered_browser_get,
+	.remembered_browser_list_by_user = sq_remembered_browser_list_by_user,
+	.remembered_browser_delete = sq_remembered_browser_delete,
+	.remembered_browser_delete_by_user = sq_remembered_browser_delete_by_user,
+	.remembered_browser_delete_by_account = sq_remembered_browser_delete_by_account,
+	.remembered_browser_touch = sq_remembered_browser_touch,
 };

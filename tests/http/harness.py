@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -77,20 +78,24 @@ class MfadServer:
     """An mfad process on a free port of 127.0.0.1, with an account made by mfactl init."""
 
     def __init__(self, alias=ALIAS, owner_password=OWNER_PASSWORD, test_clock=True, config=None,
-                 copy_init=False):
+                 copy_init=False, tls_ca=None):
         """config, when given, maps INI sections to {key: value} for mfad's -c file.
 
         The file is written again before each start attempt, with every "{port}" in a value
         replaced by the port of that attempt, so settings such as allowed origins can name it.
         With copy_init, init_account copies a data folder that mfactl init made once in this
         process, which saves its password hash on every server after the first. Such servers
-        share the master key and the account's IDs.
+        share the master key and the account's IDs. With tls_ca (a PEM file of the CA that
+        signed the certificate in config's [http] tls_cert), requests go over HTTPS and the
+        session cookie is named __Host-mfad_session.
         """
         self.copy_init = copy_init
         self.alias = alias
         self.owner_password = owner_password
         self.test_clock = test_clock
         self.config = config
+        self.tls_ca = tls_ca
+        self.cookie_name = "__Host-mfad_session" if tls_ca else "mfad_session"
         self.tmp = tempfile.mkdtemp(prefix="mfad-http-")
         self.config_path = os.path.join(self.tmp, "mfad.ini")
         self.data_dir = os.path.join(self.tmp, "data")
@@ -206,7 +211,12 @@ class MfadServer:
 
     def request(self, method, path, body=None, headers=None):
         """Send one request on a new connection and return a Response."""
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        if self.tls_ca is not None:
+            context = ssl.create_default_context(cafile=self.tls_ca)
+            conn = http.client.HTTPSConnection(HOST, self.port, timeout=REQUEST_TIMEOUT,
+                                               context=context)
+        else:
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()
@@ -245,18 +255,21 @@ class MfadServer:
             return False
 
     def post(self, action, body=None, token=None, cookie=None, raw_body=None,
-             content_type="application/json", method="POST"):
+             content_type="application/json", method="POST", csrf=None, headers=None):
         """POST /api/v1/ACTION with body as JSON (or raw_body as is); return a Response.
 
-        The Response unpacks as (status, headers, json).
+        token goes in a bearer header, cookie in the session cookie, csrf in X-CSRF-Token,
+        and headers are added as given. The Response unpacks as (status, headers, json).
         """
-        headers = {}
+        headers = dict(headers or {})
         if content_type is not None:
             headers["Content-Type"] = content_type
         if token is not None:
             headers["Authorization"] = "Bearer " + token
         if cookie is not None:
-            headers["Cookie"] = "mfad_session=" + cookie
+            headers["Cookie"] = "%s=%s" % (self.cookie_name, cookie)
+        if csrf is not None:
+            headers["X-CSRF-Token"] = csrf
         if raw_body is not None:
             data = raw_body
         elif body is not None:
@@ -303,10 +316,12 @@ class MfadTestCase(unittest.TestCase):
     test_clock = True
     config = None       # INI sections for mfad -c, as MfadServer takes them
     copy_init = False   # copy the data folder of one mfactl init, as MfadServer does
+    tls_ca = None       # CA file for HTTPS, as MfadServer takes it
 
     def setUp(self):
         self.server = start_server(self.addCleanup, test_clock=self.test_clock,
-                                   config=self.config, copy_init=self.copy_init)
+                                   config=self.config, copy_init=self.copy_init,
+                                   tls_ca=self.tls_ca)
         self.owner_token = self.logon_owner()
 
     # ---- shortcuts ----
@@ -442,13 +457,14 @@ def make_init_template(alias, owner_password):
 
 
 def start_server(add_cleanup, test_clock=True, init=True, start=True, config=None,
-                 copy_init=False):
+                 copy_init=False, tls_ca=None):
     """Make a data folder, run mfactl init and start mfad.
 
     add_cleanup is a test's addCleanup or a class's addClassCleanup; it stops mfad and
-    deletes the folder. config and copy_init are as MfadServer takes them.
+    deletes the folder. config, copy_init and tls_ca are as MfadServer takes them.
     """
-    server = MfadServer(test_clock=test_clock, config=config, copy_init=copy_init)
+    server = MfadServer(test_clock=test_clock, config=config, copy_init=copy_init,
+                        tls_ca=tls_ca)
     add_cleanup(server.cleanup)
     if init:
         server.init_account()

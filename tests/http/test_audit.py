@@ -228,9 +228,9 @@ class AuditEventsTest(AuditMixin, harness.MfadTestCase):
 
         self.assertRecord(self.find(events, "mfa_unbind", ok, alice)[0], account, alice, owner,
                           ok)
-        setting = self.find(events, "security_setting_change")[0]
+        setting = self.find(events, "security_preference")[0]
         self.assertRecord(setting, account, None, owner, ok)
-        self.assertEqual(setting["Detail"], "passkey_logon=0")
+        self.assertEqual(setting["Detail"], "AllowUserToLoginWithPasskey=false")
         self.assertRecord(self.find(events, "login_profile_delete", ok, bob)[0], account, bob,
                           owner, ok)
         deleted = self.find(events, "user_delete", ok, bob)[0]

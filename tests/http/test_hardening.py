@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import harness
 from harness import HOST, MFACTL_BIN
 
-PASSWORD = "bob password 1"
-NEW_PASSWORD = "bob password 2"
+PASSWORD = "bob password 01"
+NEW_PASSWORD = "bob password 02"
 BOB = "bob@example"
 LOCK_THRESHOLD = 5      # default security.lockout_threshold
 PER_IP_LIMIT = 64       # connections mfad accepts at once from one address

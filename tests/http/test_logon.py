@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import harness
 from harness import STEP, totp
 
-PASSWORD = "bob password 1"
+PASSWORD = "bob password 01"
 BOB = "bob@example"
 LOCK_THRESHOLD = 5      # default security.lockout_threshold
 LOCK_FIRST_S = 30       # default security.lockout_base_delay
@@ -381,14 +381,14 @@ class ScopeTest(harness.MfadTestCase):
             self.assertError(self.post(action, request, token=token), 403, "SessionRestricted",
                              "%s in a change-password session" % action)
         r = self.post("ChangePassword", {"OldPassword": "wrong password",
-                                         "NewPassword": "new password 2"}, token=token)
+                                         "NewPassword": "amber lantern drift 2"}, token=token)
         self.assertError(r, 401, "InvalidCredentials", "ChangePassword with a wrong old one")
         r = self.post("ChangePassword", {"OldPassword": PASSWORD, "NewPassword": "short12"},
                       token=token)
         self.assertError(r, 400, "InvalidParameter", "ChangePassword to 7 characters")
 
         r = self.post("ChangePassword", {"OldPassword": PASSWORD,
-                                         "NewPassword": "new password 2"}, token=token)
+                                         "NewPassword": "amber lantern drift 2"}, token=token)
         body = self.assertOK(r, "ChangePassword")
         self.assertEqual(body.get("Status"), "OK", "ChangePassword: %r" % (body,))
         self.assertEqual(body.get("Scope"), "full", "ChangePassword: %r" % (body,))
@@ -401,7 +401,7 @@ class ScopeTest(harness.MfadTestCase):
                       "GetUser with the new session")
         self.assertError(self.login(BOB, PASSWORD), 401, "InvalidCredentials",
                          "Login with the old password")
-        body = self.assertOK(self.login(BOB, "new password 2"), "Login with the new password")
+        body = self.assertOK(self.login(BOB, "amber lantern drift 2"), "Login with the new password")
         self.assertEqual(body.get("Status"), "OK", "Login with the new password: %r" % (body,))
 
     def test_password_reset_after_mfa(self):

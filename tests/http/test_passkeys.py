@@ -759,6 +759,8 @@ class SecondFactorTest(PasskeyTestCase):
         r = self.second_factor("alice")
         token = self.assertSession(r, "LoginMFA with a passkey")
         self.assertIn("mfad_session=", r.headers.get("Set-Cookie", ""))
+        self.assertOK(self.post("WhoAmI", {}, cookie=token, csrf=r.json.get("CsrfToken")),
+                      "the CsrfToken of LoginMFA with a passkey with its cookie")
         me = self.whoami(token)
         self.assertEqual(me["Principal"], "alice@example")
         self.assertIn("password", me["Factors"])
@@ -1046,6 +1048,8 @@ class PasswordlessTest(PasskeyTestCase):
         token = self.assertSession(r, "LoginPasskey")
         self.assertEqual(r.json["User"]["UserName"], "alice")
         self.assertIn("mfad_session=", r.headers.get("Set-Cookie", ""))
+        self.assertOK(self.post("WhoAmI", {}, cookie=token, csrf=r.json.get("CsrfToken")),
+                      "the CsrfToken of LoginPasskey with its cookie")
         me = self.whoami(token)
         self.assertEqual(me["Principal"], "alice@example")
         self.assertEqual(me["Scope"], "full")

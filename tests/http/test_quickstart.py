@@ -125,7 +125,10 @@ class QuickstartTest(harness.MfadTestCase):
         self.assertFalse([a for a in attributes if a.startswith("domain")],
                          "cookie must have no Domain: %r" % cookie)
 
-        for how, kwargs in (("bearer", {"token": token}), ("cookie", {"cookie": token})):
+        csrf = body.get("CsrfToken")
+        self.assertIsInstance(csrf, str, "LoginMFA must return a CsrfToken: %r" % (body,))
+        for how, kwargs in (("bearer", {"token": token}),
+                            ("cookie", {"cookie": token, "csrf": csrf})):
             who = self.assertOK(self.post("WhoAmI", **kwargs), "WhoAmI with " + how)
             self.assertEqual(who.get("Principal"), "alice@example", "%s: %r" % (how, who))
             self.assertEqual(who.get("Account"), "example", "%s: %r" % (how, who))

@@ -15,6 +15,7 @@
 #include "server/errors.h"
 #include "server/password.h"
 #include "server/pwpolicy.h"
+#include "server/pwpolicy_store.h"
 
 /* A phrase of random words that passes every default rule, 30 characters. */
 #define GOOD_PHRASE "vivid otter canyon lantern 47"
@@ -94,8 +95,9 @@ policy_defaults(void **state)
 	assert_int_equal(p.required_classes, 0);
 	assert_int_equal(p.max_age_days, 0);
 	assert_int_equal(p.reuse_prevention, 0);
-	assert_int_equal(p.lockout_attempts, 5);
-	assert_int_equal(p.must_not_contain_username, 1);
+	assert_int_equal(p.lockout_attempts, 0);
+	assert_int_equal(p.hard_expiry, 0);
+	assert_int_equal(p.must_not_contain_username, 0);
 	assert_int_equal(pwpolicy_validate(&p, &st), SRV_OK);
 }
 
@@ -476,6 +478,8 @@ check_user_name_inside(void **state)
 
 	(void)state;
 	pwpolicy_init(&p);
+	expect_accept(&p, "vivid alice canyon 47", 0);
+	p.must_not_contain_username = 1;
 	expect_reject(&p, "vivid alice canyon 47", 0, "must not contain the user name");
 	expect_reject(&p, "vivid ALICE canyon 47", 0, "must not contain the user name");
 	expect_reject(&p, "vividAlIcEcanyon47", 0, "must not contain the user name");
@@ -484,6 +488,7 @@ check_user_name_inside(void **state)
 
 	/* A name of fewer than 3 characters is only rejected as the whole password. */
 	pwpolicy_init(&p);
+	p.must_not_contain_username = 1;
 	memset(&st, 0, sizeof(st));
 	assert_int_equal(pwpolicy_check(&p, GOOD_PHRASE " al", strlen(GOOD_PHRASE) + 3, "al",
 	    "example", 0, &st), SRV_OK);
@@ -503,6 +508,7 @@ check_user_name_after_normalizing(void **state)
 
 	(void)state;
 	pwpolicy_init(&p);
+	p.must_not_contain_username = 1;
 	expect_accept(&p, pw, 0);
 	out = normalize_ok(pw, strlen(pw), &len);
 	expect_reject(&p, out, 0, "must not contain the user name");
@@ -698,6 +704,43 @@ reused_busy_fails_closed(void **state)
 	pwhash_free(&pw);
 }
 
+/*
+ * A hash made before normalization is of the bytes as typed. Logon still
+ * accepts those bytes, returns a hash of the NFKC form to store instead,
+ * and never accepts another form against the old hash.
+ */
+static void
+verify_old_hash_then_rehash(void **state)
+{
+	const char composed[] = "caf\xc3\xa9 lantern canyon 47";
+	const char decomposed[] = "cafe\xcc\x81 lantern canyon 47";
+	char old[STORE_PW_HASH_MAX + 1];
+	char fresh[STORE_PW_HASH_MAX + 1];
+	struct pwhash *pw = NULL;
+
+	(void)state;
+	assert_int_equal(pwhash_init(1, 10000, &pw), 0);
+	assert_int_equal(pwhash_hash(pw, decomposed, strlen(decomposed), old), SRV_OK);
+
+	assert_int_equal(pwpolicy_verify(pw, old, decomposed, strlen(decomposed), fresh), SRV_OK);
+	assert_true(fresh[0] != '\0');
+	assert_int_equal(pwhash_verify(pw, fresh, composed, strlen(composed)), SRV_OK);
+	/* The new hash serves both forms through normalization, the old one the typed form only. */
+	assert_int_equal(pwpolicy_verify(pw, fresh, decomposed, strlen(decomposed), old), SRV_OK);
+	assert_string_equal(old, "");
+
+	assert_int_equal(pwhash_hash(pw, decomposed, strlen(decomposed), old), SRV_OK);
+	assert_int_equal(pwpolicy_verify(pw, old, composed, strlen(composed), fresh),
+	    SRV_ERR_INVALID_CREDENTIALS);
+	assert_string_equal(fresh, "");
+	assert_int_equal(pwpolicy_verify(pw, NULL, decomposed, strlen(decomposed), fresh),
+	    SRV_ERR_INVALID_CREDENTIALS);
+	/* A wrong password fails against an old hash too. */
+	assert_int_equal(pwpolicy_verify(pw, old, "wrong lantern canyon 47", 23, NULL),
+	    SRV_ERR_INVALID_CREDENTIALS);
+	pwhash_free(&pw);
+}
+
 static void
 expired_by_age(void **state)
 {
@@ -732,6 +775,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(policy_defaults),
+		cmocka_unit_test(verify_old_hash_then_rehash),
 		cmocka_unit_test(policy_validate_ranges),
 		cmocka_unit_test(policy_validate_flag),
 		cmocka_unit_test(check_rejects_invalid_policy),

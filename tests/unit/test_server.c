@@ -14,12 +14,15 @@
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "server/access_token.h"
 #include "server/config.h"
 #include "server/errors.h"
+#include "server/netpolicy.h"
 #include "server/password.h"
 #include "server/principal.h"
 #include "server/seal.h"
 #include "server/session.h"
+#include "server/settings.h"
 
 static void
 tmp_path(char *out, size_t size, const char *name)
@@ -238,6 +241,34 @@ token_format_and_hash(void **state)
 }
 
 static void
+config_trusted_proxies(void **state)
+{
+	struct mfad_config cfg;
+	struct netpolicy_addr a;
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.trusted_proxies.count, 0);
+
+	assert_int_equal(config_set(&cfg, "http", "trusted_proxies", "127.0.0.1, 10.0.0.0/8 ::1",
+	    err, sizeof(err)), 0);
+	assert_int_equal(cfg.trusted_proxies.count, 3);
+	assert_int_equal(netpolicy_addr_parse("10.2.3.4", &a), 0);
+	assert_int_equal(netpolicy_list_contains(&cfg.trusted_proxies, &a), 1);
+
+	/* A bad entry is named, and the list in force stays as it was. */
+	assert_int_equal(config_set(&cfg, "http", "trusted_proxies", "10.0.0.1/8", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "http.trusted_proxies"));
+	assert_non_null(strstr(err, "10.0.0.1/8"));
+	assert_int_equal(cfg.trusted_proxies.count, 3);
+
+	assert_int_equal(config_set(&cfg, "http", "trusted_proxies", "", err, sizeof(err)), 0);
+	assert_int_equal(cfg.trusted_proxies.count, 0);
+}
+
+static void
 config_values_and_errors(void **state)
 {
 	struct mfad_config cfg;
@@ -359,6 +390,92 @@ errors_table_complete(void **state)
 	assert_int_equal(srv_err_http_status(-7), 500);
 }
 
+/* API tokens have the prefix and exactly 43 more characters; session tokens never match. */
+static void
+access_token_form(void **state)
+{
+	char session[TOKEN_TEXT_SIZE];
+	char text[ACCESS_TOKEN_TEXT_SIZE + 1];
+
+	(void)state;
+	assert_int_equal(token_generate(session), 0);
+	assert_false(access_token_is(session));
+	snprintf(text, sizeof(text), "mfat_%s", session);
+	assert_true(access_token_is(text));
+	text[ACCESS_TOKEN_TEXT_SIZE - 2] = '\0';
+	assert_false(access_token_is(text));
+	memcpy(session, "mfat_", 5); /* a session token that happens to start like an API token */
+	assert_false(access_token_is(session));
+	assert_false(access_token_is("mfat_"));
+	assert_false(access_token_is(NULL));
+}
+
+/* Public session ids: 32 lower-case hex digits, different each time. */
+static void
+session_public_id_form(void **state)
+{
+	char a[STORE_SESSION_ID_LEN + 1];
+	char b[STORE_SESSION_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(session_public_id(a), 0);
+	assert_int_equal(session_public_id(b), 0);
+	assert_int_equal(strlen(a), STORE_SESSION_ID_LEN);
+	assert_int_equal(strspn(a, "0123456789abcdef"), STORE_SESSION_ID_LEN);
+	assert_string_not_equal(a, b);
+}
+
+/* The lower of an account's setting and the server's limit wins, in seconds. */
+static void
+settings_session_limits(void **state)
+{
+	struct store_account_settings set;
+	struct app app;
+
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	app.cfg.session_ttl = 6 * 3600;
+	app.cfg.session_idle = 3600;
+	store_account_settings_default(1, &set);
+	assert_int_equal(settings_session_ttl(&app, &set), 6 * 3600);
+	assert_int_equal(settings_session_idle(&app, &set), 3600);
+
+	set.session_hours = 1;
+	set.idle_minutes = 5;
+	assert_int_equal(settings_session_ttl(&app, &set), 3600);
+	assert_int_equal(settings_session_idle(&app, &set), 300);
+
+	set.session_hours = 24;
+	set.idle_minutes = 1440;
+	assert_int_equal(settings_session_ttl(&app, &set), 6 * 3600);
+	assert_int_equal(settings_session_idle(&app, &set), 3600);
+}
+
+static void
+settings_factor_strength(void **state)
+{
+	struct store_account_settings set;
+	int all = FACTOR_TOTP | FACTOR_PASSKEY | FACTOR_EMAIL;
+
+	(void)state;
+	assert_int_equal(settings_strongest(all), FACTOR_PASSKEY);
+	assert_int_equal(settings_strongest(FACTOR_TOTP | FACTOR_EMAIL), FACTOR_TOTP);
+	assert_int_equal(settings_strongest(FACTOR_EMAIL), FACTOR_EMAIL);
+	assert_int_equal(settings_strongest(0), 0);
+	assert_int_equal(settings_at_least(FACTOR_PASSKEY), FACTOR_PASSKEY);
+	assert_int_equal(settings_at_least(FACTOR_TOTP), FACTOR_TOTP | FACTOR_PASSKEY);
+	assert_int_equal(settings_at_least(FACTOR_EMAIL), all);
+
+	store_account_settings_default(1, &set);
+	assert_int_equal(settings_logon_methods(&set, all), all);
+	assert_int_equal(settings_step_up_methods(&set, all), all);
+	set.allow_email_logon = 0;
+	assert_int_equal(settings_logon_methods(&set, all), FACTOR_TOTP | FACTOR_PASSKEY);
+	assert_int_equal(settings_step_up_methods(&set, all), all);
+	set.allow_email_step_up = 0;
+	assert_int_equal(settings_step_up_methods(&set, FACTOR_EMAIL), 0);
+}
+
 int
 main(void)
 {
@@ -373,10 +490,15 @@ main(void)
 		cmocka_unit_test(seal_round_trip_and_tamper),
 		cmocka_unit_test(seal_rejects_bad_key_files),
 		cmocka_unit_test(token_format_and_hash),
+		cmocka_unit_test(access_token_form),
+		cmocka_unit_test(session_public_id_form),
 		cmocka_unit_test(config_values_and_errors),
+		cmocka_unit_test(config_trusted_proxies),
 		cmocka_unit_test(config_file_reports_line),
 		cmocka_unit_test(log_quote_escapes),
 		cmocka_unit_test(errors_table_complete),
+		cmocka_unit_test(settings_session_limits),
+		cmocka_unit_test(settings_factor_strength),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,6 +163,7 @@ t_session_init(struct store_session *s, int64_t user_id, uint8_t seed, int64_t e
 	s->expires = expires;
 	s->last_seen = T_NOW;
 	s->mfa_at = T_NOW;
+	snprintf(s->public_id, sizeof(s->public_id), "%032x", (unsigned)seed);
 }
 
 static void
@@ -433,7 +434,7 @@ test_migrate_fresh_and_reopen(void **state)
 	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "kept", &a), STORE_OK);
 	assert_int_equal(t_sql_int(store_sqlite_db(db->st),
 	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-	    14);
+	    19);
 }
 
 static void
@@ -1111,8 +1112,25 @@ test_session_set_mfa(void **state)
 	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
 	assert_int_equal(got.factors, FACTOR_PASSWORD | FACTOR_EMAIL | FACTOR_TOTP);
 	assert_int_equal(got.mfa_at, T_NOW + 60);
+	assert_int_equal(got.totp_at, T_NOW + 60);
+	assert_int_equal(got.passkey_at, 0);
+	assert_int_equal(got.email_at, 0);
 	assert_int_equal(got.expires, s.expires);
 	assert_int_equal(got.created, s.created);
+
+	/* Each factor keeps its own proof time; the others stay as they were. */
+	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash, FACTOR_EMAIL, T_NOW + 120),
+	    STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
+	assert_int_equal(got.totp_at, T_NOW + 60);
+	assert_int_equal(got.email_at, T_NOW + 120);
+	assert_int_equal(got.mfa_at, T_NOW + 120);
+	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash,
+	    FACTOR_PASSKEY | FACTOR_USER_VERIFIED, T_NOW + 180), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s.token_hash, &got), STORE_OK);
+	assert_int_equal(got.passkey_at, T_NOW + 180);
+	assert_int_equal(got.totp_at, T_NOW + 60);
+	assert_int_equal(got.email_at, T_NOW + 120);
 
 	assert_int_equal(st->ops->session_delete(st, s.token_hash), STORE_OK);
 	assert_int_equal(st->ops->session_set_mfa(st, s.token_hash, FACTOR_TOTP, T_NOW),
@@ -1488,6 +1506,50 @@ test_account_passkey_logon(void **state)
 	assert_int_equal(got.passkey_logon, 1);
 
 	assert_int_equal(st->ops->account_set_passkey_logon(st, a.id + 100, 0), STORE_NOT_FOUND);
+}
+
+static void
+test_account_settings(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t a = t_account(st, "acme");
+	struct store_account_settings set;
+	struct store_account_settings got;
+
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_NOT_FOUND);
+	store_account_settings_default(a, &set);
+	assert_int_equal(set.session_hours, STORE_SESSION_HOURS_DEFAULT);
+	assert_int_equal(set.idle_minutes, 0);
+	assert_int_equal(set.allow_email_logon, 1);
+
+	set.mfa_mandatory = 1;
+	set.allow_email_step_up = 0;
+	set.session_hours = 8;
+	set.idle_minutes = 30;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_OK);
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_OK);
+	assert_memory_equal(&got, &set, sizeof(got));
+
+	/* A second put replaces the row. */
+	set.session_hours = 24;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_OK);
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_OK);
+	assert_int_equal(got.session_hours, 24);
+
+	/* The schema rejects values outside the API's ranges, and unknown accounts. */
+	set.session_hours = 25;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_ERROR);
+	set.session_hours = 6;
+	set.idle_minutes = 4;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_ERROR);
+	set.idle_minutes = 0;
+	set.account_id = a + 100;
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_ERROR);
+
+	/* Deleting the account deletes its settings. */
+	assert_int_equal(st->ops->account_delete(st, a), STORE_OK);
+	assert_int_equal(st->ops->account_settings_get(st, a, &got), STORE_NOT_FOUND);
 }
 
 static void
@@ -2950,6 +3012,63 @@ t_audit_list(struct store *st, const struct store_audit_filter *f, int64_t after
 }
 
 static void
+test_audit_count_since(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t alice = t_user(st, acct, "alice", 0);
+	int64_t bob = t_user(st, acct, "bob", 0);
+	int64_t n = -1;
+
+	/* With no success yet, every failure counts. */
+	t_audit(st, acct, alice, "logon_failure", T_NOW);
+	t_audit(st, acct, alice, "logon_failure", T_NOW + 1);
+	t_audit(st, acct, bob, "logon_failure", T_NOW + 2);
+	assert_int_equal(st->ops->audit_count_since(st, acct, alice, "logon_failure",
+	    "logon_success", &n), STORE_OK);
+	assert_int_equal(n, 2);
+
+	/* A success starts the count again; other users and events do not count. */
+	t_audit(st, acct, alice, "logon_success", T_NOW + 3);
+	t_audit(st, acct, alice, "logon_failure", T_NOW + 4);
+	t_audit(st, acct, alice, "lockout", T_NOW + 5);
+	t_audit(st, acct, bob, "logon_failure", T_NOW + 6);
+	assert_int_equal(st->ops->audit_count_since(st, acct, alice, "logon_failure",
+	    "logon_success", &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(st->ops->audit_count_since(st, acct, bob, "logon_failure",
+	    "logon_success", &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(st->ops->audit_count_since(st, acct, alice, NULL, "logon_success", &n),
+	    STORE_ERROR);
+}
+
+static void
+test_account_login_networks(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	char text[STORE_NETWORKS_MAX + 2];
+
+	/* A new account allows every address. */
+	assert_int_equal(st->ops->account_get_login_networks(st, acct, text), STORE_OK);
+	assert_string_equal(text, "");
+	assert_int_equal(st->ops->account_set_login_networks(st, acct, "10.0.0.0/8, ::1/128"),
+	    STORE_OK);
+	assert_int_equal(st->ops->account_get_login_networks(st, acct, text), STORE_OK);
+	assert_string_equal(text, "10.0.0.0/8, ::1/128");
+
+	assert_int_equal(st->ops->account_set_login_networks(st, acct + 100, ""), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->account_get_login_networks(st, acct + 100, text),
+	    STORE_NOT_FOUND);
+	memset(text, 'a', STORE_NETWORKS_MAX + 1);
+	text[STORE_NETWORKS_MAX + 1] = '\0';
+	assert_int_equal(st->ops->account_set_login_networks(st, acct, text), STORE_ERROR);
+}
+
+static void
 test_audit_append_and_list(void **state)
 {
 	struct t_db *db = *state;
@@ -3131,7 +3250,7 @@ test_migrate_v3_to_v4_keeps_data(void **state)
 
 	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
 	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
-	assert_int_equal(version, 4);
+	assert_int_equal(version, store_schema_latest());
 	assert_int_equal(st->ops->user_get(st, 2, &u), STORE_OK);
 	assert_string_equal(u.name, "alice");
 	assert_int_equal(st->ops->security_email_get(st, 2, &e), STORE_OK);
@@ -3144,10 +3263,408 @@ test_migrate_v3_to_v4_keeps_data(void **state)
 	t_unlink_db(path);
 }
 
+/* Password policies and history (schema version 6) */
+
+static void
+test_password_policy_put_and_get(void **state)
+{
+	struct store *st = ((struct t_db *)*state)->st;
+	int64_t acct = t_account(st, "policy");
+	struct store_password_policy p = {
+		.account_id = acct, .min_length = 12, .required_classes = 5, .max_age_days = 90,
+		.hard_expiry = 1, .reuse_prevention = 3, .lockout_attempts = 4,
+		.not_contain_user_name = 1, .updated = T_NOW,
+	};
+	struct store_password_policy got;
+
+	assert_int_equal(st->ops->password_policy_get(st, acct, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_OK);
+	assert_int_equal(st->ops->password_policy_get(st, acct, &got), STORE_OK);
+	assert_int_equal(got.min_length, 12);
+	assert_int_equal(got.required_classes, 5);
+	assert_int_equal(got.max_age_days, 90);
+	assert_int_equal(got.hard_expiry, 1);
+	assert_int_equal(got.reuse_prevention, 3);
+	assert_int_equal(got.lockout_attempts, 4);
+	assert_int_equal(got.not_contain_user_name, 1);
+
+	/* A second put replaces the row. */
+	p.min_length = 8;
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_OK);
+	assert_int_equal(st->ops->password_policy_get(st, acct, &got), STORE_OK);
+	assert_int_equal(got.min_length, 8);
+
+	/* The CHECK constraints repeat the API's ranges. */
+	p.min_length = 7;
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_ERROR);
+	p.min_length = 8;
+	p.lockout_attempts = 33;
+	assert_int_equal(st->ops->password_policy_put(st, &p), STORE_ERROR);
+}
+
+struct t_hashes {
+	char hashes[STORE_PASSWORD_HISTORY_MAX + 1][32];
+	int n;
+};
+
+static int
+t_hash_row(void *arg, const char *hash)
+{
+	struct t_hashes *h = arg;
+
+	snprintf(h->hashes[h->n++], sizeof(h->hashes[0]), "%s", hash);
+	return 0;
+}
+
+static void
+test_password_history_bounded(void **state)
+{
+	struct store *st = ((struct t_db *)*state)->st;
+	int64_t acct = t_account(st, "history");
+	int64_t alice = t_user(st, acct, "alice", 0);
+	int64_t bob = t_user(st, acct, "bob", 0);
+	struct t_hashes h;
+	char hash[32];
+	char sql[96];
+
+	for (int i = 0; i < STORE_PASSWORD_HISTORY_MAX + 6; i++) {
+		snprintf(hash, sizeof(hash), "hash-%d", i);
+		assert_int_equal(st->ops->password_history_add(st, alice, hash, T_NOW + i), STORE_OK);
+	}
+	assert_int_equal(st->ops->password_history_add(st, bob, "bob-hash", T_NOW), STORE_OK);
+	assert_int_equal(st->ops->password_history_add(st, alice, "", T_NOW), STORE_ERROR);
+
+	/* Only the newest 24 stay, listed newest first. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM password_history WHERE user_id = %lld",
+	    (long long)alice);
+	assert_int_equal(t_sql_int(store_sqlite_db(st), sql), STORE_PASSWORD_HISTORY_MAX);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(st->ops->password_history_list(st, alice, STORE_PASSWORD_HISTORY_MAX + 1,
+	    t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, STORE_PASSWORD_HISTORY_MAX);
+	assert_string_equal(h.hashes[0], "hash-29");
+	assert_string_equal(h.hashes[STORE_PASSWORD_HISTORY_MAX - 1], "hash-6");
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(st->ops->password_history_list(st, alice, 2, t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, 2);
+	assert_string_equal(h.hashes[1], "hash-28");
+
+	/* Deleting a user deletes its history, and other users keep theirs. */
+	assert_int_equal(st->ops->user_delete(st, alice), STORE_OK);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(st->ops->password_history_list(st, alice, 24, t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(st->ops->password_history_list(st, bob, 24, t_hash_row, &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+}
+
+/* Sessions, API tokens and remembered browsers (schema version 7) */
+
+struct t_ids {
+	int n;
+	char ids[8][STORE_SESSION_ID_LEN + 1];
+	int64_t nums[8];
+};
+
+static int
+t_session_row(void *arg, const struct store_session *s)
+{
+	struct t_ids *l = arg;
+
+	snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", s->public_id);
+	return l->n >= 8;
+}
+
+static void
+test_session_list_and_revoke(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	struct store_session s[4];
+	struct store_session got;
+	struct store_challenge c;
+	struct t_ids l;
+	int64_t count = -1;
+
+	for (int i = 0; i < 3; i++) {
+		t_session_init(&s[i], u, (uint8_t)(10 + i), T_NOW + 3600);
+		s[i].created = T_NOW + i;
+		assert_int_equal(st->ops->session_create(st, &s[i]), STORE_OK);
+	}
+	t_session_init(&s[3], v, 20, T_NOW + 3600);
+	snprintf(s[3].src, sizeof(s[3].src), "127.0.0.1");
+	snprintf(s[3].user_agent, sizeof(s[3].user_agent), "\"agent\"");
+	assert_int_equal(st->ops->session_create(st, &s[3]), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s[3].token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &s[3], sizeof(got));
+
+	/* A second session with a taken public id conflicts. */
+	t_session_init(&got, v, 30, T_NOW + 3600);
+	snprintf(got.public_id, sizeof(got.public_id), "%s", s[3].public_id);
+	assert_int_equal(st->ops->session_create(st, &got), STORE_CONFLICT);
+
+	/* Newest first, and expired ones left out. */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->session_list_by_user(st, u, T_NOW, t_session_row, &l), STORE_OK);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.ids[0], s[2].public_id);
+	assert_string_equal(l.ids[2], s[0].public_id);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->session_list_by_user(st, u, T_NOW + 3600, t_session_row, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+
+	/* Another user's public id is not found for u. */
+	assert_int_equal(st->ops->session_delete_by_public_id(st, u, s[3].public_id),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_delete_by_public_id(st, u, s[0].public_id), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s[0].token_hash, &got), STORE_NOT_FOUND);
+
+	/* Revoke all but s[1], with the user's logon challenges. */
+	t_challenge_init(&c, u, 40, T_NOW + 60);
+	assert_int_equal(st->ops->challenge_create(st, &c), STORE_OK);
+	assert_int_equal(st->ops->session_revoke_by_user(st, u, s[1].token_hash, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(st->ops->session_get(st, s[1].token_hash, &got), STORE_OK);
+	assert_int_equal(st->ops->session_get(st, s[2].token_hash, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->challenge_get(st, c.id_hash, &c), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s[3].token_hash, &got), STORE_OK);
+
+	/* NULL keeps none. */
+	assert_int_equal(st->ops->session_revoke_by_user(st, u, NULL, &count), STORE_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(st->ops->session_get(st, s[1].token_hash, &got), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, s[3].token_hash, &got), STORE_OK);
+}
+
+static int
+t_token_row(void *arg, const struct store_access_token *t)
+{
+	struct t_ids *l = arg;
+
+	l->nums[l->n++] = t->id;
+	return l->n >= 8;
+}
+
+static void
+test_access_token_crud(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	struct store_access_token t1 = { .user_id = u, .created = T_NOW, .expires = T_NOW + 100 };
+	struct store_access_token t2 = { .user_id = u, .created = T_NOW, .expires = T_NOW + 10 };
+	struct store_access_token got;
+	struct t_ids l;
+
+	t_hash(t1.token_hash, 50);
+	t_hash(t2.token_hash, 51);
+	snprintf(t1.description, sizeof(t1.description), "deploy bot");
+	assert_int_equal(st->ops->access_token_create(st, &t1), STORE_OK);
+	assert_int_equal(st->ops->access_token_create(st, &t2), STORE_OK);
+	assert_true(t2.id > t1.id);
+	/* The hash is unique across users. */
+	got = t1;
+	got.user_id = v;
+	assert_int_equal(st->ops->access_token_create(st, &got), STORE_CONFLICT);
+
+	assert_int_equal(st->ops->access_token_get(st, t1.token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &t1, sizeof(got));
+	assert_int_equal(st->ops->access_token_touch(st, t1.id, T_NOW + 5), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t1.token_hash, &got), STORE_OK);
+	assert_int_equal(got.last_used, T_NOW + 5);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->access_token_list_by_user(st, u, T_NOW + 10, t_token_row, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.nums[0], t1.id);
+
+	assert_int_equal(st->ops->access_token_delete(st, t1.id, v), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->access_token_delete(st, t1.id, u), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t1.token_hash, &got), STORE_NOT_FOUND);
+
+	/* The purge deletes expired tokens, and deleting the user deletes the rest. */
+	assert_int_equal(st->ops->purge_expired(st, T_NOW + 10), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t2.token_hash, &got), STORE_NOT_FOUND);
+	t_hash(t2.token_hash, 52);
+	t2.expires = T_NOW + 1000;
+	assert_int_equal(st->ops->access_token_create(st, &t2), STORE_OK);
+	assert_int_equal(st->ops->user_delete(st, u), STORE_OK);
+	assert_int_equal(st->ops->access_token_get(st, t2.token_hash, &got), STORE_NOT_FOUND);
+}
+
+static int
+t_browser_row(void *arg, const struct store_remembered_browser *b)
+{
+	struct t_ids *l = arg;
+
+	l->nums[l->n++] = b->id;
+	return l->n >= 8;
+}
+
+static void
+test_remembered_browser_crud(void **state)
+{
+	struct t_db *db = *state;
+	struct store *st = db->st;
+	int64_t acct = t_account(st, "one");
+	int64_t other = t_account(st, "two");
+	int64_t u = t_user(st, acct, "u", 0);
+	int64_t v = t_user(st, acct, "v", 0);
+	int64_t w = t_user(st, other, "w", 0);
+	struct store_remembered_browser b[4];
+	struct store_remembered_browser got;
+	struct store_account a;
+	struct t_ids l;
+	int64_t count = -1;
+
+	for (int i = 0; i < 4; i++) {
+		memset(&b[i], 0, sizeof(b[i]));
+		t_hash(b[i].token_hash, (uint8_t)(60 + i));
+		b[i].user_id = u;
+		if (i == 2)
+			b[i].user_id = v;
+		if (i == 3)
+			b[i].user_id = w;
+		b[i].created = T_NOW;
+		b[i].expires = T_NOW + 100;
+		snprintf(b[i].user_agent, sizeof(b[i].user_agent), "\"ua %d\"", i);
+		assert_int_equal(st->ops->remembered_browser_create(st, &b[i]), STORE_OK);
+	}
+	assert_int_equal(st->ops->remembered_browser_get(st, b[0].token_hash, &got), STORE_OK);
+	assert_memory_equal(&got, &b[0], sizeof(got));
+	assert_int_equal(st->ops->remembered_browser_touch(st, b[0].id, T_NOW + 3), STORE_OK);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(st->ops->remembered_browser_list_by_user(st, u, T_NOW, t_browser_row, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.nums[0], b[1].id);
+
+	assert_int_equal(st->ops->remembered_browser_delete(st, b[0].id, v), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->remembered_browser_delete(st, b[0].id, u), STORE_OK);
+	assert_int_equal(st->ops->remembered_browser_delete_by_user(st, u, &count), STORE_OK);
+	assert_int_equal(count, 1);
+
+	/* The account switch: off by default, and its delete spares other accounts. */
+	assert_int_equal(st->ops->account_get(st, acct, &a), STORE_OK);
+	assert_int_equal(a.save_mfa_ticket, 0);
+	assert_int_equal(st->ops->account_set_save_mfa_ticket(st, acct, 1), STORE_OK);
+	assert_int_equal(st->ops->account_get(st, acct, &a), STORE_OK);
+	assert_int_equal(a.save_mfa_ticket, 1);
+	assert_int_equal(st->ops->remembered_browser_delete_by_account(st, acct), STORE_OK);
+	assert_int_equal(st->ops->remembered_browser_get(st, b[2].token_hash, &got),
+	    STORE_NOT_FOUND);
+	assert_int_equal(st->ops->remembered_browser_get(st, b[3].token_hash, &got), STORE_OK);
+	assert_int_equal(st->ops->purge_expired(st, T_NOW + 100), STORE_OK);
+	assert_int_equal(st->ops->remembered_browser_get(st, b[3].token_hash, &got),
+	    STORE_NOT_FOUND);
+}
+
+/* A version 4 database gets a distinct public id for each live session. */
+static void
+test_migrate_v4_to_v5_session_ids(void **state)
+{
+	static const char rows_sql[] =
+	    "INSERT INTO accounts (alias, created, passkey_logon) VALUES ('legacy', 1600000000, 1);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000);"
+	    "INSERT INTO sessions (token_hash, user_id, scope, factors, created, expires,"
+	    " last_seen, mfa_at) VALUES (randomblob(32), 1, 0, 1, 1, 2, 1, 0),"
+	    " (randomblob(32), 1, 0, 1, 1, 2, 1, 0);";
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account a;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+
+	snprintf(path, sizeof(path), "%s-v4", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 4), STORE_OK);
+	assert_int_equal(sqlite3_exec(raw, rows_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	raw = store_sqlite_db(st);
+	assert_int_equal(t_sql_int(raw, "SELECT count(DISTINCT public_id) FROM sessions"
+	    " WHERE length(public_id) = 32"), 2);
+	assert_int_equal(st->ops->account_get(st, 1, &a), STORE_OK);
+	assert_int_equal(a.save_mfa_ticket, 0);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
+/*
+ * A version 4 session keeps its rows when the store adds account settings
+ * and per-factor proof times, which read 0 so the session must step up again.
+ */
+static void
+test_migrate_v4_to_v5_keeps_data(void **state)
+{
+	static const char rows_sql[] =
+	    "INSERT INTO accounts (alias, created, passkey_logon) VALUES ('legacy', 1600000000, 0);"
+	    "INSERT INTO users (account_id, name, display_name, is_owner, created, updated)"
+	    " VALUES (1, '', 'Owner', 1, 1600000000, 1600000000);"
+	    "INSERT INTO sessions (token_hash, user_id, scope, factors, created, expires, last_seen,"
+	    " mfa_at) VALUES (zeroblob(32), 1, 0, 3, 1600000000, 1600003600, 1600000000,"
+	    " 1600000000);";
+	static const uint8_t zero[STORE_TOKEN_HASH_LEN];
+	struct t_db *db = *state;
+	struct store *st = NULL;
+	struct store_account_settings set;
+	struct store_account a;
+	struct store_session ses;
+	char path[PATH_MAX + 8];
+	sqlite3 *raw = NULL;
+	int version = -1;
+
+	snprintf(path, sizeof(path), "%s-v4", db->path);
+	t_unlink_db(path);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(store_sqlite_migrate(raw, store_sqlite_migrations, 4), STORE_OK);
+	assert_int_equal(sqlite3_exec(raw, rows_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	assert_int_equal(store_open(path, NULL, &st), STORE_OK);
+	assert_int_equal(st->ops->schema_version(st, &version), STORE_OK);
+	assert_int_equal(version, store_schema_latest());
+	assert_int_equal(st->ops->account_get(st, 1, &a), STORE_OK);
+	assert_int_equal(a.passkey_logon, 0);
+	assert_int_equal(st->ops->account_settings_get(st, 1, &set), STORE_NOT_FOUND);
+	assert_int_equal(st->ops->session_get(st, zero, &ses), STORE_OK);
+	assert_int_equal(ses.factors, 3);
+	assert_int_equal(ses.mfa_at, 1600000000);
+	assert_int_equal(ses.totp_at, 0);
+	assert_int_equal(ses.passkey_at, 0);
+	assert_int_equal(ses.email_at, 0);
+	assert_int_equal(ses.idle_timeout, 0);
+
+	store_account_settings_default(1, &set);
+	assert_int_equal(st->ops->account_settings_put(st, &set), STORE_OK);
+
+	store_close(&st);
+	t_unlink_db(path);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_session_list_and_revoke),
+		T(test_access_token_crud),
+		T(test_remembered_browser_crud),
+		T(test_migrate_v4_to_v5_session_ids),
 		T(test_pragmas_default),
 		T(test_pragmas_from_options),
 		T(test_file_mode_0600),
@@ -3181,7 +3698,9 @@ main(int argc, char **argv)
 		T(test_purge_expired),
 		T(test_tx_commit_and_rollback),
 		T(test_migrate_v1_to_v2_keeps_data),
+		T(test_migrate_v4_to_v5_keeps_data),
 		T(test_account_passkey_logon),
+		T(test_account_settings),
 		T(test_passkey_create_get),
 		T(test_passkey_create_conflicts),
 		T(test_passkey_create_limits),
@@ -3213,10 +3732,14 @@ main(int argc, char **argv)
 		T(test_purge_expired_email),
 		T(test_delete_cascades_email),
 		T(test_audit_append_and_list),
+		T(test_audit_count_since),
+		T(test_account_login_networks),
 		T(test_audit_records_outlive_user),
 		T(test_audit_invalid),
 		T(test_audit_append_only_and_purge),
 		T(test_migrate_v3_to_v4_keeps_data),
+		T(test_password_policy_put_and_get),
+		T(test_password_history_bounded),
 	};
 
 	if (argc == 3 && strncmp(argv[1], "--child-", 8) == 0)
