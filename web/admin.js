@@ -1,4 +1,5 @@
-// The account owner's pages: users and their login profiles, security settings, audit log.
+// The account owner's pages: users and their login profiles, security settings, password
+// policy, audit log.
 
 import { ApiError, call } from './api.js';
 import { busy, checkbox, describe, field, formatTime, h, messageBox, withStepUp } from './ui.js';
@@ -125,6 +126,7 @@ export async function adminUser(userName, go) {
 				h('li', {}, pks.length ? `${pks.length} passkey(s): ${pks.map((p) => p.Name).join(', ')}` : 'No passkey'),
 				h('li', {}, email.Email ? `Security email ${email.Email}` : 'No security email')),
 			resetMfaButton(userName, msg, reload)),
+		unlockCard(userName, msg),
 		profileCard(userName, profile, msg, reload),
 		deleteCard(userName, msg, go));
 }
@@ -143,6 +145,26 @@ function resetMfaButton(userName, msg, reload) {
 		}
 	});
 	return button;
+}
+
+function unlockCard(userName, msg) {
+	const button = h('button', { type: 'button', class: 'secondary', id: 'unlock-user' }, 'Unlock');
+
+	button.addEventListener('click', async () => {
+		msg.clear();
+		button.disabled = true;
+		try {
+			await withStepUp(() => call('UnlockUser', { UserName: userName }));
+			msg.show('ok', `${userName} may sign in again: the failed attempts are cleared.`);
+		} catch (e) {
+			msg.show('error', describe(e));
+		} finally {
+			button.disabled = false;
+		}
+	});
+	return h('section', { class: 'card', id: 'card-unlock' }, h('h2', {}, 'Lockout'),
+		h('p', { class: 'muted' }, 'Too many failed sign-ins lock a user out for a while. Unlock ends the lock at once.'),
+		button);
 }
 
 function profileCard(userName, profile, msg, reload) {
@@ -192,26 +214,162 @@ function deleteCard(userName, msg, go) {
 	return h('section', { class: 'card' }, h('h2', {}, 'Delete'), button);
 }
 
-export async function adminSettings() {
-	const { SecurityPreference: pref } = await call('GetSecurityPreference');
+// The fields of GetSecurityPreference, in the order the settings page shows them.
+const SETTINGS = [
+	{ legend: 'Sign-in', group: 'LoginProfilePreference', fields: [
+		{ key: 'AllowUserToLoginWithPasskey', type: 'bool',
+			label: 'Allow users to sign in with a passkey alone (passwordless)' },
+		{ key: 'MFAOperationForLogin', type: 'choice',
+			label: 'Second factor at sign-in (mandatory: every user must set one up)', choices: [
+				['independent', 'Independent: per user'],
+				['mandatory', 'Mandatory: every user']] },
+		{ key: 'AllowUserToChangePassword', type: 'bool', label: 'Allow users to change their password' },
+		{ key: 'LoginSessionDuration', type: 'int', min: 1, max: 24, label: 'Session lifetime in hours (1 to 24)' },
+		{ key: 'LoginSessionIdleTimeout', type: 'int', min: 5, max: 1440,
+			label: 'Idle timeout in minutes (5 to 1440)' },
+		{ key: 'LoginNetworkMasks', type: 'text',
+			label: 'Networks allowed to sign in (CIDR ranges, up to 40; empty: anywhere)',
+			placeholder: '10.0.0.0/8, 2001:db8::/32' },
+	] },
+	{ legend: 'Second factors', group: 'MFAPreference', fields: [
+		{ key: 'AllowUserToManageMFADevices', type: 'bool', label: 'Allow users to set up an authenticator app' },
+		{ key: 'AllowUserToManagePasskeys', type: 'bool', label: 'Allow users to manage their passkeys' },
+		{ key: 'AllowUserToManageSecurityEmail', type: 'bool', label: 'Allow users to manage their security email' },
+		{ key: 'AllowEmailForLogon', type: 'bool', label: 'Accept an email code at sign-in' },
+		{ key: 'AllowEmailForStepUp', type: 'bool', label: 'Accept an email code to confirm sensitive changes' },
+		{ key: 'EnableSaveMFATicket', type: 'bool',
+			label: 'Let users remember a browser for 7 days (turning it off forgets every remembered browser)' },
+	] },
+];
+
+// The fields of GetPasswordPolicy.
+const POLICY = [
+	{ legend: 'Length and characters', fields: [
+		{ key: 'MinimumPasswordLength', type: 'int', min: 8, max: 32,
+			label: 'Minimum length in characters (8 to 32; 15 applies to a user without a second factor)' },
+		{ key: 'RequireLowercaseCharacters', type: 'bool', label: 'Require a lower-case letter' },
+		{ key: 'RequireUppercaseCharacters', type: 'bool', label: 'Require an upper-case letter' },
+		{ key: 'RequireNumbers', type: 'bool', label: 'Require a digit' },
+		{ key: 'RequireSymbols', type: 'bool', label: 'Require a symbol or punctuation' },
+		{ key: 'PasswordNotContainUserName', type: 'bool', label: 'Refuse a password that contains the user name' },
+	] },
+	{ legend: 'Age, reuse and lockout', fields: [
+		{ key: 'MaxPasswordAge', type: 'int', min: 0, max: 1095,
+			label: 'Password expires after days (0 to 1095; 0: never)' },
+		{ key: 'HardExpiry', type: 'bool',
+			label: 'Refuse an expired password (only the owner can set a new one)' },
+		{ key: 'PasswordReusePrevention', type: 'int', min: 0, max: 24,
+			label: 'Previous passwords that may not be reused (0 to 24)' },
+		{ key: 'MaxLoginAttemps', type: 'int', min: 0, max: 32,
+			label: 'Failed sign-ins that lock a user for an hour (0 to 32; 0: the server\'s own lockout only)' },
+	] },
+];
+
+function settingInput(f, value) {
+	if (f.type === 'bool')
+		return checkbox(f.label, Boolean(value), { id: 'set-' + f.key, name: f.key });
+	if (f.type === 'choice') {
+		const id = 'set-' + f.key;
+		const select = h('select', { id, name: f.key },
+			f.choices.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+		const label = h('label', { for: id }, f.label, select);
+		label.input = select;
+		return label;
+	}
+	if (f.type === 'int')
+		return field(f.label, { type: 'number', id: 'set-' + f.key, name: f.key, min: String(f.min),
+			max: String(f.max), step: '1', value: String(value ?? ''), inputmode: 'numeric' });
+	return field(f.label, { id: 'set-' + f.key, name: f.key, value: value ?? '', placeholder: f.placeholder,
+		autocapitalize: 'none', spellcheck: 'false' });
+}
+
+function settingValue(f, input) {
+	if (f.type === 'bool')
+		return input.checked;
+	if (f.type === 'int') {
+		const text = input.value.trim();
+		if (!/^[0-9]+$/.test(text))
+			throw new Error(`${f.label}: "${text}" is not a whole number. Enter one from ${f.min} to ${f.max}.`);
+		return Number(text);
+	}
+	return input.value.trim();
+}
+
+// Build a form over the fields of groups, filled from values(group). Save sends only the changed
+// fields to save(changes), which returns the new values(), and an error that names a field marks it.
+function settingsForm(id, groups, values, save) {
 	const msg = messageBox();
-	const passkey = checkbox('Allow users to sign in with a passkey alone (passwordless)',
-		pref.LoginProfilePreference.AllowUserToLoginWithPasskey, { id: 'allow-passkey-logon' });
-	const form = h('form', {}, passkey, h('button', { type: 'submit' }, 'Save'));
+	const inputs = [];
+	const fieldsets = groups.map((g) => h('fieldset', {}, h('legend', {}, g.legend), g.fields.map((f) => {
+		const el = settingInput(f, values(g)[f.key]);
+		inputs.push({ f, g, el });
+		return el;
+	})));
+	const form = h('form', { id, novalidate: true }, fieldsets, h('button', { type: 'submit' }, 'Save'));
+	let stored = Object.fromEntries(inputs.map(({ f, g }) => [f.key, values(g)[f.key]]));
 
 	form.addEventListener('submit', (ev) => {
 		ev.preventDefault();
+		msg.clear();
+		inputs.forEach(({ el }) => el.input.removeAttribute('aria-invalid'));
 		busy(form, async () => {
+			const changes = {};
 			try {
-				await withStepUp(() => call('SetSecurityPreference',
-					{ AllowUserToLoginWithPasskey: passkey.input.checked }));
+				for (const { f, el } of inputs) {
+					const v = settingValue(f, el.input);
+					if (v !== stored[f.key])
+						changes[f.key] = v;
+				}
+				if (Object.keys(changes).length === 0) {
+					msg.show('info', 'Nothing changed.');
+					return;
+				}
+				values = await withStepUp(() => save(changes));
+				stored = Object.fromEntries(inputs.map(({ f, g }) => [f.key, values(g)[f.key]]));
+				for (const { f, el } of inputs)
+					if (f.type !== 'bool' && f.type !== 'choice')
+						el.input.value = String(stored[f.key] ?? '');
 				msg.show('ok', 'Saved.');
 			} catch (e) {
-				msg.show('error', describe(e));
+				// The longest key first: MinimumPasswordLength is in MinimumPasswordLengthWithoutMFA.
+				const text = e.message || '';
+				const hit = [...inputs].sort((a, b) => b.f.key.length - a.f.key.length)
+					.find(({ f }) => text.includes(f.key) || text.includes(f.label));
+				if (hit) {
+					hit.el.input.setAttribute('aria-invalid', 'true');
+					hit.el.input.focus();
+					msg.show('error', text.startsWith(hit.f.label) ? text : `${hit.f.label}: ${describe(e)}`);
+				} else {
+					msg.show('error', describe(e));
+				}
 			}
 		});
 	});
-	return h('div', {}, h('h1', {}, 'Security settings'), msg, h('section', { class: 'card' }, form));
+	return h('section', { class: 'card' }, msg, form);
+}
+
+export async function adminSettings() {
+	const { SecurityPreference: pref } = await call('GetSecurityPreference');
+	const form = settingsForm('settings-form', SETTINGS, (g) => pref[g.group] || {}, async (changes) => {
+		const r = await call('SetSecurityPreference', changes);
+		return (g) => r.SecurityPreference[g.group] || {};
+	});
+
+	return h('div', {}, h('h1', {}, 'Security settings'),
+		h('p', { class: 'muted' }, 'The settings apply to every user of the account; the owner is never limited by them.'),
+		form);
+}
+
+export async function adminPasswordPolicy() {
+	const { PasswordPolicy: policy } = await call('GetPasswordPolicy');
+	const form = settingsForm('policy-form', POLICY, () => policy, async (changes) => {
+		const r = await call('SetPasswordPolicy', changes);
+		return () => r.PasswordPolicy;
+	});
+
+	return h('div', {}, h('h1', {}, 'Password policy'),
+		h('p', { class: 'muted' }, 'The rules apply to passwords set from now on; the password age and the lockout apply at the next sign-in.'),
+		form);
 }
 
 // Events of docs/audit.md, offered as suggestions; the field takes any name.

@@ -3,9 +3,9 @@
 // admin.js.
 
 import { ApiError, call, forgetCsrf, whoAmI } from './api.js';
-import { adminAudit, adminSettings, adminUser, adminUsers } from './admin.js';
+import { adminAudit, adminPasswordPolicy, adminSettings, adminUser, adminUsers } from './admin.js';
 import { passkeyRegister, securityPage, vmfaSetup } from './security.js';
-import { busy, codeField, describe, field, h, messageBox, methodName, withStepUp } from './ui.js';
+import { busy, checkbox, codeField, describe, field, h, messageBox, methodName, withStepUp } from './ui.js';
 import * as webauthn from './webauthn.js';
 
 const EMAIL_RESEND_S = 60; // seconds: mfad's default mail.resend_interval, until a 429 gives Retry-After
@@ -54,6 +54,7 @@ function renderNav(route) {
 		if (who.IsOwner) {
 			links.push(navLink('/admin/users', 'Users', route.startsWith('/admin/user')));
 			links.push(navLink('/admin/settings', 'Settings', route === '/admin/settings'));
+			links.push(navLink('/admin/password-policy', 'Password policy', route === '/admin/password-policy'));
 			links.push(navLink('/admin/audit', 'Audit log', route === '/admin/audit'));
 		}
 	}
@@ -119,6 +120,8 @@ function pageFor(route) {
 		return adminUser(decodeURIComponent(route.slice('/admin/user/'.length)), go);
 	if (route === '/admin/settings')
 		return adminSettings();
+	if (route === '/admin/password-policy')
+		return adminPasswordPolicy();
 	if (route === '/admin/audit')
 		return adminAudit();
 	return securityPage(state.who, refreshSession);
@@ -224,10 +227,15 @@ function mfaPage() {
 	const logon = state.logon;
 	const msg = messageBox();
 	const parts = [];
+	// Shown always: the server ignores it when the account's EnableSaveMFATicket is off.
+	const remember = checkbox('Remember this browser for 7 days', false, { id: 'remember-browser' });
 
 	const finish = async (body) => {
 		try {
-			await afterLogon(await call('LoginMFA', { Challenge: logon.challenge, ...body }));
+			const req = { Challenge: logon.challenge, ...body };
+			if (remember.input.checked)
+				req.RememberBrowser = true;
+			await afterLogon(await call('LoginMFA', req));
 		} catch (e) {
 			if (e instanceof ApiError && e.code === 'InvalidChallenge' && body.Method !== 'email') {
 				state.logon = null;
@@ -252,7 +260,9 @@ function mfaPage() {
 		on: { click: () => { state.logon = null; go('/logon'); } } }, 'Start again');
 	return h('div', {}, h('h1', {}, 'Second factor'),
 		h('p', {}, `Signing in as ${logon.principal || 'you'}. Choose one way to prove it is you.`),
-		msg, ...parts, h('div', { class: 'row' }, restart));
+		msg, remember,
+		h('p', { class: 'muted' }, 'Only on a browser that you alone use, and only when the account allows it.'),
+		...parts, h('div', { class: 'row' }, restart));
 }
 
 function totpLogon(finish) {

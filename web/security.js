@@ -1,4 +1,5 @@
-// "My security": the session user's authenticator app, passkeys, security email and password.
+// "My security": the session user's authenticator app, passkeys, security email, password,
+// sessions, remembered browsers and API tokens.
 
 import { ApiError, call } from './api.js';
 import { busy, codeField, describe, field, formatTime, h, messageBox, withStepUp } from './ui.js';
@@ -100,10 +101,13 @@ async function optional(promise, notFound) {
 }
 
 export async function securityPage(who, refreshSession) {
-	const [mfa, passkeys, email] = await Promise.all([
+	const [mfa, passkeys, email, sessions, browsers, tokens] = await Promise.all([
 		optional(call('GetUserMFAInfo'), null),
 		call('ListPasskeys'),
 		call('GetVerificationInfo'),
+		call('ListSessions'),
+		call('ListRememberedBrowsers'),
+		call('ListAccessTokens'),
 	]);
 	const reload = () => refreshSession();
 
@@ -112,7 +116,10 @@ export async function securityPage(who, refreshSession) {
 		vmfaCard(who, mfa, reload),
 		passkeyCard(passkeys.Passkeys || [], reload),
 		emailCard(email, reload),
-		passwordCard(reload));
+		passwordCard(reload),
+		sessionsCard(sessions.Sessions || [], reload),
+		browsersCard(browsers.RememberedBrowsers || [], reload),
+		tokensCard(tokens.AccessTokens || [], reload));
 }
 
 function vmfaCard(who, mfa, reload) {
@@ -262,4 +269,121 @@ function passwordCard(reload) {
 		});
 	});
 	return h('section', { class: 'card', id: 'card-password' }, h('h2', {}, 'Password'), msg, form);
+}
+
+// The user agent as the server stores it: quoted as in the audit log.
+function agentText(ua) {
+	const plain = (ua || '').replace(/^"(.*)"$/, '$1');
+	return plain || 'Unknown browser';
+}
+
+// Run an action from a button; errors go to msg, success reloads the page.
+function action(button, msg, question, fn, reload) {
+	button.addEventListener('click', async () => {
+		if (question && !confirm(question))
+			return;
+		msg.clear();
+		button.disabled = true;
+		try {
+			await fn();
+			await reload();
+		} catch (e) {
+			msg.show('error', describe(e));
+		} finally {
+			button.disabled = false;
+		}
+	});
+	return button;
+}
+
+function sessionItem(s, msg, reload) {
+	const item = h('li', { class: 'session', 'data-session': s.SessionId },
+		h('strong', {}, agentText(s.UserAgent)), s.Current ? h('span', { class: 'badge' }, 'This session') : null,
+		h('div', { class: 'muted' }, `From ${s.SourceAddress || 'an unknown address'}, signed in ${formatTime(s.CreateDate)} with ${(s.Factors || []).join(' + ') || 'a token'}, last seen ${formatTime(s.LastSeenDate)}, ends ${formatTime(s.ExpireDate)}`));
+
+	if (!s.Current)
+		item.append(action(h('button', { type: 'button', class: 'danger' }, 'Revoke'), msg,
+			'Sign this session out?', () => call('RevokeSession', { SessionId: s.SessionId }), reload));
+	return item;
+}
+
+function sessionsCard(sessions, reload) {
+	const msg = messageBox();
+	const others = sessions.filter((s) => !s.Current).length;
+	const card = h('section', { class: 'card', id: 'card-sessions' }, h('h2', {}, 'Sessions'), msg,
+		h('ul', { class: 'plain' }, sessions.map((s) => sessionItem(s, msg, reload))));
+
+	if (others > 0)
+		card.append(action(h('button', { type: 'button', class: 'danger', id: 'revoke-others' },
+			'Sign out everywhere else'), msg, `Sign out ${others} other session(s)?`,
+		() => call('RevokeOtherSessions'), reload));
+	else
+		card.append(h('p', { class: 'muted' }, 'No other session is signed in.'));
+	return card;
+}
+
+function browsersCard(browsers, reload) {
+	const msg = messageBox();
+	const card = h('section', { class: 'card', id: 'card-browsers' }, h('h2', {}, 'Remembered browsers'), msg,
+		h('p', { class: 'muted' }, 'A remembered browser signs you in with the password alone for 7 days.'));
+
+	if (!browsers.length) {
+		card.append(h('p', {}, 'No browser is remembered.'));
+		return card;
+	}
+	card.append(h('ul', { class: 'plain' }, browsers.map((b) => h('li', { class: 'browser', 'data-browser': b.Id },
+		h('strong', {}, agentText(b.UserAgent)), b.Current ? h('span', { class: 'badge' }, 'This browser') : null,
+		h('div', { class: 'muted' }, `Remembered ${formatTime(b.CreateDate)}, last used ${formatTime(b.LastUsedDate)}, until ${formatTime(b.ExpireDate)}`),
+		action(h('button', { type: 'button', class: 'danger' }, 'Forget'), msg, null,
+			() => call('ForgetRememberedBrowser', { Id: b.Id }), reload)))),
+	action(h('button', { type: 'button', class: 'danger', id: 'forget-all' }, 'Forget all browsers'), msg,
+		'Forget every remembered browser? Each will ask for a second factor again.',
+		() => call('ForgetAllRememberedBrowsers'), reload));
+	return card;
+}
+
+function tokenItem(t, msg, reload) {
+	return h('li', { class: 'token', 'data-token': t.TokenId },
+		h('strong', {}, t.Description || `Token ${t.TokenId}`),
+		h('div', { class: 'muted' }, `Created ${formatTime(t.CreateDate)}, expires ${formatTime(t.ExpireDate)}, last used ${formatTime(t.LastUsedDate)}`),
+		action(h('button', { type: 'button', class: 'danger' }, 'Delete'), msg,
+			`Delete the token "${t.Description || t.TokenId}"? Scripts using it stop working.`,
+			() => call('DeleteAccessToken', { TokenId: t.TokenId }), reload));
+}
+
+function tokensCard(tokens, reload) {
+	const msg = messageBox();
+	const description = field('Description (optional)', { id: 'token-description', maxlength: '255',
+		placeholder: 'deploy bot' });
+	const days = field('Valid for days (1 to 365)', { type: 'number', id: 'token-days', min: '1', max: '365',
+		value: '90', required: true });
+	const form = h('form', { id: 'token-form' }, description, days, h('button', { type: 'submit' }, 'Create a token'));
+	const shown = h('div', { id: 'token-new', hidden: true });
+	const list = h('ul', { class: 'plain' }, tokens.map((t) => tokenItem(t, msg, reload)));
+	const none = h('p', { hidden: tokens.length > 0 }, 'You have no API token.');
+
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		msg.clear();
+		busy(form, async () => {
+			try {
+				const body = { ExpiresInDays: Number(days.input.value) };
+				if (description.input.value.trim())
+					body.Description = description.input.value.trim();
+				const { AccessToken: t } = await withStepUp(() => call('CreateAccessToken', body));
+				description.input.value = '';
+				shown.replaceChildren(
+					h('p', {}, 'Copy the token now: it is shown only once. Send it as "Authorization: Bearer TOKEN".'),
+					h('p', { class: 'secret', id: 'token-value' }, t.Token));
+				shown.hidden = false;
+				list.append(tokenItem(t, msg, reload));
+				none.hidden = true;
+			} catch (e) {
+				msg.show('error', describe(e));
+			}
+		});
+	});
+	return h('section', { class: 'card', id: 'card-tokens' }, h('h2', {}, 'API tokens'), msg,
+		h('p', { class: 'muted' }, 'A token lets a script act for you without a password, but never for a change that needs a second factor.'),
+		shown, none, list, form);
 }

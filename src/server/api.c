@@ -705,7 +705,7 @@ static const struct api_action api_actions[] = {
 	{ "RevokeOtherSessions", api_revoke_other_sessions, 0 },
 	{ "CreateAccessToken", api_create_access_token, API_STEP_UP | API_NO_TOKEN },
 	{ "ListAccessTokens", api_list_access_tokens, 0 },
-	{ "DeleteAccessToken", api_delete_access_token, 0 },
+	{ "DeleteAccessToken", api_delete_access_token, API_STEP_UP | API_TOKEN_SELF },
 	{ "ListRememberedBrowsers", api_list_remembered_browsers, 0 },
 	{ "ForgetRememberedBrowser", api_forget_remembered_browser, 0 },
 	{ "ForgetAllRememberedBrowsers", api_forget_all_remembered_browsers, 0 },

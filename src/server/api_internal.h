@@ -27,6 +27,8 @@ enum {
 	API_SELF_EMAIL = 1 << 11,    /* MFAPreference.AllowUserToManageSecurityEmail */
 	/* Needs a session: an API token may not call it (nor any API_STEP_UP* action). */
 	API_NO_TOKEN = 1 << 12,
+	/* An API token may call it on itself without a step-up (revoking a leaked token). */
+	API_TOKEN_SELF = 1 << 13,
 };
 
 struct api_ctx {

@@ -49,7 +49,9 @@ api_authorize_access_token(struct api_ctx *c, const char *action, int flags)
 	c->resp->user_id = c->user.id;
 	audit_context_actor(c->user.id);
 
-	if (flags & (API_STEP_UP | API_STEP_UP_BIND | API_NO_TOKEN)) {
+	/* API_TOKEN_SELF: the handler limits the token to acting on itself. */
+	if ((flags & (API_STEP_UP | API_STEP_UP_BIND | API_NO_TOKEN)) &&
+	    !(flags & API_TOKEN_SELF)) {
 		access_token_audit_denied(c->app, &c->user, &t, action);
 		return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token may not call %s: "
 		    "log on with a password and a second factor to do this.", action);
@@ -400,6 +402,10 @@ api_delete_access_token(struct api_ctx *c)
 	n = api_parse_id(id);
 	if (n == 0)
 		return SRV_ERR_ACCESS_TOKEN_NOT_FOUND;
+	/* Without a step-up, a token may revoke itself and nothing else. */
+	if (c->token_id != 0 && n != c->token_id)
+		return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token may delete only "
+		    "itself: log on with a password and a second factor to delete another token.");
 	if ((r = access_token_delete(c->app, &u, n, &c->st)) != SRV_OK)
 		return r;
 	c->out = json_object();

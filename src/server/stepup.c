@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/audit.h"
 #include "server/lockout.h"
 #include "server/notify.h"
 #include "server/outbox.h"
@@ -161,6 +162,22 @@ stepup_spend(struct store *db, const struct stepup_tx *tx)
 	    tx->pa->backup_state, tx->now);
 }
 
+static const char *stepup_method_name(int factor);
+
+/* Record the attempt's outcome in the audit log, in the step-up's transaction. */
+static int
+stepup_audit(struct store *db, const struct stepup_tx *tx)
+{
+	static const char *const reasons[] = { "", "locked", "wrong_proof", "replay" };
+	char detail[64];
+
+	audit_detail(detail, sizeof(detail), "method=%s%s%s", stepup_method_name(tx->factor),
+	    tx->outcome == STEPUP_OK ? "" : " reason=", reasons[tx->outcome]);
+	return audit_record(tx->app, db, &(struct audit_event){ "step_up",
+	    tx->outcome == STEPUP_OK ? AUDIT_SUCCESS : AUDIT_FAILURE, tx->su->set.account_id,
+	    tx->session->user_id, 0, detail });
+}
+
 static int
 stepup_fn(struct store *db, void *arg)
 {
@@ -172,7 +189,7 @@ stepup_fn(struct store *db, void *arg)
 		return STORE_ERROR;
 	if (tx->locked > 0) {
 		tx->outcome = STEPUP_LOCKED;
-		return STORE_OK;
+		return stepup_audit(db, tx);
 	}
 	if (tx->proven) {
 		r = stepup_spend(db, tx);
@@ -185,10 +202,14 @@ stepup_fn(struct store *db, void *arg)
 			if (r != STORE_OK)
 				return STORE_ERROR;
 			tx->outcome = STEPUP_OK;
+			if (stepup_audit(db, tx) != STORE_OK)
+				return STORE_ERROR;
 			return lockout_clear(db, tx->su->key);
 		}
 	}
 	tx->outcome = tx->proven ? STEPUP_REPLAY : STEPUP_FAILED;
+	if (stepup_audit(db, tx) != STORE_OK)
+		return STORE_ERROR;
 	if (tx->outcome == STEPUP_REPLAY && tx->factor == FACTOR_TOTP &&
 	    notify_user(tx->app, db, tx->session->user_id, NOTIFY_TOTP_REPLAY) != STORE_OK)
 		return STORE_ERROR;

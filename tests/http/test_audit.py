@@ -22,6 +22,7 @@ ALICE_PASSWORD = "alice audit password 1"
 ALICE_NEW_PASSWORD = "alice audit password 2"
 ALICE_OWNER_PASSWORD = "alice audit password 3"
 BOB_PASSWORD = "bob audit password long 1"
+CAROL_PASSWORD = "carol audit password long 1"
 OTHER_ALIAS = "other-corp"
 OTHER_PASSWORD = "other owner password 1"
 LOCKOUT_THRESHOLD = 5   # default security.lockout_threshold
@@ -250,6 +251,67 @@ class AuditEventsTest(AuditMixin, harness.MfadTestCase):
                         "alice's session token": alice_token,
                         "bob's session token": bob_token})
         self.assertNoSecrets(secrets, "after every event")
+
+    def test_account_administration_recorded(self):
+        """Step-up, policy, unlock, MFA reset, session and token events, with no secret."""
+        account = self.account_of_owner()
+        owner = self.owner_id
+        carol = self.assertOK(self.post("CreateUser", {"UserName": "carol"},
+                                        token=self.owner_token), "CreateUser")["User"]["UserId"]
+        self.assertOK(self.post("CreateLoginProfile", {"UserName": "carol",
+                                                       "Password": CAROL_PASSWORD},
+                                token=self.owner_token), "CreateLoginProfile")
+        self.assertOK(self.post("SetPasswordPolicy", {"PasswordReusePrevention": 2},
+                                token=self.owner_token), "SetPasswordPolicy")
+        self.assertOK(self.post("UnlockUser", {"UserName": "carol"}, token=self.owner_token),
+                      "UnlockUser")
+        self.assertOK(self.post("ResetUserMFA", {"UserName": "carol"}, token=self.owner_token),
+                      "ResetUserMFA")
+
+        # A second owner session ends the first, then steps up and uses an API token.
+        second = self.assertOK(self.login(self.server.alias, self.server.owner_password),
+                               "second owner logon")["SessionToken"]
+        self.assertOK(self.post("RevokeOtherSessions", {}, token=second), "RevokeOtherSessions")
+        self.assertEqual(self.post("WhoAmI", {}, token=self.owner_token).status, 401,
+                         "the first session after RevokeOtherSessions")
+        self.owner_token = second
+        device = self.create_device(second)
+        self.bind_device(second, device)
+        secret = device["Base32StringSeed"]
+        wrong = self.wrong_code(secret)
+        self.assertEqual(self.post("StepUp", {"Method": "totp", "Code": wrong},
+                                   token=second).status, 401, "StepUp with a wrong code")
+        self.step_up(second, secret)
+        created = self.assertOK(self.post("CreateAccessToken", {"Description": "audit script"},
+                                          token=second), "CreateAccessToken")["AccessToken"]
+        self.assertOK(self.post("ListAccessTokens", {}, token=created["Token"]),
+                      "ListAccessTokens with the token")
+        self.assertOK(self.post("DeleteAccessToken", {"TokenId": created["TokenId"]},
+                                token=second), "DeleteAccessToken")
+
+        events = self.audit(second)
+        ok, failed = "success", "failure"
+        self.assertRecord(self.find(events, "password_policy", ok)[0], account, None, owner, ok)
+        self.assertRecord(self.find(events, "user_unlock", ok, carol)[0], account, carol,
+                          owner, ok)
+        self.assertRecord(self.find(events, "admin_reset_mfa", ok, carol)[0], account, carol,
+                          owner, ok)
+        self.assertRecord(self.find(events, "session_revoke", ok, owner)[0], account, owner,
+                          owner, ok)
+        self.assertRecord(self.find(events, "step_up", ok, owner, "method=totp")[0], account,
+                          owner, owner, ok)
+        self.assertRecord(self.find(events, "step_up", failed, owner, "reason=wrong_proof")[0],
+                          account, owner, owner, failed)
+        self.assertRecord(self.find(events, "access_token_create", ok, owner)[0], account,
+                          owner, owner, ok)
+        self.assertRecord(self.find(events, "access_token_delete", ok, owner)[0], account,
+                          owner, owner, ok)
+
+        secrets = dict(self.secrets)
+        secrets.update({"carol's password": CAROL_PASSWORD, "TOTP seed": secret,
+                        "wrong TOTP code": wrong, "second session token": second,
+                        "API token": created["Token"]})
+        self.assertNoSecrets(secrets, "after the administration events")
 
     def test_failed_logon_of_unknown_user(self):
         self.assertEqual(self.login(self.principal("nobody"), "some password 1").status, 401)

@@ -72,13 +72,24 @@ class TotpStepUpTest(StepUpMixin, harness.MfadTestCase):
         table = (
             ("CreateLoginProfile", {"UserName": "bob", "Password": BOB_PASSWORD}),
             ("UpdateLoginProfile", {"UserName": "bob", "PasswordResetRequired": True}),
+            ("UnlockUser", {"UserName": "bob"}),
+            ("ResetUserMFA", {"UserName": "bob"}),
             ("DeleteLoginProfile", {"UserName": "bob"}),
             ("SetSecurityPreference", {"AllowUserToLoginWithPasskey": False}),
+            ("SetPasswordPolicy", {"PasswordReusePrevention": 3}),
             ("DeleteUser", {"UserName": "bob"}),
         )
         for action, body in table:
             with self.subTest(action=action):
                 self.check_sensitive(self.token, action, body, self.totp_step_up, ["totp"])
+
+    def test_access_token_operations(self):
+        created = self.check_sensitive(self.token, "CreateAccessToken",
+                                       {"Description": "backup script"}, self.totp_step_up,
+                                       ["totp"])
+        created = created["AccessToken"]
+        self.check_sensitive(self.token, "DeleteAccessToken", {"TokenId": created["TokenId"]},
+                             self.totp_step_up, ["totp"])
 
     def test_device_operations(self):
         self.assertOK(self.post("CreateUser", {"UserName": "bob"}, token=self.token),

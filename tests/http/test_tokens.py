@@ -137,6 +137,15 @@ class AccessTokenTest(TokensTestCase):
                                 token=created["Token"]), "DeleteAccessToken by itself")
         self.assertRejected(created["Token"], "the token after deleting itself")
 
+    def test_token_deletes_no_other_token(self):
+        kept = self.create_token(self.owner_token, Description="kept")
+        other = self.create_token(self.owner_token, Description="other")
+        self.assertError(self.post("DeleteAccessToken", {"TokenId": kept["TokenId"]},
+                                   token=other["Token"]), 403, "AccessTokenNotAllowed",
+                         "a token deletes another token")
+        self.assertOK(self.post("ListAccessTokens", {}, token=kept["Token"]),
+                      "the other token still works")
+
     def test_expired_token_rejected(self):
         created = self.create_token(self.owner_token, ExpiresInDays=1)
         token = created["Token"]
