@@ -374,6 +374,9 @@ cose_key_from_map(const cbor_item_t *map, mfa_cose_key_t **ret_key)
 	r = cose_key_fetch_digests(key);
 	if (r != MFA_OK)
 		goto out;
+	r = cose_key_prepare_verify(key);
+	if (r != MFA_OK)
+		goto out;
 
 	*ret_key = key;
 	key = NULL;
@@ -419,6 +422,7 @@ mfa_cose_key_free(mfa_cose_key_t **key)
 	if (key == NULL || *key == NULL)
 		return;
 
+	EVP_PKEY_CTX_free((*key)->verify_ctx);
 	EVP_PKEY_free((*key)->pkey);
 	EVP_MD_free((*key)->md);
 	EVP_MD_free((*key)->sha256);

@@ -4,6 +4,7 @@
 #define MFA_LIB_INTERNAL_H
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <mfa/mfa.h>
 
@@ -11,10 +12,16 @@ struct mfa_ctx {
 	EVP_MAC *mac; /* HMAC implementation, fetched once in mfa_ctx_new() */
 };
 
+/* A hash state of one of the OTP algorithms. Each is a plain struct, copied by value. */
+union otp_hash_state {
+	SHA_CTX sha1;
+	SHA256_CTX sha256;
+	SHA512_CTX sha512;
+};
+
 struct mfa_otp {
-	EVP_MAC_CTX *mac_ctx;          /* key and digest already set */
-	uint8_t key[MFA_OTP_KEY_MAX];  /* copy of the key, wiped on free */
-	size_t key_len;
+	union otp_hash_state inner;    /* HMAC: the hash state after key ^ ipad, wiped on free */
+	union otp_hash_state outer;    /* HMAC: the hash state after key ^ opad, wiped on free */
 	size_t mac_len;                /* HMAC output bytes for alg */
 	mfa_otp_alg_t alg;
 	unsigned digits;

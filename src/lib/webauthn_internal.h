@@ -42,6 +42,8 @@ struct mfa_cose_key {
 	const char *md_name; /* digest for EVP_DigestVerifyInit_ex, NULL for EdDSA */
 	EVP_MD *md;          /* md_name fetched, NULL for EdDSA */
 	EVP_MD *sha256;      /* for clientDataJSON and RP ID hashes in assertions */
+	/* ready for EVP_PKEY_verify(): digest and RSA padding set, NULL for EdDSA */
+	EVP_PKEY_CTX *verify_ctx;
 };
 
 struct mfa_webauthn_trust {
@@ -91,6 +93,12 @@ const char *cose_alg_md_name(int alg);
 
 /* Return the description of a COSE alg that libmfa verifies, or NULL. */
 const struct cose_alg_info *cose_alg_lookup(int alg);
+
+/*
+ * Set up key->verify_ctx, the context every verification with key copies.
+ * Returns MFA_OK or MFA_ERR_INTERNAL.
+ */
+int cose_key_prepare_verify(mfa_cose_key_t *key);
 
 /*
  * Verify sig over the concatenation a || b with key, hashing with the

@@ -424,26 +424,60 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 
 _Static_assert(STORE_OUTBOX_KEEP == 2592000, "SQ_PURGE_OUTBOX spells out STORE_OUTBOX_KEEP");
 
-struct sq_store {
-	struct store base; /* first, so a struct store pointer converts to this one */
+/* A connection and its statements, prepared once when it opens. */
+struct sq_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQ_STMT_COUNT];
-	int busy_ms;       /* how long to wait for the write lock */
-	int write_locked;  /* this connection holds sq_write_lock */
 };
 
 /*
- * Write transactions of this process take turns on this mutex before
- * BEGIN IMMEDIATE. Without it, threads that find SQLite's write lock taken
- * sleep in SQLite's busy handler for 1 to 100 ms at a time and can lose
- * the lock again and again: with 8 threads logging on, the 99th percentile
- * of a TOTP logon reached 0.5 to 1.2 s (bench/, docs/benchmarks.md). A
- * blocked thread wakes as soon as the mutex is released. Other processes
- * on the same file still meet SQLite's busy handler.
+ * The connection that runs every write transaction of this process on one
+ * database file, shared by all handles open on that file with the same
+ * synchronous setting.
+ *
+ * Each SQLite connection has its own page cache, and a commit by another
+ * connection empties it. With one connection per worker thread, every write
+ * transaction therefore read its B-tree pages again with pread while the
+ * other threads waited for the write lock. The writer's cache stays valid
+ * from one of its commits to the next, because no other connection of this
+ * process writes inside a transaction.
+ *
+ * Write transactions take turns on lock before BEGIN IMMEDIATE. Without it,
+ * threads that find SQLite's write lock taken sleep in SQLite's busy
+ * handler for 1 to 100 ms at a time and can lose the lock again and again.
+ * With 8 threads logging on, the 99th percentile of a TOTP logon reached
+ * 0.5 to 1.2 s (bench/, docs/benchmarks.md). A blocked thread wakes as soon
+ * as the mutex is released. Other processes on the same file still meet
+ * SQLite's busy handler.
  */
-static pthread_mutex_t sq_write_lock = PTHREAD_MUTEX_INITIALIZER;
+struct sq_writer {
+	struct sq_conn conn;     /* used only by the thread that holds lock, opened at first use */
+	pthread_mutex_t lock;    /* held from BEGIN IMMEDIATE to COMMIT or ROLLBACK */
+	dev_t dev;               /* the database file's device and inode */
+	ino_t ino;
+	char *path;              /* the database path that conn is opened with */
+	int busy_ms;
+	int synchronous_full;
+	int refs;                /* handles using this writer */
+	struct sq_writer *next;
+};
+
+/* Open writers of this process. sq_writers_lock guards the list and the refs counts. */
+static pthread_mutex_t sq_writers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_writer *sq_writers;
+
+struct sq_store {
+	struct store base;        /* first, so a struct store pointer converts to this one */
+	struct sq_conn own;       /* reads and single statements outside a transaction */
+	struct sq_conn *cur;      /* own, or the writer's connection while a transaction is open */
+	struct sq_writer *writer;
+	int busy_ms;              /* how long to wait for the write lock */
+	int write_locked;         /* this handle holds writer->lock */
+};
 
 static const struct store_ops sq_ops;
+
+static int sq_writer_connect(struct sq_writer *w);
 
 static struct sq_store *
 sq_from(struct store *st)
@@ -458,8 +492,8 @@ sq_error(struct sq_store *s, const char *op)
 	char quoted[LOG_QUOTE_MAX];
 
 	log_error("event=db_error op=%s err=%s code=%d", op,
-	    log_quote(sqlite3_errmsg(s->db), quoted, sizeof(quoted)),
-	    sqlite3_extended_errcode(s->db));
+	    log_quote(sqlite3_errmsg(s->cur->db), quoted, sizeof(quoted)),
+	    sqlite3_extended_errcode(s->cur->db));
 	return STORE_ERROR;
 }
 
@@ -582,8 +616,8 @@ sq_exec(struct sq_store *s, sqlite3_stmt *stmt, const char *op, int *ret_changes
 	if (sqlite3_step(stmt) == SQLITE_DONE) {
 		r = STORE_OK;
 		if (ret_changes != NULL)
-			*ret_changes = sqlite3_changes(s->db);
-	} else if (sq_is_unique_violation(sqlite3_extended_errcode(s->db))) {
+			*ret_changes = sqlite3_changes(s->cur->db);
+	} else if (sq_is_unique_violation(sqlite3_extended_errcode(s->cur->db))) {
 		r = STORE_CONFLICT;
 	} else {
 		r = sq_error(s, op);
@@ -893,16 +927,16 @@ sq_query_one(struct sq_store *s, sqlite3_stmt *stmt, const char *op, sq_reader r
 static int
 sq_savepoint(struct sq_store *s)
 {
-	return sq_exec(s, s->stmt[SQ_SAVEPOINT], "savepoint", NULL);
+	return sq_exec(s, s->cur->stmt[SQ_SAVEPOINT], "savepoint", NULL);
 }
 
 /* Release the savepoint, first undoing its changes unless r is STORE_OK. */
 static int
 sq_savepoint_end(struct sq_store *s, int r)
 {
-	if (r != STORE_OK && sq_exec(s, s->stmt[SQ_ROLLBACK_TO], "rollback_to", NULL) != STORE_OK)
+	if (r != STORE_OK && sq_exec(s, s->cur->stmt[SQ_ROLLBACK_TO], "rollback_to", NULL) != STORE_OK)
 		r = STORE_ERROR;
-	if (sq_exec(s, s->stmt[SQ_RELEASE], "release", NULL) != STORE_OK)
+	if (sq_exec(s, s->cur->stmt[SQ_RELEASE], "release", NULL) != STORE_OK)
 		r = STORE_ERROR;
 	return r;
 }
@@ -914,7 +948,8 @@ sq_write_unlock(struct sq_store *s)
 {
 	if (s->write_locked) {
 		s->write_locked = 0;
-		pthread_mutex_unlock(&sq_write_lock);
+		s->cur = &s->own;
+		pthread_mutex_unlock(&s->writer->lock);
 	}
 }
 
@@ -934,15 +969,20 @@ sq_begin(struct store *st)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	if (!s->write_locked) {
-		r = pthread_mutex_timedlock(&sq_write_lock, &deadline);
+		r = pthread_mutex_timedlock(&s->writer->lock, &deadline);
 		if (r != 0) {
 			log_error("event=db_error op=begin err=\"write lock not free after %d ms\"",
 			    s->busy_ms);
 			return STORE_ERROR;
 		}
 		s->write_locked = 1;
+		s->cur = &s->writer->conn;
 	}
-	r = sq_exec(s, s->stmt[SQ_BEGIN], "begin", NULL);
+	if (s->writer->conn.db == NULL && sq_writer_connect(s->writer) != STORE_OK) {
+		sq_write_unlock(s);
+		return STORE_ERROR;
+	}
+	r = sq_exec(s, s->cur->stmt[SQ_BEGIN], "begin", NULL);
 	if (r != STORE_OK)
 		sq_write_unlock(s);
 	return r;
@@ -954,9 +994,9 @@ sq_commit(struct store *st)
 	struct sq_store *s = sq_from(st);
 	int r;
 
-	r = sq_exec(s, s->stmt[SQ_COMMIT], "commit", NULL);
+	r = sq_exec(s, s->cur->stmt[SQ_COMMIT], "commit", NULL);
 	/* A failed COMMIT leaves the transaction open for the caller's rollback. */
-	if (r == STORE_OK || sqlite3_get_autocommit(s->db))
+	if (r == STORE_OK || sqlite3_get_autocommit(s->cur->db))
 		sq_write_unlock(s);
 	return r;
 }
@@ -969,8 +1009,8 @@ sq_rollback(struct store *st)
 
 	int r = STORE_OK;
 
-	if (!sqlite3_get_autocommit(s->db))
-		r = sq_exec(s, s->stmt[SQ_ROLLBACK], "rollback", NULL);
+	if (!sqlite3_get_autocommit(s->cur->db))
+		r = sq_exec(s, s->cur->stmt[SQ_ROLLBACK], "rollback", NULL);
 	sq_write_unlock(s);
 	return r;
 }
@@ -979,7 +1019,7 @@ static int
 sq_schema_version(struct store *st, int *ret_version)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_USER_VERSION];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_USER_VERSION];
 	int r = STORE_ERROR;
 
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
@@ -999,7 +1039,7 @@ static int
 sq_account_create(struct store *st, struct store_account *acct)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -1010,7 +1050,7 @@ sq_account_create(struct store *st, struct store_account *acct)
 
 	r = sq_exec(s, stmt, "account_create", NULL);
 	if (r == STORE_OK) {
-		acct->id = sqlite3_last_insert_rowid(s->db);
+		acct->id = sqlite3_last_insert_rowid(s->cur->db);
 		acct->passkey_logon = 1; /* the column default */
 	}
 	return r;
@@ -1020,7 +1060,7 @@ static int
 sq_account_get_by_alias(struct store *st, const char *alias, struct store_account *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_BY_ALIAS];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_BY_ALIAS];
 	struct store_account acct;
 	int rc = SQLITE_OK;
 	int r;
@@ -1040,7 +1080,7 @@ static int
 sq_get_by_id(struct sq_store *s, enum sq_stmt_id id, int64_t key, const char *op,
     sq_reader read, void *out)
 {
-	sqlite3_stmt *stmt = s->stmt[id];
+	sqlite3_stmt *stmt = s->cur->stmt[id];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, key, &rc);
@@ -1053,7 +1093,7 @@ sq_get_by_id(struct sq_store *s, enum sq_stmt_id id, int64_t key, const char *op
 static int
 sq_change_by_id(struct sq_store *s, enum sq_stmt_id id, int64_t key, const char *op)
 {
-	sqlite3_stmt *stmt = s->stmt[id];
+	sqlite3_stmt *stmt = s->cur->stmt[id];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, key, &rc);
@@ -1078,7 +1118,7 @@ static int
 sq_account_count(struct store *st, int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_COUNT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_COUNT];
 	int r = STORE_ERROR;
 
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
@@ -1102,7 +1142,7 @@ static int
 sq_account_set_passkey_logon(struct store *st, int64_t id, int on)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_SET_PASSKEY_LOGON];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_SET_PASSKEY_LOGON];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, id, &rc);
@@ -1131,7 +1171,7 @@ static int
 sq_account_get_login_networks(struct store *st, int64_t id, char ret[STORE_NETWORKS_MAX + 1])
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_GET_NETWORKS];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_GET_NETWORKS];
 	char text[STORE_NETWORKS_MAX + 1];
 	int rc = SQLITE_OK;
 	int r;
@@ -1149,7 +1189,7 @@ static int
 sq_account_set_login_networks(struct store *st, int64_t id, const char *text)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_SET_NETWORKS];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_SET_NETWORKS];
 	int rc = SQLITE_OK;
 
 	if (text == NULL || strnlen(text, STORE_NETWORKS_MAX + 1) > STORE_NETWORKS_MAX) {
@@ -1169,7 +1209,7 @@ static int
 sq_user_create(struct store *st, struct store_user *user)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_USER_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_USER_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -1184,7 +1224,7 @@ sq_user_create(struct store *st, struct store_user *user)
 
 	r = sq_exec(s, stmt, "user_create", NULL);
 	if (r == STORE_OK)
-		user->id = sqlite3_last_insert_rowid(s->db);
+		user->id = sqlite3_last_insert_rowid(s->cur->db);
 	return r;
 }
 
@@ -1204,7 +1244,7 @@ static int
 sq_user_get_by_name(struct store *st, int64_t account_id, const char *name, struct store_user *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_USER_BY_NAME];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_USER_BY_NAME];
 	struct store_user user;
 	int rc = SQLITE_OK;
 	int r;
@@ -1261,7 +1301,7 @@ sq_user_list(struct store *st, int64_t account_id, const char *after_name, int l
     store_user_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_USER_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_USER_LIST];
 	struct store_user user;
 	int rc = SQLITE_OK;
 	int r = STORE_OK;
@@ -1289,7 +1329,7 @@ static int
 sq_user_update(struct store *st, const struct store_user *user)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_USER_UPDATE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_USER_UPDATE];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, user->id, &rc);
@@ -1337,7 +1377,7 @@ static int
 sq_login_profile_create(struct store *st, const struct store_login_profile *lp)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PROFILE_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PROFILE_INSERT];
 	int rc = SQLITE_OK;
 
 	sq_bind_profile(stmt, lp, &rc);
@@ -1352,7 +1392,7 @@ static int
 sq_login_profile_update(struct store *st, const struct store_login_profile *lp)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PROFILE_UPDATE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PROFILE_UPDATE];
 	int rc = SQLITE_OK;
 
 	sq_bind_profile(stmt, lp, &rc);
@@ -1373,7 +1413,7 @@ sq_login_profile_delete(struct store *st, int64_t user_id)
 static int
 sq_device_insert(struct sq_store *s, const struct store_mfa_device *dev)
 {
-	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_DEVICE_INSERT];
 	int rc = SQLITE_OK;
 
 	if (dev->secret_enc_len == 0 || dev->secret_enc_len > STORE_SECRET_ENC_MAX)
@@ -1416,7 +1456,7 @@ sq_mfa_device_create(struct store *st, struct store_mfa_device *dev)
 	if (r == STORE_OK)
 		r = sq_device_insert(s, dev);
 	if (r == STORE_OK)
-		id = sqlite3_last_insert_rowid(s->db);
+		id = sqlite3_last_insert_rowid(s->cur->db);
 
 	r = sq_savepoint_end(s, r);
 	if (r == STORE_OK)
@@ -1441,7 +1481,7 @@ static int
 sq_mfa_device_get_by_serial(struct store *st, const char *serial, struct store_mfa_device *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_BY_SERIAL];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_DEVICE_BY_SERIAL];
 	struct store_mfa_device dev;
 	int rc = SQLITE_OK;
 	int r;
@@ -1461,7 +1501,7 @@ static int
 sq_mfa_device_bind(struct store *st, int64_t id, int64_t last_step, int64_t bound_at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_BIND];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_DEVICE_BIND];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, id, &rc);
@@ -1480,7 +1520,7 @@ static int
 sq_mfa_device_use_step(struct store *st, int64_t id, int64_t step)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_USE_STEP];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_DEVICE_USE_STEP];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -1503,7 +1543,7 @@ sq_mfa_device_list(struct store *st, int64_t account_id, const char *after_seria
     store_mfa_device_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_DEVICE_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_DEVICE_LIST];
 	struct store_mfa_device dev;
 	struct store_user user;
 	int rc = SQLITE_OK;
@@ -1568,7 +1608,7 @@ static int
 sq_account_settings_put(struct store *st, const struct store_account_settings *a)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SETTINGS_PUT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SETTINGS_PUT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, a->account_id, &rc);
@@ -1592,7 +1632,7 @@ static int
 sq_session_create(struct store *st, const struct store_session *ses)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_INSERT];
 	int rc = SQLITE_OK;
 
 	sq_bind_hash(stmt, 1, ses->token_hash, &rc);
@@ -1620,7 +1660,7 @@ static int
 sq_get_by_hash(struct sq_store *s, enum sq_stmt_id id, const uint8_t hash[STORE_TOKEN_HASH_LEN],
     const char *op, sq_reader read, void *out)
 {
-	sqlite3_stmt *stmt = s->stmt[id];
+	sqlite3_stmt *stmt = s->cur->stmt[id];
 	int rc = SQLITE_OK;
 
 	sq_bind_hash(stmt, 1, hash, &rc);
@@ -1634,7 +1674,7 @@ static int
 sq_change_by_hash(struct sq_store *s, enum sq_stmt_id id,
     const uint8_t hash[STORE_TOKEN_HASH_LEN], const char *op)
 {
-	sqlite3_stmt *stmt = s->stmt[id];
+	sqlite3_stmt *stmt = s->cur->stmt[id];
 	int rc = SQLITE_OK;
 
 	sq_bind_hash(stmt, 1, hash, &rc);
@@ -1660,7 +1700,7 @@ static int
 sq_session_touch(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t last_seen)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_TOUCH];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_TOUCH];
 	int rc = SQLITE_OK;
 
 	sq_bind_hash(stmt, 1, hash, &rc);
@@ -1675,7 +1715,7 @@ sq_session_set_mfa(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_LEN], i
     int64_t mfa_at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_SET_MFA];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_SET_MFA];
 	int rc = SQLITE_OK;
 
 	sq_bind_hash(stmt, 1, hash, &rc);
@@ -1712,7 +1752,7 @@ static int
 sq_challenge_create(struct store *st, const struct store_challenge *c)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_CHALLENGE_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_CHALLENGE_INSERT];
 	int rc = SQLITE_OK;
 
 	sq_bind_hash(stmt, 1, c->id_hash, &rc);
@@ -1746,7 +1786,7 @@ sq_challenge_add_attempt(struct store *st, const uint8_t hash[STORE_TOKEN_HASH_L
     int *ret_attempts)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_CHALLENGE_ADD_ATTEMPT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_CHALLENGE_ADD_ATTEMPT];
 	int attempts = 0;
 	int rc = SQLITE_OK;
 	int r;
@@ -1785,7 +1825,7 @@ static int
 sq_failure_get(struct store *st, const char *principal, struct store_failure *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_FAILURE_GET];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_FAILURE_GET];
 	struct store_failure f;
 	int rc = SQLITE_OK;
 	int r;
@@ -1804,7 +1844,7 @@ static int
 sq_failure_put(struct store *st, const struct store_failure *f)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_FAILURE_PUT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_FAILURE_PUT];
 	int rc = SQLITE_OK;
 
 	SQ_BIND_FIELD(stmt, 1, f->principal, &rc);
@@ -1820,7 +1860,7 @@ static int
 sq_failure_clear(struct store *st, const char *principal)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_FAILURE_CLEAR];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_FAILURE_CLEAR];
 	int rc = SQLITE_OK;
 
 	sq_bind_str(stmt, 1, principal, SQLITE_STATIC, &rc);
@@ -1834,7 +1874,7 @@ sq_failure_clear(struct store *st, const char *principal)
 static int
 sq_passkey_insert(struct sq_store *s, const struct store_passkey *pk)
 {
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_INSERT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, pk->user_id, &rc);
@@ -1863,7 +1903,7 @@ sq_passkey_insert(struct sq_store *s, const struct store_passkey *pk)
 static int
 sq_passkey_conflict(struct sq_store *s, const struct store_passkey *pk, int *ret_conflict)
 {
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_CREDENTIAL_TAKEN];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_CREDENTIAL_TAKEN];
 	int rc = SQLITE_OK;
 	int r = STORE_ERROR;
 
@@ -1905,7 +1945,7 @@ sq_passkey_create(struct store *st, struct store_passkey *pk, int *ret_conflict)
 
 	r = sq_passkey_insert(s, pk);
 	if (r == STORE_OK)
-		id = sqlite3_last_insert_rowid(s->db);
+		id = sqlite3_last_insert_rowid(s->cur->db);
 	else if (r == STORE_CONFLICT && sq_passkey_conflict(s, pk, &conflict) != STORE_OK)
 		r = STORE_ERROR;
 
@@ -1922,7 +1962,7 @@ sq_passkey_get_by_credential(struct store *st, const uint8_t *credential_id, siz
     struct store_passkey *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_BY_CREDENTIAL];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_BY_CREDENTIAL];
 	struct store_passkey pk;
 	int rc = SQLITE_OK;
 	int r;
@@ -1956,7 +1996,7 @@ static int
 sq_passkey_list_by_user(struct store *st, int64_t user_id, store_passkey_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_LIST];
 	struct store_passkey pk;
 	int rc = SQLITE_OK;
 	int r = STORE_OK;
@@ -1982,7 +2022,7 @@ static int
 sq_passkey_count_by_user(struct store *st, int64_t user_id, int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_COUNT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_COUNT];
 	int rc = SQLITE_OK;
 	int r = STORE_ERROR;
 
@@ -2004,7 +2044,7 @@ static int
 sq_passkey_rename(struct store *st, int64_t id, int64_t user_id, const char *name)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_RENAME];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_RENAME];
 	int rc = SQLITE_OK;
 
 	if (store_passkey_name_check(name, "passkey_rename") != STORE_OK)
@@ -2021,7 +2061,7 @@ static int
 sq_passkey_delete(struct store *st, int64_t id, int64_t user_id)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_DELETE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_DELETE];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, id, &rc);
@@ -2040,7 +2080,7 @@ sq_passkey_use(struct store *st, int64_t id, int64_t old_count, int64_t new_coun
     int backup_state, int64_t last_used)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PASSKEY_USE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PASSKEY_USE];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -2066,7 +2106,7 @@ static int
 sq_webauthn_challenge_create(struct store *st, const struct store_webauthn_challenge *c)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_WEBAUTHN_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_WEBAUTHN_INSERT];
 	int rc = SQLITE_OK;
 
 	if (store_webauthn_challenge_check(c, "webauthn_challenge_create") != STORE_OK)
@@ -2094,7 +2134,7 @@ sq_webauthn_challenge_take(struct store *st, const uint8_t hash[STORE_TOKEN_HASH
     struct store_webauthn_challenge *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_WEBAUTHN_TAKE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_WEBAUTHN_TAKE];
 	struct store_webauthn_challenge c;
 	int rc = SQLITE_OK;
 	int r;
@@ -2153,7 +2193,7 @@ static int
 sq_security_email_put(struct store *st, const struct store_security_email *e)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SECURITY_EMAIL_PUT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SECURITY_EMAIL_PUT];
 	int rc = SQLITE_OK;
 
 	if (store_security_email_check(e, "security_email_put") != STORE_OK)
@@ -2201,7 +2241,7 @@ sq_security_email_count_by_address(struct store *st, int64_t account_id, const c
     int64_t exclude_user_id, int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SECURITY_EMAIL_COUNT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SECURITY_EMAIL_COUNT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, account_id, &rc);
@@ -2237,7 +2277,7 @@ sq_read_email_code(sqlite3_stmt *stmt, int col, void *out)
 static int
 sq_email_code_insert(struct sq_store *s, const struct store_email_code *c)
 {
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_CODE_INSERT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, c->user_id, &rc);
@@ -2263,7 +2303,7 @@ static int
 sq_email_code_replace(struct store *st, struct store_email_code *code)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_DELETE_PURPOSE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_CODE_DELETE_PURPOSE];
 	int64_t id = 0;
 	int rc = SQLITE_OK;
 	int r;
@@ -2282,7 +2322,7 @@ sq_email_code_replace(struct store *st, struct store_email_code *code)
 	if (r == STORE_OK)
 		r = sq_email_code_insert(s, code);
 	if (r == STORE_OK)
-		id = sqlite3_last_insert_rowid(s->db);
+		id = sqlite3_last_insert_rowid(s->cur->db);
 
 	r = sq_savepoint_end(s, r);
 	if (r == STORE_OK)
@@ -2294,7 +2334,7 @@ static int
 sq_email_code_get(struct store *st, int64_t user_id, int purpose, struct store_email_code *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_GET];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_CODE_GET];
 	struct store_email_code c;
 	int rc = SQLITE_OK;
 	int r;
@@ -2315,7 +2355,7 @@ static int
 sq_email_code_add_attempt(struct store *st, int64_t id, int *ret_attempts)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_CODE_ADD_ATTEMPT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_CODE_ADD_ATTEMPT];
 	int attempts = 0;
 	int rc = SQLITE_OK;
 	int r;
@@ -2354,7 +2394,7 @@ static int
 sq_email_send_record_to(struct store *st, int64_t user_id, const char *address_key, int64_t at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_SEND_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_SEND_INSERT];
 	int rc = SQLITE_OK;
 
 	if (address_key != NULL &&
@@ -2382,7 +2422,7 @@ sq_email_send_stats(struct store *st, int64_t user_id, int64_t since, int64_t *r
     int64_t *ret_last_at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_SEND_STATS];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_SEND_STATS];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, user_id, &rc);
@@ -2397,7 +2437,7 @@ sq_email_send_stats_by_address(struct store *st, const char *address_key, int64_
     int64_t *ret_count, int64_t *ret_last_at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_EMAIL_SEND_STATS_ADDRESS];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_EMAIL_SEND_STATS_ADDRESS];
 	int rc = SQLITE_OK;
 
 	sq_bind_str(stmt, 1, address_key, SQLITE_STATIC, &rc);
@@ -2461,7 +2501,7 @@ static int
 sq_outbox_enqueue(struct store *st, struct store_outbox_message *msg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -2478,7 +2518,7 @@ sq_outbox_enqueue(struct store *st, struct store_outbox_message *msg)
 
 	r = sq_exec(s, stmt, "outbox_enqueue", NULL);
 	if (r == STORE_OK) {
-		msg->id = sqlite3_last_insert_rowid(s->db);
+		msg->id = sqlite3_last_insert_rowid(s->cur->db);
 		msg->state = OUTBOX_QUEUED;
 		msg->attempts = 0;
 		msg->sent_at = 0;
@@ -2507,7 +2547,7 @@ sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until,
     struct store_outbox_message *ret)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_CLAIM];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_CLAIM];
 	struct store_outbox_message m = { 0 };
 	int rc = SQLITE_OK;
 	int r;
@@ -2539,7 +2579,7 @@ static int
 sq_outbox_next_attempt(struct store *st, int64_t *ret_at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_NEXT_ATTEMPT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_NEXT_ATTEMPT];
 	int r = STORE_ERROR;
 
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
@@ -2562,7 +2602,7 @@ static int
 sq_outbox_mark_sent(struct store *st, int64_t id, int64_t at)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_MARK_SENT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_MARK_SENT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, id, &rc);
@@ -2588,7 +2628,7 @@ sq_outbox_mark_retry(struct store *st, int64_t id, int attempts, int64_t next_at
     const char *error)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_MARK_RETRY];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_MARK_RETRY];
 	int rc = SQLITE_OK;
 
 	if (attempts < 0) {
@@ -2608,7 +2648,7 @@ static int
 sq_outbox_mark_failed(struct store *st, int64_t id, const char *error)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_MARK_FAILED];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_MARK_FAILED];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, id, &rc);
@@ -2622,7 +2662,7 @@ static int
 sq_outbox_count(struct store *st, int state, int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_COUNT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_COUNT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, state, &rc);
@@ -2636,7 +2676,7 @@ sq_outbox_list(struct store *st, int state, int min_attempts, int limit, store_o
     void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_OUTBOX_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_OUTBOX_LIST];
 	struct store_outbox_message m;
 	int rc = SQLITE_OK;
 	int r = STORE_OK;
@@ -2694,7 +2734,7 @@ static int
 sq_audit_append(struct store *st, struct store_audit_event *e)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_AUDIT_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_AUDIT_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -2714,7 +2754,7 @@ sq_audit_append(struct store *st, struct store_audit_event *e)
 
 	r = sq_exec(s, stmt, "audit_append", NULL);
 	if (r == STORE_OK)
-		e->id = sqlite3_last_insert_rowid(s->db);
+		e->id = sqlite3_last_insert_rowid(s->cur->db);
 	return r;
 }
 
@@ -2758,11 +2798,11 @@ sq_audit_list(struct store *st, const struct store_audit_filter *f, int64_t afte
 		return STORE_ERROR;
 	}
 	if (f->user_id != 0)
-		stmt = s->stmt[SQ_AUDIT_LIST_USER];
+		stmt = s->cur->stmt[SQ_AUDIT_LIST_USER];
 	else if (f->event != NULL)
-		stmt = s->stmt[SQ_AUDIT_LIST_EVENT];
+		stmt = s->cur->stmt[SQ_AUDIT_LIST_EVENT];
 	else
-		stmt = s->stmt[SQ_AUDIT_LIST];
+		stmt = s->cur->stmt[SQ_AUDIT_LIST];
 	if (sq_list_check(stmt, limit, "audit_list") != STORE_OK)
 		return STORE_ERROR;
 	sq_bind_i64(stmt, 1, f->account_id, &rc);
@@ -2792,7 +2832,7 @@ sq_audit_count_since(struct store *st, int64_t account_id, int64_t user_id, cons
     const char *since_event, int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_AUDIT_COUNT_SINCE];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_AUDIT_COUNT_SINCE];
 	int rc = SQLITE_OK;
 
 	if (event == NULL || since_event == NULL) {
@@ -2853,7 +2893,7 @@ static int
 sq_password_policy_put(struct store *st, const struct store_password_policy *p)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PWPOLICY_PUT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PWPOLICY_PUT];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, p->account_id, &rc);
@@ -2874,7 +2914,7 @@ static int
 sq_password_history_add_fn(struct sq_store *s, int64_t user_id, const char *hash,
     int64_t created)
 {
-	sqlite3_stmt *stmt = s->stmt[SQ_PWHISTORY_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PWHISTORY_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -2887,7 +2927,7 @@ sq_password_history_add_fn(struct sq_store *s, int64_t user_id, const char *hash
 	if (r != STORE_OK)
 		return STORE_ERROR;
 
-	stmt = s->stmt[SQ_PWHISTORY_TRIM];
+	stmt = s->cur->stmt[SQ_PWHISTORY_TRIM];
 	sq_bind_i64(stmt, 1, user_id, &rc);
 	sq_bind_i64(stmt, 2, STORE_PASSWORD_HISTORY_MAX, &rc);
 	if (rc != SQLITE_OK)
@@ -2912,7 +2952,7 @@ sq_password_history_list(struct store *st, int64_t user_id, int limit,
     store_password_hash_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_PWHISTORY_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_PWHISTORY_LIST];
 	int rc = SQLITE_OK;
 	int r = STORE_OK;
 
@@ -2934,19 +2974,67 @@ sq_password_history_list(struct store *st, int64_t user_id, int limit,
 
 /* Opening and closing */
 
+/* Log db's last error for op and return STORE_ERROR. */
+static int
+sq_db_error(sqlite3 *db, const char *op)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	log_error("event=db_error op=%s err=%s code=%d", op,
+	    log_quote(sqlite3_errmsg(db), quoted, sizeof(quoted)), sqlite3_extended_errcode(db));
+	return STORE_ERROR;
+}
+
+/* Finalize the statements and close. Closing with a transaction open rolls it back. */
+static void
+sq_conn_close(struct sq_conn *c)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	for (size_t i = 0; i < SQ_STMT_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	if (sqlite3_close(c->db) != SQLITE_OK)
+		log_error("event=db_error op=close err=%s",
+		    log_quote(sqlite3_errmsg(c->db), quoted, sizeof(quoted)));
+}
+
+/* Drop one handle's use of w, closing it after the last. */
+static void
+sq_writer_release(struct sq_writer *w)
+{
+	struct sq_writer **p;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&sq_writers_lock);
+	if (--w->refs > 0) {
+		pthread_mutex_unlock(&sq_writers_lock);
+		return;
+	}
+	for (p = &sq_writers; *p != NULL; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&sq_writers_lock);
+	sq_conn_close(&w->conn);
+	pthread_mutex_destroy(&w->lock);
+	free(w->path);
+	free(w);
+}
+
 static void
 sq_close(struct store *st)
 {
 	struct sq_store *s = sq_from(st);
-	char quoted[LOG_QUOTE_MAX];
 
-	for (size_t i = 0; i < SQ_STMT_COUNT; i++)
-		sqlite3_finalize(s->stmt[i]);
+	/* A transaction left open on the shared writer must not outlive its handle. */
+	if (s->write_locked && !sqlite3_get_autocommit(s->writer->conn.db))
+		(void)sq_exec(s, s->cur->stmt[SQ_ROLLBACK], "rollback", NULL);
 	sq_write_unlock(s);
-	/* Closing with a transaction open rolls it back. */
-	if (sqlite3_close(s->db) != SQLITE_OK)
-		log_error("event=db_error op=close err=%s",
-		    log_quote(sqlite3_errmsg(s->db), quoted, sizeof(quoted)));
+	sq_writer_release(s->writer);
+	sq_conn_close(&s->own);
 	free(s);
 }
 
@@ -2998,20 +3086,20 @@ sq_create_file(const char *path)
 
 /* Run a PRAGMA that sets a value, ignoring the row some of them return. */
 static int
-sq_pragma_set(struct sq_store *s, const char *sql)
+sq_pragma_set(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 	int r = STORE_ERROR;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		r = sq_error(s, "pragma");
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		r = sq_db_error(db, "pragma");
 		goto out;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
 	if (rc != SQLITE_DONE) {
-		r = sq_error(s, "pragma");
+		r = sq_db_error(db, "pragma");
 		goto out;
 	}
 	r = STORE_OK;
@@ -3022,15 +3110,15 @@ out:
 
 /* Run a PRAGMA that reads a value, and return it as text in buf. */
 static int
-sq_pragma_get(struct sq_store *s, const char *sql, char *buf, size_t size)
+sq_pragma_get(sqlite3 *db, const char *sql, char *buf, size_t size)
 {
 	sqlite3_stmt *stmt = NULL;
 	const unsigned char *text;
 	int r = STORE_ERROR;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
 	    sqlite3_step(stmt) != SQLITE_ROW) {
-		r = sq_error(s, "pragma");
+		r = sq_db_error(db, "pragma");
 		goto out;
 	}
 	text = sqlite3_column_text(stmt, 0);
@@ -3047,13 +3135,13 @@ out:
  * in-memory database, and foreign_keys is a no-op in a build without them.
  */
 static int
-sq_pragma_require(struct sq_store *s, const char *set, const char *get, const char *expect)
+sq_pragma_require(sqlite3 *db, const char *set, const char *get, const char *expect)
 {
 	char value[32];
 
-	if (sq_pragma_set(s, set) != STORE_OK)
+	if (sq_pragma_set(db, set) != STORE_OK)
 		return STORE_ERROR;
-	if (sq_pragma_get(s, get, value, sizeof(value)) != STORE_OK)
+	if (sq_pragma_get(db, get, value, sizeof(value)) != STORE_OK)
 		return STORE_ERROR;
 	if (strcasecmp(value, expect) != 0) {
 		log_error("event=db_error op=pragma pragma=\"%s\" expected=%s got=%s "
@@ -3063,52 +3151,118 @@ sq_pragma_require(struct sq_store *s, const char *set, const char *get, const ch
 	return STORE_OK;
 }
 
+/* Set the pragmas every connection of the backend needs, reading each one back. */
 static int
-sq_configure(struct sq_store *s, const struct store_options *opt)
+sq_configure(sqlite3 *db, int busy_ms, int full)
 {
-	int busy_ms = STORE_SQLITE_BUSY_TIMEOUT_MS;
-	int full = 1;
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_busy_timeout(db, busy_ms) != SQLITE_OK)
+		return sq_db_error(db, "busy_timeout");
 
-	if (opt != NULL) {
-		if (opt->busy_timeout_ms > 0)
-			busy_ms = opt->busy_timeout_ms;
-		full = opt->synchronous_full != 0;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	s->busy_ms = busy_ms;
-	if (sqlite3_busy_timeout(s->db, busy_ms) != SQLITE_OK)
-		return sq_error(s, "busy_timeout");
-
-	if (sq_pragma_require(s, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1") != STORE_OK)
+	if (sq_pragma_require(db, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1") !=
+	    STORE_OK)
 		return STORE_ERROR;
-	if (sq_pragma_require(s, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal") !=
+	if (sq_pragma_require(db, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal") !=
 	    STORE_OK)
 		return STORE_ERROR;
 	/* synchronous reads back as 2 for FULL and 1 for NORMAL. */
-	if (sq_pragma_require(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	if (sq_pragma_require(db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
 	    "PRAGMA synchronous", full ? "2" : "1") != STORE_OK)
 		return STORE_ERROR;
-	if (!full)
-		log_warn("event=db_synchronous_normal "
-		    "err=\"commits since the last checkpoint can be lost on power loss or an OS crash\"");
 	return STORE_OK;
 }
 
 static int
-sq_prepare_all(struct sq_store *s)
+sq_prepare_all(struct sq_conn *c)
 {
 	for (size_t i = 0; i < SQ_STMT_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+		if (sqlite3_prepare_v3(c->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
 		    NULL) != SQLITE_OK) {
 			char quoted[LOG_QUOTE_MAX];
 
 			log_error("event=db_error op=prepare stmt=%zu err=%s code=%d", i,
-			    log_quote(sqlite3_errmsg(s->db), quoted, sizeof(quoted)),
-			    sqlite3_extended_errcode(s->db));
+			    log_quote(sqlite3_errmsg(c->db), quoted, sizeof(quoted)),
+			    sqlite3_extended_errcode(c->db));
 			return STORE_ERROR;
 		}
 	}
 	return STORE_OK;
+}
+
+/* Open path on c, set its pragmas and prepare its statements, migrating first when asked. */
+static int
+sq_conn_open(struct sq_conn *c, const char *path, int busy_ms, int full, int migrate)
+{
+	char quoted[LOG_QUOTE_MAX];
+
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_error("event=db_error op=open path=%s err=%s",
+		    log_quote(path, quoted, sizeof(quoted)),
+		    c->db != NULL ? sqlite3_errmsg(c->db) : "out of memory");
+		return STORE_ERROR;
+	}
+	if (sq_configure(c->db, busy_ms, full) != STORE_OK)
+		return STORE_ERROR;
+	if (migrate && store_sqlite_migrate(c->db, store_sqlite_migrations,
+	    store_sqlite_migration_count) != STORE_OK)
+		return STORE_ERROR;
+	return sq_prepare_all(c);
+}
+
+/*
+ * Open the writer's connection, under w->lock. Opening it at the first write
+ * transaction instead of with the handle keeps an idle process smaller.
+ */
+static int
+sq_writer_connect(struct sq_writer *w)
+{
+	if (sq_conn_open(&w->conn, w->path, w->busy_ms, w->synchronous_full, 0) == STORE_OK)
+		return STORE_OK;
+	sq_conn_close(&w->conn);
+	memset(&w->conn, 0, sizeof(w->conn));
+	return STORE_ERROR;
+}
+
+/* Find the writer of the file sb describes, or add one, and count one more user. */
+static int
+sq_writer_get(const char *path, const struct stat *sb, int busy_ms, int full,
+    struct sq_writer **ret)
+{
+	struct sq_writer *w;
+	int r = STORE_ERROR;
+
+	pthread_mutex_lock(&sq_writers_lock);
+	for (w = sq_writers; w != NULL; w = w->next) {
+		if (w->dev == sb->st_dev && w->ino == sb->st_ino && w->synchronous_full == full)
+			break;
+	}
+	if (w == NULL) {
+		w = calloc(1, sizeof(*w));
+		if (w == NULL) {
+			log_error("event=db_error op=open err=\"out of memory\"");
+			goto out;
+		}
+		w->path = strdup(path);
+		if (w->path == NULL) {
+			log_error("event=db_error op=open err=\"out of memory\"");
+			free(w);
+			goto out;
+		}
+		pthread_mutex_init(&w->lock, NULL);
+		w->busy_ms = busy_ms;
+		w->dev = sb->st_dev;
+		w->ino = sb->st_ino;
+		w->synchronous_full = full;
+		w->next = sq_writers;
+		sq_writers = w;
+	}
+	w->refs++;
+	*ret = w;
+	r = STORE_OK;
+out:
+	pthread_mutex_unlock(&sq_writers_lock);
+	return r;
 }
 
 int
@@ -3116,12 +3270,20 @@ store_sqlite_open(const char *path, const struct store_options *opt, struct stor
 {
 	char quoted[LOG_QUOTE_MAX];
 	struct sq_store *s = NULL;
+	struct stat sb;
+	int busy_ms = STORE_SQLITE_BUSY_TIMEOUT_MS;
+	int full = 1;
 	int r = STORE_ERROR;
 
 	if (sqlite3_libversion_number() < STORE_SQLITE_VERSION_MIN) {
 		log_error("event=db_error op=open err=\"SQLite %s is too old; 3.37.0 or newer is "
 		    "required\"", sqlite3_libversion());
 		goto out;
+	}
+	if (opt != NULL) {
+		if (opt->busy_timeout_ms > 0)
+			busy_ms = opt->busy_timeout_ms;
+		full = opt->synchronous_full != 0;
 	}
 	if (sq_create_file(path) != STORE_OK)
 		goto out;
@@ -3132,20 +3294,22 @@ store_sqlite_open(const char *path, const struct store_options *opt, struct stor
 		goto out;
 	}
 	s->base.ops = &sq_ops;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		log_error("event=db_error op=open path=%s err=%s",
-		    log_quote(path, quoted, sizeof(quoted)),
-		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+	s->cur = &s->own;
+	s->busy_ms = busy_ms;
+	if (sq_conn_open(&s->own, path, busy_ms, full, 1) != STORE_OK)
+		goto out;
+
+	/* Writers are found by device and inode, so two spellings of one path share one. */
+	if (stat(path, &sb) != 0) {
+		log_error("event=db_error op=stat path=%s err=%s",
+		    log_quote(path, quoted, sizeof(quoted)), strerror(errno));
 		goto out;
 	}
-	if (sq_configure(s, opt) != STORE_OK)
+	if (sq_writer_get(path, &sb, busy_ms, full, &s->writer) != STORE_OK)
 		goto out;
-	if (store_sqlite_migrate(s->db, store_sqlite_migrations, store_sqlite_migration_count) !=
-	    STORE_OK)
-		goto out;
-	if (sq_prepare_all(s) != STORE_OK)
-		goto out;
+	if (!full)
+		log_warn("event=db_synchronous_normal "
+		    "err=\"commits since the last checkpoint can be lost on power loss or an OS crash\"");
 
 	*ret = &s->base;
 	s = NULL;
@@ -3161,7 +3325,7 @@ store_sqlite_db(struct store *st)
 {
 	if (st == NULL || st->ops != &sq_ops)
 		return NULL;
-	return sq_from(st)->db;
+	return sq_from(st)->own.db;
 }
 
 /* Session lists, API tokens and remembered browsers */
@@ -3170,7 +3334,7 @@ static int
 sq_account_set_save_mfa_ticket(struct store *st, int64_t id, int on)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCOUNT_SET_SAVE_MFA_TICKET];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCOUNT_SET_SAVE_MFA_TICKET];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, id, &rc);
@@ -3200,7 +3364,7 @@ sq_session_list_by_user(struct store *st, int64_t user_id, int64_t now, store_se
     void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_LIST];
 	struct store_session ses;
 	int rc;
 	int r = STORE_OK;
@@ -3222,7 +3386,7 @@ static int
 sq_session_delete_by_public_id(struct store *st, int64_t user_id, const char *public_id)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_DELETE_PUBLIC_ID];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_DELETE_PUBLIC_ID];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, user_id, &rc);
@@ -3237,7 +3401,7 @@ sq_session_revoke_by_user(struct store *st, int64_t user_id, const uint8_t *keep
     int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_SESSION_DELETE_BY_USER_EXCEPT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_SESSION_DELETE_BY_USER_EXCEPT];
 	int changes = 0;
 	int rc = SQLITE_OK;
 	int r;
@@ -3285,7 +3449,7 @@ static int
 sq_access_token_create(struct store *st, struct store_access_token *t)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCESS_TOKEN_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCESS_TOKEN_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -3299,7 +3463,7 @@ sq_access_token_create(struct store *st, struct store_access_token *t)
 		return sq_bind_error(stmt, rc, "access_token_create");
 	r = sq_exec(s, stmt, "access_token_create", NULL);
 	if (r == STORE_OK)
-		t->id = sqlite3_last_insert_rowid(s->db);
+		t->id = sqlite3_last_insert_rowid(s->cur->db);
 	return r;
 }
 
@@ -3322,7 +3486,7 @@ sq_access_token_list_by_user(struct store *st, int64_t user_id, int64_t now,
     store_access_token_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_ACCESS_TOKEN_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCESS_TOKEN_LIST];
 	struct store_access_token t;
 	int rc;
 	int r = STORE_OK;
@@ -3345,7 +3509,7 @@ static int
 sq_change_by_id_pair(struct sq_store *s, enum sq_stmt_id id, int64_t key, int64_t second,
     const char *op)
 {
-	sqlite3_stmt *stmt = s->stmt[id];
+	sqlite3_stmt *stmt = s->cur->stmt[id];
 	int rc = SQLITE_OK;
 
 	sq_bind_i64(stmt, 1, key, &rc);
@@ -3389,7 +3553,7 @@ static int
 sq_remembered_browser_create(struct store *st, struct store_remembered_browser *b)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_BROWSER_INSERT];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_BROWSER_INSERT];
 	int rc = SQLITE_OK;
 	int r;
 
@@ -3403,7 +3567,7 @@ sq_remembered_browser_create(struct store *st, struct store_remembered_browser *
 		return sq_bind_error(stmt, rc, "remembered_browser_create");
 	r = sq_exec(s, stmt, "remembered_browser_create", NULL);
 	if (r == STORE_OK)
-		b->id = sqlite3_last_insert_rowid(s->db);
+		b->id = sqlite3_last_insert_rowid(s->cur->db);
 	return r;
 }
 
@@ -3426,7 +3590,7 @@ sq_remembered_browser_list_by_user(struct store *st, int64_t user_id, int64_t no
     store_remembered_browser_cb cb, void *arg)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_BROWSER_LIST];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_BROWSER_LIST];
 	struct store_remembered_browser b;
 	int rc;
 	int r = STORE_OK;
@@ -3455,7 +3619,7 @@ static int
 sq_remembered_browser_delete_by_user(struct store *st, int64_t user_id, int64_t *ret_count)
 {
 	struct sq_store *s = sq_from(st);
-	sqlite3_stmt *stmt = s->stmt[SQ_BROWSER_DELETE_BY_USER];
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_BROWSER_DELETE_BY_USER];
 	int changes = 0;
 	int rc = SQLITE_OK;
 	int r;

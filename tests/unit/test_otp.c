@@ -141,6 +141,46 @@ totp_rfc6238_sha512(void **state)
 	    offsetof(struct totp_vector, sha512));
 }
 
+/*
+ * HMAC hashes a key longer than the hash block (64 bytes for SHA-1 and
+ * SHA-256, 128 for SHA-512) before use. Keys are the bytes 0, 1, 2 and so
+ * on. The codes for 2009-02-13 23:31:30 UTC come from oathtool 2.6.7, as in
+ * oathtool --totp=sha256 -d 8 --now "2009-02-13 23:31:30 UTC" HEXKEY.
+ */
+static void
+totp_keys_around_block_size(void **state)
+{
+	static const struct {
+		mfa_otp_alg_t alg;
+		size_t key_len;
+		const char *code;
+	} cases[] = {
+		{ MFA_OTP_SHA1, 65, "52986357" },
+		{ MFA_OTP_SHA1, 100, "70026412" },
+		{ MFA_OTP_SHA256, 100, "34203994" },
+		{ MFA_OTP_SHA512, 128, "97699422" },
+	};
+	struct fixture *f = *state;
+	uint8_t key[MFA_OTP_KEY_MAX];
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mfa_otp_t *otp = NULL;
+		char code[MFA_OTP_CODE_SIZE];
+		uint64_t step = 0;
+
+		assert_int_equal(mfa_otp_new(f->ctx, cases[i].alg, key, cases[i].key_len, 8, &otp),
+		    MFA_OK);
+		assert_int_equal(mfa_totp_generate(otp, 1234567890, 30, code), MFA_OK);
+		assert_string_equal(code, cases[i].code);
+		assert_int_equal(mfa_totp_verify(otp, cases[i].code, 1234567890, 30, 1, &step),
+		    MFA_OK);
+		assert_int_equal(step, 1234567890 / 30);
+		mfa_otp_free(&otp);
+	}
+}
+
 /* Fewer digits keep the low digits of the same value: RFC 6238's 94287082 gives 4287082 and 287082. */
 static void
 totp_fewer_digits_truncate(void **state)
@@ -445,6 +485,7 @@ main(void)
 		cmocka_unit_test(totp_rfc6238_sha1),
 		cmocka_unit_test(totp_rfc6238_sha256),
 		cmocka_unit_test(totp_rfc6238_sha512),
+		cmocka_unit_test(totp_keys_around_block_size),
 		cmocka_unit_test(totp_fewer_digits_truncate),
 		cmocka_unit_test(totp_verify_window),
 		cmocka_unit_test(totp_verify_window_at_epoch),

@@ -336,6 +336,62 @@ test_second_handle_keeps_locks(void **state)
 	store_close(&second);
 }
 
+/*
+ * Handles on one file share one writer connection. A transaction on one
+ * handle reads what another committed, and closing a handle rolls back its
+ * open transaction and frees its write lock.
+ */
+static void
+test_handles_share_writer(void **state)
+{
+	struct store_options opt = { .synchronous_full = 1, .busy_timeout_ms = 300 };
+	struct t_db *db = *state;
+	struct store *second = NULL;
+	struct store_account a;
+
+	assert_int_equal(store_open(db->path, &opt, &second), STORE_OK);
+	assert_int_equal(store_begin(db->st), STORE_OK);
+	t_account(db->st, "first");
+	assert_int_equal(store_commit(db->st), STORE_OK);
+
+	assert_int_equal(store_begin(second), STORE_OK);
+	assert_int_equal(second->ops->account_get_by_alias(second, "first", &a), STORE_OK);
+	t_account(second, "second");
+	assert_int_equal(store_commit(second), STORE_OK);
+	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "second", &a), STORE_OK);
+
+	assert_int_equal(store_begin(second), STORE_OK);
+	t_account(second, "dropped");
+	store_close(&second);
+	assert_int_equal(store_begin(db->st), STORE_OK);
+	assert_int_equal(db->st->ops->account_get_by_alias(db->st, "dropped", &a),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_rollback(db->st), STORE_OK);
+}
+
+/* A write transaction on one file does not hold up one on another file. */
+static void
+test_write_lock_per_file(void **state)
+{
+	struct store_options opt = { .synchronous_full = 1, .busy_timeout_ms = 300 };
+	struct t_db *db = *state;
+	struct store *other = NULL;
+	char path[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s-other", db->path);
+	t_unlink_db(path);
+	assert_int_equal(store_open(path, &opt, &other), STORE_OK);
+
+	assert_int_equal(store_begin(db->st), STORE_OK);
+	assert_int_equal(store_begin(other), STORE_OK);
+	t_account(other, "other");
+	assert_int_equal(store_commit(other), STORE_OK);
+	assert_int_equal(store_rollback(db->st), STORE_OK);
+
+	store_close(&other);
+	t_unlink_db(path);
+}
+
 static void
 test_open_url_forms(void **state)
 {
@@ -3613,6 +3669,8 @@ main(int argc, char **argv)
 		T(test_pragmas_from_options),
 		T(test_file_mode_0600),
 		T(test_second_handle_keeps_locks),
+		T(test_handles_share_writer),
+		T(test_write_lock_per_file),
 		T(test_open_url_forms),
 		T(test_migrate_fresh_and_reopen),
 		T(test_migrate_newer_rejected),
