@@ -481,9 +481,11 @@ api_reset_user_mfa(struct api_ctx *c)
 	r = recovery_reset_mfa(c->app, &u, c->req->src, &res, &c->st);
 	if (r != SRV_OK)
 		return r;
-	c->out = json_pack("{s:s, s:b, s:I, s:b, s:b}", "UserName", u.name, "VirtualMFADeviceRemoved",
-	    res.totp_removed, "PasskeysRemoved", (json_int_t)res.passkeys_removed,
-	    "SecurityEmailRemoved", res.email_removed, "MFABindRequired", res.bind_required);
+	c->out = json_pack("{s:s, s:b, s:I, s:b, s:b, s:I}", "UserName", u.name,
+	    "VirtualMFADeviceRemoved", res.totp_removed, "PasskeysRemoved",
+	    (json_int_t)res.passkeys_removed, "SecurityEmailRemoved", res.email_removed,
+	    "MFABindRequired", res.bind_required, "AccessTokensRemoved",
+	    (json_int_t)res.tokens_removed);
 	return c->out != NULL ? SRV_OK : SRV_ERR_INTERNAL;
 }
 

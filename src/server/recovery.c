@@ -143,16 +143,20 @@ recovery_reset_fn(struct store *db, void *arg)
 	    recovery_delete_email(db, uid) != STORE_OK ||
 	    recovery_require_bind(db, uid, &tx->res.bind_required) != STORE_OK)
 		return STORE_ERROR;
-	/* A remembered browser would skip the factors the owner just removed. */
+	/*
+	 * A remembered browser would skip the factors the owner just removed, and
+	 * a reset usually answers a takeover, so the API tokens go as well.
+	 */
 	if (remember_forget_user(tx->app, db, tx->user->account_id, uid, "mfa_reset", NULL) !=
-	    STORE_OK || db->ops->session_delete_by_user(db, uid) == STORE_ERROR)
+	    STORE_OK || db->ops->session_delete_by_user(db, uid) == STORE_ERROR ||
+	    db->ops->access_token_delete_by_user(db, uid, &tx->res.tokens_removed) != STORE_OK)
 		return STORE_ERROR;
 
 	if (audit_record(tx->app, db, &(struct audit_event){ "admin_reset_mfa", AUDIT_SUCCESS,
 	    tx->user->account_id, uid, 0, audit_detail(detail, sizeof(detail),
-	    "totp=%d passkeys=%lld email=%d bind_required=%d", tx->res.totp_removed,
+	    "totp=%d passkeys=%lld email=%d bind_required=%d tokens=%lld", tx->res.totp_removed,
 	    (long long)tx->res.passkeys_removed, tx->res.email_removed,
-	    tx->res.bind_required) }) != STORE_OK)
+	    tx->res.bind_required, (long long)tx->res.tokens_removed) }) != STORE_OK)
 		return STORE_ERROR;
 	if (!tx->res.email_removed)
 		return STORE_OK;

@@ -14,6 +14,7 @@ struct recovery_result {
 	int64_t passkeys_removed;
 	int email_removed;       /* a verified security email address */
 	int bind_required;       /* MFABindRequired was set on the login profile */
+	int64_t tokens_removed;  /* API tokens, which would outlive the reset otherwise */
 };
 
 /*

@@ -768,6 +768,11 @@ struct store_ops {
 	 */
 	int (*remembered_browser_delete_by_user)(struct store *st, int64_t user_id,
 	    int64_t *ret_count);
+	/*
+	 * Delete every API token of the user, for a reset of the user's MFA.
+	 * *ret_count (may be NULL) gets how many.
+	 */
+	int (*access_token_delete_by_user)(struct store *st, int64_t user_id, int64_t *ret_count);
 	/* Delete every remembered browser of the account's users. */
 	int (*remembered_browser_delete_by_account)(struct store *st, int64_t account_id);
 	int (*remembered_browser_touch)(struct store *st, int64_t id, int64_t last_used);

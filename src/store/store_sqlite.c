@@ -178,6 +178,7 @@ enum sq_stmt_id {
 	SQ_BROWSER_LIST,
 	SQ_BROWSER_DELETE,
 	SQ_BROWSER_DELETE_BY_USER,
+	SQ_ACCESS_TOKEN_DELETE_BY_USER,
 	SQ_BROWSER_DELETE_BY_ACCOUNT,
 	SQ_BROWSER_TOUCH,
 	SQ_PURGE_ACCESS_TOKENS,
@@ -415,6 +416,7 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
 	    " WHERE user_id = ?1 AND expires > ?2 ORDER BY id DESC",
 	[SQ_BROWSER_DELETE] = "DELETE FROM remembered_browsers WHERE id = ?1 AND user_id = ?2",
 	[SQ_BROWSER_DELETE_BY_USER] = "DELETE FROM remembered_browsers WHERE user_id = ?1",
+	[SQ_ACCESS_TOKEN_DELETE_BY_USER] = "DELETE FROM access_tokens WHERE user_id = ?1",
 	[SQ_BROWSER_DELETE_BY_ACCOUNT] = "DELETE FROM remembered_browsers"
 	    " WHERE user_id IN (SELECT id FROM users WHERE account_id = ?1)",
 	[SQ_BROWSER_TOUCH] = "UPDATE remembered_browsers SET last_used = ?2 WHERE id = ?1",
@@ -3634,6 +3636,24 @@ sq_remembered_browser_delete_by_user(struct store *st, int64_t user_id, int64_t 
 }
 
 static int
+sq_access_token_delete_by_user(struct store *st, int64_t user_id, int64_t *ret_count)
+{
+	struct sq_store *s = sq_from(st);
+	sqlite3_stmt *stmt = s->cur->stmt[SQ_ACCESS_TOKEN_DELETE_BY_USER];
+	int changes = 0;
+	int rc = SQLITE_OK;
+	int r;
+
+	sq_bind_i64(stmt, 1, user_id, &rc);
+	if (rc != SQLITE_OK)
+		return sq_bind_error(stmt, rc, "access_token_delete_by_user");
+	r = sq_exec(s, stmt, "access_token_delete_by_user", &changes);
+	if (r == STORE_OK && ret_count != NULL)
+		*ret_count = changes;
+	return r;
+}
+
+static int
 sq_remembered_browser_delete_by_account(struct store *st, int64_t account_id)
 {
 	int r = sq_change_by_id(sq_from(st), SQ_BROWSER_DELETE_BY_ACCOUNT, account_id,
@@ -3767,6 +3787,7 @@ static const struct store_ops sq_ops = {
 	.remembered_browser_list_by_user = sq_remembered_browser_list_by_user,
 	.remembered_browser_delete = sq_remembered_browser_delete,
 	.remembered_browser_delete_by_user = sq_remembered_browser_delete_by_user,
+	.access_token_delete_by_user = sq_access_token_delete_by_user,
 	.remembered_browser_delete_by_account = sq_remembered_browser_delete_by_account,
 	.remembered_browser_touch = sq_remembered_browser_touch,
 };

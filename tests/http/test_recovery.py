@@ -81,6 +81,15 @@ class ResetUserMFATest(RecoveryTestCase):
         self.assertNotEqual(device["Base32StringSeed"], seed, "a new seed")
         self.assertAllScanned()
 
+    def test_reset_deletes_api_tokens(self):
+        _, mfa_token, _ = self.full_user()
+        r = self.post("CreateAccessToken", {"Description": "alice's script"}, token=mfa_token)
+        token = self.assertOK(r, "CreateAccessToken")["AccessToken"]["Token"]
+        self.assertOK(self.post("WhoAmI", {}, token=token), "the token before the reset")
+        body = self.assertOK(self.reset(), "ResetUserMFA")
+        self.assertEqual(body["AccessTokensRemoved"], 1, "tokens: %r" % body)
+        self.assertEnded(token, "the API token after the reset")
+
     def test_reset_is_audited(self):
         self.full_user()
         self.assertOK(self.reset(), "ResetUserMFA")
