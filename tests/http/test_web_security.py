@@ -290,6 +290,20 @@ class TlsTest(CertificateFolder, HeadersMixin, CsrfMixin, harness.MfadTestCase):
         self.assertIn("secure", attributes)
         self.assertIn("max-age=0", attributes)
 
+    def test_revoke_own_session_cookie(self):
+        token, csrf = self.owner_cookie_logon()
+        r = self.post("ListSessions", {}, cookie=token, csrf=csrf)
+        own = [s for s in self.assertOK(r, "ListSessions")["Sessions"] if s.get("Current")]
+        self.assertEqual(len(own), 1, "one current session: %r" % (own,))
+        r = self.post("RevokeSession", {"SessionId": own[0]["SessionId"]}, cookie=token,
+                      csrf=csrf)
+        self.assertOK(r, "RevokeSession of the caller's own session")
+        name, value, attributes = cookie_attributes(r.headers.get("Set-Cookie") or "")
+        self.assertEqual((name, value), ("__Host-mfad_session", ""),
+                         "revoking the own session clears the __Host- cookie")
+        self.assertIn("secure", attributes)
+        self.assertIn("max-age=0", attributes)
+
     def test_unprefixed_cookie_ignored(self):
         token, csrf = self.owner_cookie_logon()
         r = self.server.request("POST", "/api/v1/WhoAmI", headers={
