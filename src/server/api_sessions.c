@@ -280,9 +280,11 @@ api_revoke_session(struct api_ctx *c)
 	    (r = session_revoke_one(c->app, &u, id)) != SRV_OK)
 		return r;
 	/* Revoking the caller's own session works as a Logout. */
-	if (c->token_id == 0 && strcmp(id, c->session.public_id) == 0)
-		snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
-		    "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", API_COOKIE_NAME);
+	if (c->token_id == 0 && strcmp(id, c->session.public_id) == 0 &&
+	    cookie_format(&c->app->cfg, API_COOKIE_NAME, "", 0, c->resp->set_cookie,
+	    sizeof(c->resp->set_cookie)) != 0)
+		log_error("event=session_cookie_clear_failed user_id=%lld err=\"cookie too long\"",
+		    (long long)u.id);
 	c->out = json_object();
 	return SRV_OK;
 }

@@ -290,6 +290,48 @@ class TlsTest(CertificateFolder, HeadersMixin, CsrfMixin, harness.MfadTestCase):
         self.assertIn("secure", attributes)
         self.assertIn("max-age=0", attributes)
 
+    def test_revoke_own_session_cookie(self):
+        token, csrf = self.owner_cookie_logon()
+        r = self.post("ListSessions", {}, cookie=token, csrf=csrf)
+        own = [s for s in self.assertOK(r, "ListSessions")["Sessions"] if s.get("Current")]
+        self.assertEqual(len(own), 1, "one current session: %r" % (own,))
+        r = self.post("RevokeSession", {"SessionId": own[0]["SessionId"]}, cookie=token,
+                      csrf=csrf)
+        self.assertOK(r, "RevokeSession of the caller's own session")
+        name, value, attributes = cookie_attributes(r.headers.get("Set-Cookie") or "")
+        self.assertEqual((name, value), ("__Host-mfad_session", ""),
+                         "revoking the own session clears the __Host- cookie")
+        self.assertIn("secure", attributes)
+        self.assertIn("max-age=0", attributes)
+
+    def test_remember_cookie_attributes(self):
+        secret = self.enrol_user("alice", USER_PASSWORD)
+        self.assertOK(self.post("SetSecurityPreference", {"EnableSaveMFATicket": True},
+                                token=self.owner_token), "SetSecurityPreference")
+        body = self.assertOK(self.login(self.principal("alice"), USER_PASSWORD), "Login alice")
+        self.server.align_step()
+        r = self.post("LoginMFA", {"Challenge": body["Challenge"], "Method": "totp",
+                                   "Code": self.server.code(secret), "RememberBrowser": True})
+        body = self.assertOK(r, "LoginMFA with RememberBrowser over HTTPS")
+        self.assertTrue(body["BrowserRemembered"])
+        remembered = [cookie_attributes(c) for c in r.headers.get_all("Set-Cookie") or []
+                      if "remember" in c]
+        self.assertEqual(len(remembered), 1, "one remembered-browser cookie")
+        name, value, attributes = remembered[0]
+        self.assertEqual(name, "__Host-mfad_remember")
+        self.assertTrue(value)
+        for attribute in ("secure", "httponly", "samesite=strict", "path=/"):
+            self.assertIn(attribute, attributes, "cookie attributes: %r" % attributes)
+        self.assertFalse([a for a in attributes if a.startswith("domain")],
+                         "__Host- cookies have no Domain: %r" % attributes)
+
+        logon = {"Principal": self.principal("alice"), "Password": USER_PASSWORD}
+        r = self.post("Login", logon, headers={"Cookie": "mfad_remember=" + value})
+        self.assertEqual(self.assertOK(r, "Login, unprefixed cookie")["Status"], "MFARequired",
+                         "over HTTPS only the __Host- cookie skips the second factor")
+        r = self.post("Login", logon, headers={"Cookie": "__Host-mfad_remember=" + value})
+        self.assertEqual(self.assertOK(r, "Login, __Host- cookie")["Status"], "OK")
+
     def test_unprefixed_cookie_ignored(self):
         token, csrf = self.owner_cookie_logon()
         r = self.server.request("POST", "/api/v1/WhoAmI", headers={
