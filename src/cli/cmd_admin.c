@@ -321,8 +321,9 @@ cmd_user_reset_mfa(struct cli *cli, int argc, char **argv)
 	r = recovery_reset_mfa(&cli->app, &user, AUDIT_SRC_LOCAL, &res, &st);
 	if (r == SRV_OK)
 		printf("MFA of %s reset: %s virtual MFA device, %lld passkeys, %s security email "
-		    "removed; sessions ended; %s\n", argv[2], res.totp_removed ? "1" : "no",
-		    (long long)res.passkeys_removed, res.email_removed ? "the" : "no",
+		    "removed; %lld API tokens deleted; sessions ended; %s\n", argv[2],
+		    res.totp_removed ? "1" : "no", (long long)res.passkeys_removed,
+		    res.email_removed ? "the" : "no", (long long)res.tokens_removed,
 		    res.bind_required ? "a factor must be bound at the next logon" :
 		    "no login profile to flag");
 	return cli_report(r, &st);

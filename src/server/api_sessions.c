@@ -60,6 +60,9 @@ api_authorize_access_token(struct api_ctx *c, const char *action, int flags)
 	if ((flags & (API_STEP_UP | API_STEP_UP_BIND | API_NO_TOKEN)) &&
 	    !(flags & API_TOKEN_SELF)) {
 		access_token_audit_denied(c->app, &c->user, &t, action);
+		if (strcmp(action, "Logout") == 0)
+			return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token cannot "
+			    "log out: end it with DeleteAccessToken and its own TokenId instead.");
 		return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token may not call %s: "
 		    "log on with a password and a second factor to do this.", action);
 	}

@@ -204,6 +204,17 @@ api_set_security_preference(struct api_ctx *c)
 	int *field;
 	int r;
 
+	/*
+	 * The groups of the GetSecurityPreference answer are not read, so a body copied from it
+	 * would change nothing while looking accepted.
+	 */
+	for (size_t i = 0; i < API_SETTINGS_COUNT; i++)
+		if (json_object_get(c->body, api_settings[i].group) != NULL)
+			return srv_fail(&c->st, SRV_ERR_INVALID_PARAMETER,
+			    "%s is not a field of SetSecurityPreference: send its fields, such as "
+			    "%s, at the top level of the body.", api_settings[i].group,
+			    api_settings[i].name);
+
 	/* Every field is checked before any is stored, so a bad one changes nothing. */
 	for (size_t i = 0; i < API_SETTINGS_COUNT; i++)
 		if ((r = api_setting_read(c, &api_settings[i], &values[i])) != SRV_OK)

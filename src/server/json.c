@@ -20,6 +20,12 @@ jreq_parse(const char *body, size_t len, json_t **ret, struct srv_status *st)
 	}
 	/* jansson's error text may quote the body, which can hold a password: never send it. */
 	v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
+		return srv_fail(st, SRV_ERR_MALFORMED_JSON, "The request body has a number too large "
+		    "to read (line %d, column %d).", jerr.line, jerr.column);
+	if (v == NULL && json_error_code(&jerr) == json_error_duplicate_key)
+		return srv_fail(st, SRV_ERR_MALFORMED_JSON, "The request body names a field twice "
+		    "(line %d, column %d).", jerr.line, jerr.column);
 	if (v == NULL)
 		return srv_fail(st, SRV_ERR_MALFORMED_JSON,
 		    "The request body is not valid JSON (line %d, column %d).", jerr.line,

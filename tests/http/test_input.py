@@ -50,7 +50,8 @@ class InputTest(harness.MfadTestCase):
     def test_duplicate_key_rejected(self):
         raw = b'{"UserName": "dup1", "UserName": "dup2"}'
         r = self.post("CreateUser", raw_body=raw, token=self.owner_token)
-        self.assertEqual(r.status, 400, "duplicate keys must be rejected: %r" % (r,))
+        self.assertError(r, 400, "MalformedJSON", "duplicate keys")
+        self.assertIn("names a field twice", r.json["message"], "message says what is wrong")
 
     def test_invalid_utf8_rejected(self):
         r = self.post("CreateUser", raw_body=b'{"UserName": "a\xff\xfeb"}',
@@ -82,7 +83,8 @@ class InputTest(harness.MfadTestCase):
             self.assertError(r, 400, "InvalidParameter", "MaxItems %d" % value)
         # jansson rejects integers past int64 while parsing, so the code is MalformedJSON.
         r = self.post("ListUsers", {"MaxItems": 2 ** 63}, token=self.owner_token)
-        self.assertEqual(r.status, 400, "MaxItems 2**63: %r" % (r,))
+        self.assertError(r, 400, "MalformedJSON", "MaxItems 2**63")
+        self.assertIn("number too large", r.json["message"], "message says what is wrong")
 
     def test_nul_in_string_rejected(self):
         r = self.post("CreateUser", raw_body=b'{"UserName": "nul\\u0000user"}',

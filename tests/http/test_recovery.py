@@ -129,16 +129,20 @@ class ResetUserMFATest(RecoveryTestCase):
 
     def test_mfactl_reset(self):
         password_token, mfa_token, _ = self.full_user()
+        r = self.post("CreateAccessToken", {"Description": "alice's script"}, token=mfa_token)
+        api_token = self.assertOK(r, "CreateAccessToken")["AccessToken"]["Token"]
         out = subprocess.run([harness.MFACTL_BIN, "--data-dir", self.server.data_dir, "-c",
                               self.server.config_path, "user", "reset-mfa",
                               self.principal("alice")],
                              capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, "mfactl: %s %s" % (out.stdout, out.stderr))
         self.assertIn("reset", out.stdout)
+        self.assertIn("1 API tokens deleted", out.stdout)
         for secret in self.secrets:
             self.assertNotIn(secret, out.stdout + out.stderr, "mfactl output has a secret")
         self.assertEnded(password_token, "a session after mfactl user reset-mfa")
         self.assertEnded(mfa_token, "an MFA session after mfactl user reset-mfa")
+        self.assertEnded(api_token, "the API token after mfactl user reset-mfa")
         mail = self.next_mail("mfactl reset notice")
         self.assertEqual(mail.rcpt_tos, [ADDRESS])
         self.assertEqual(mail.subject, RESET_SUBJECT)

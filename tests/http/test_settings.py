@@ -124,6 +124,17 @@ class PreferenceTest(SettingsMixin, harness.MfadTestCase):
                 self.assertIn(field, r.json["message"], "message names the field")
                 self.assertEqual(self.preference(), DEFAULTS, "nothing changed")
 
+    def test_nested_groups_rejected(self):
+        for group, field, value in (("LoginProfilePreference", "MFAOperationForLogin", "mandatory"),
+                                    ("MFAPreference", "AllowEmailForLogon", False)):
+            with self.subTest(group=group):
+                body = {group: {field: value}}
+                r = self.post("SetSecurityPreference", body, token=self.owner_token)
+                self.assertError(r, 400, "InvalidParameter", "a nested %s" % group)
+                self.assertIn(group, r.json["message"], "message names the group")
+                self.assertIn("top level", r.json["message"], "message says where fields go")
+                self.assertEqual(self.preference(), DEFAULTS, "nothing changed")
+
     def test_range_limits_accepted(self):
         for hours, minutes in ((1, 5), (24, 1440)):
             got = self.set_preference(LoginSessionDuration=hours,

@@ -113,6 +113,12 @@ class AccessTokenTest(TokensTestCase):
         # The token still works for what it may do.
         self.assertOK(self.post("WhoAmI", {}, token=token), "WhoAmI after the refusals")
 
+    def test_logout_names_delete(self):
+        token = self.create_token(self.owner_token)["Token"]
+        r = self.post("Logout", {}, token=token)
+        self.assertError(r, 403, "AccessTokenNotAllowed", "Logout with a token")
+        self.assertIn("DeleteAccessToken", r.json["message"], "message names the way out")
+
     def test_only_as_bearer(self):
         token = self.create_token(self.owner_token)["Token"]
         self.assertError(self.post("WhoAmI", {}, cookie=token), 401, "NotAuthenticated",
