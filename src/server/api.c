@@ -112,6 +112,9 @@ api_logon_result(struct api_ctx *c, const struct logon_result *res)
 	int64_t now = clock_now();
 	int r;
 
+	/* The request log names the user who logged on, as it names a session's user. */
+	c->resp->user_id = res->user.id;
+
 	if (res->status == LOGON_MFA_REQUIRED) {
 		/* The second factors the user can prove: the same bits as proven factors. */
 		c->out = json_pack("{s:s, s:s, s:o, s:I}", "Status", "MFARequired", "Challenge",

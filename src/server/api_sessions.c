@@ -64,7 +64,7 @@ api_authorize_access_token(struct api_ctx *c, const char *action, int flags)
 			return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token cannot "
 			    "log out: end it with DeleteAccessToken and its own TokenId instead.");
 		return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token may not call %s: "
-		    "log on with a password and a second factor to do this.", action);
+		    "do this in a session that Login starts.", action);
 	}
 	if ((flags & API_OWNER) && !c->user.is_owner)
 		return srv_fail(&c->st, SRV_ERR_FORBIDDEN, "Only the account owner may call %s.",
@@ -417,7 +417,7 @@ api_delete_access_token(struct api_ctx *c)
 	/* Without a step-up, a token may revoke itself and nothing else. */
 	if (c->token_id != 0 && n != c->token_id)
 		return srv_fail(&c->st, SRV_ERR_ACCESS_TOKEN_DENIED, "An API token may delete only "
-		    "itself: log on with a password and a second factor to delete another token.");
+		    "itself: delete other tokens in a session that Login starts.");
 	if ((r = access_token_delete(c->app, &u, n, &c->st)) != SRV_OK)
 		return r;
 	c->out = json_object();

@@ -26,6 +26,17 @@ class CodeWindowTest(harness.MfadTestCase):
         # Step away from the step used at binding, so the step before now is unused.
         self.server.advance(3 * STEP)
 
+    def test_request_log_names_the_user(self):
+        challenge = self.challenge(BOB, PASSWORD)
+        body = self.assertOK(self.login_mfa(challenge, self.server.code(self.secret)), "LoginMFA")
+        user_id = body["User"]["UserId"]
+        log = self.server.log_text()
+        for path in ("/api/v1/Login ", "/api/v1/LoginMFA "):
+            lines = [line for line in log.splitlines()
+                     if "event=request" in line and "path=" + path in line]
+            self.assertTrue(lines, "no request line for %s" % path)
+            self.assertIn("user_id=%s" % user_id, lines[-1], path)
+
     def test_replayed_code_rejected(self):
         code = self.server.code(self.secret)
         self.assertOK(self.login_mfa(self.challenge(BOB, PASSWORD), code), "first use")

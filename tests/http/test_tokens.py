@@ -104,8 +104,10 @@ class AccessTokenTest(TokensTestCase):
                              ("SetSecurityPreference", {"EnableSaveMFATicket": True}),
                              ("CreateVirtualMFADevice", {}),
                              ("Logout", {})):
-            self.assertError(self.post(action, body, token=token), 403,
-                             "AccessTokenNotAllowed", "%s with a token" % action)
+            r = self.post(action, body, token=token)
+            self.assertError(r, 403, "AccessTokenNotAllowed", "%s with a token" % action)
+            # A user without a second factor must not be told to prove one.
+            self.assertNotIn("second factor", r.json["message"], action)
         denied = [e for e in self.audit("access_token_use", "failure")
                   if "reason=denied" in e["Detail"]]
         self.assertEqual(len(denied), 9, denied)
