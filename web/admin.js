@@ -331,7 +331,7 @@ function settingsForm(id, groups, values, save) {
 						el.input.value = String(stored[f.key] ?? '');
 				msg.show('ok', 'Saved.');
 			} catch (e) {
-				// The longest key first: MinimumPasswordLength is in MinimumPasswordLengthWithoutMFA.
+				// The longest key first, because MinimumPasswordLengthWithoutMFA starts with MinimumPasswordLength.
 				const text = e.message || '';
 				const hit = [...inputs].sort((a, b) => b.f.key.length - a.f.key.length)
 					.find(({ f }) => text.includes(f.key) || text.includes(f.label));

@@ -205,7 +205,7 @@ api_set_security_preference(struct api_ctx *c)
 	int r;
 
 	/*
-	 * The groups of the GetSecurityPreference answer are not read, so a body copied from it
+	 * The groups of the GetSecurityPreference response are not read, so a body copied from it
 	 * would change nothing while looking accepted.
 	 */
 	for (size_t i = 0; i < API_SETTINGS_COUNT; i++)

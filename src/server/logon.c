@@ -498,7 +498,7 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 		r = STORE_NOT_FOUND;
 	if (r == STORE_OK)
 		r = logon_check_expiry(db, lu, now);
-	/* A password that hard-expired after the challenge was made ends the logon: Login says why. */
+	/* A password that hard-expired after the challenge was made ends the logon; Login reports why. */
 	if (r == STORE_OK && lu->hard_expired)
 		r = STORE_NOT_FOUND;
 	if (r != STORE_OK)
@@ -507,6 +507,24 @@ logon_load_challenge(struct store *db, const uint8_t *hash, int64_t now, struct 
 	principal_format(&lu->user, &lu->acct, lu->key, sizeof(lu->key));
 	principal_key(lu->key, lu->key);
 	return STORE_OK;
+}
+
+/*
+ * Load the challenge of hash for a second-factor step from src, and check
+ * the account's logon allow-list. Returns SRV_OK, SRV_ERR_INVALID_CHALLENGE,
+ * SRV_ERR_LOGIN_NETWORK_DENIED or SRV_ERR_INTERNAL.
+ */
+static int
+logon_open_challenge(struct app *app, struct store *db, const uint8_t *hash, int64_t now,
+    const char *src, struct logon_user *lu, struct store_challenge *c, struct srv_status *st)
+{
+	int r = logon_load_challenge(db, hash, now, lu, c);
+
+	if (r == STORE_NOT_FOUND)
+		return SRV_ERR_INVALID_CHALLENGE;
+	if (r != STORE_OK)
+		return SRV_ERR_INTERNAL;
+	return netlogon_check(app, db, lu->acct.id, lu->user.id, src, st);
 }
 
 /* Return SRV_ERR_LOCKED with Retry-After and a message giving the seconds left. */
@@ -760,12 +778,7 @@ logon_email_start(struct app *app, const char *challenge, const char *src, int64
 		return SRV_ERR_INTERNAL;
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
-	r = logon_load_challenge(db, hash, now, &lu, &c);
-	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_INVALID_CHALLENGE;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	r = logon_open_challenge(app, db, hash, now, src, &lu, &c, st);
 	if (r != SRV_OK)
 		return r;
 	r = logon_check_lock(db, &lu, now, st);
@@ -802,12 +815,7 @@ logon_mfa_email(struct app *app, struct store *db, const char *challenge, const 
 	memset(&lu, 0, sizeof(lu));
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
-	r = logon_load_challenge(db, hash, now, &lu, &c);
-	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_INVALID_CHALLENGE;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	r = logon_open_challenge(app, db, hash, now, src, &lu, &c, st);
 	if (r != SRV_OK)
 		return r;
 	if (!lu.has_email)
@@ -854,12 +862,7 @@ logon_mfa(struct app *app, const char *challenge, const char *method, const char
 		    "Method must be \"totp\", \"passkey\" or \"email\".");
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
-	r = logon_load_challenge(db, hash, now, &lu, &c);
-	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_INVALID_CHALLENGE;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	r = logon_open_challenge(app, db, hash, now, src, &lu, &c, st);
 	if (r != SRV_OK)
 		return r;
 	if (!lu.dev_bound)
@@ -981,12 +984,7 @@ logon_mfa_passkey(struct app *app, const char *challenge, json_t *credential, co
 		return SRV_ERR_INTERNAL;
 	if (token_hash(challenge, hash) != 0)
 		return SRV_ERR_INVALID_CHALLENGE;
-	r = logon_load_challenge(db, hash, now, &lu, &c);
-	if (r == STORE_NOT_FOUND)
-		return SRV_ERR_INVALID_CHALLENGE;
-	if (r != STORE_OK)
-		return SRV_ERR_INTERNAL;
-	r = netlogon_check(app, db, lu.acct.id, lu.user.id, src, st);
+	r = logon_open_challenge(app, db, hash, now, src, &lu, &c, st);
 	if (r != SRV_OK)
 		return r;
 

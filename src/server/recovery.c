@@ -145,7 +145,7 @@ recovery_reset_fn(struct store *db, void *arg)
 		return STORE_ERROR;
 	/*
 	 * A remembered browser would skip the factors the owner just removed, and
-	 * a reset usually answers a takeover, so the API tokens go as well.
+	 * a reset usually follows a takeover, so the API tokens are deleted too.
 	 */
 	if (remember_forget_user(tx->app, db, tx->user->account_id, uid, "mfa_reset", NULL) !=
 	    STORE_OK || db->ops->session_delete_by_user(db, uid) == STORE_ERROR ||

@@ -87,7 +87,7 @@ web_serve(struct MHD_Connection *conn, const char *method, const char *url,
 	const char *inm;
 	struct MHD_Response *r;
 
-	/* Other methods go on to the API, which answers 404 UnknownAction outside /api/v1/. */
+	/* Other methods go on to the API, which returns 404 UnknownAction outside /api/v1/. */
 	if (a == NULL || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
 		return 0;
 

@@ -1,9 +1,9 @@
 """Security notifications: one mail per security event to the user's verified address.
 
 A real SMTP server on 127.0.0.1 (smtp.py) receives what mfad's outbox sends. Each test waits
-for the notice it expects, then waits a little longer to see that no second copy follows, and
-scans every notice for the secrets the test has seen: passwords, TOTP seeds and codes, emailed
-codes, session tokens and logon challenges.
+for the notice it expects, then waits a little longer to see that no second copy follows. It
+also scans every notice for the secrets the test has seen: passwords, TOTP seeds and codes,
+emailed codes, session tokens and logon challenges.
 """
 
 import email

@@ -106,7 +106,7 @@ class AccessTokenTest(TokensTestCase):
                              ("Logout", {})):
             r = self.post(action, body, token=token)
             self.assertError(r, 403, "AccessTokenNotAllowed", "%s with a token" % action)
-            # A user without a second factor must not be told to prove one.
+            # The message must not ask a user without a second factor to prove one.
             self.assertNotIn("second factor", r.json["message"], action)
         denied = [e for e in self.audit("access_token_use", "failure")
                   if "reason=denied" in e["Detail"]]

@@ -53,7 +53,7 @@ load_key(struct app *app, const char *name, char digit)
 static void
 csrf_token_binding(void **state)
 {
-	/* Static: struct app holds the whole configuration, too large for one stack frame. */
+	/* Static: struct app contains the whole configuration, too large for one stack frame. */
 	static struct app app;
 	static struct app other_key;
 	uint8_t hash_a[STORE_TOKEN_HASH_LEN];
